@@ -1,0 +1,47 @@
+# Quick start: `make run` serves the demo, `make test` runs the whole suite (SQLite, PostgreSQL, browser).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres lint check install system-packages demo bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-packages:
+	bash scripts/ensure_system_packages.sh
+
+demo: install
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py load_demo
+
+run: demo
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: install system-packages
+	$(VENV)/bin/pytest
+
+# The browser tests ran against SQLite already; here the rest of the suite meets a real PostgreSQL server.
+test-postgres: install system-packages
+	bash scripts/with_postgres.sh $(VENV)/bin/pytest -m "not e2e"
+
+test: lint check test-sqlite test-postgres
+
+bench: install
+	$(PY) benchmarks/import_census.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles artifacts

@@ -1,0 +1,104 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .choices import AuditAction
+from .models import AuditEntry, EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord, scope_q
+from .services import audit_record
+
+
+class ScopedAdminMixin:
+    """Admin changelists start from the same scoping as the pages: a user sees only their subtree."""
+
+    scope_field = "jurisdiction__path"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(scope_q(request.user, field=self.scope_field))
+
+
+class AuditedAdminMixin:
+    """Write the audit trail for saves and deletes made in the admin."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changes = {name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data}
+        audit_record(
+            actor=request.user,
+            action=AuditAction.CHANGE if change else AuditAction.CREATE,
+            obj=obj,
+            jurisdiction=_jurisdiction_of(obj),
+            changes=changes,
+            note=str(_("后台")),
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action=AuditAction.DELETE, obj=obj, jurisdiction=None, note=str(_("后台")))
+        super().delete_model(request, obj)
+
+
+def _jurisdiction_of(obj):
+    if isinstance(obj, Jurisdiction):
+        return obj
+    return getattr(obj, "jurisdiction", None)
+
+
+@admin.register(EthnicGroup)
+class EthnicGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "alpha", "romanization", "is_minority"]
+    list_filter = ["is_minority"]
+    search_fields = ["code", "name", "alpha", "romanization"]
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    scope_field = "path"
+    list_display = ["name", "level", "code", "parent", "area_km2", "depth"]
+    list_filter = ["level", "depth"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["path", "depth"]
+
+
+class GroupCountInline(admin.TabularInline):
+    model = GroupCount
+    extra = 0
+    autocomplete_fields = ["ethnic_group"]
+
+
+@admin.register(PopulationRecord)
+class PopulationRecordAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["jurisdiction", "year", "kind", "residents", "households", "floating_minority", "updated_at"]
+    list_filter = ["year", "kind", "jurisdiction__level"]
+    search_fields = ["jurisdiction__name", "jurisdiction__code"]
+    autocomplete_fields = ["jurisdiction"]
+    inlines = [GroupCountInline]
+    list_select_related = ["jurisdiction"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "jurisdiction", "role", "created_at"]
+    list_filter = ["role", "jurisdiction__level"]
+    search_fields = ["user__username", "user__first_name", "jurisdiction__name", "jurisdiction__code"]
+    autocomplete_fields = ["user", "jurisdiction"]
+    list_select_related = ["user", "jurisdiction"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "user", "action", "content_type", "object_repr", "jurisdiction"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr", "user__username", "note"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        return qs if request.user.is_superuser else qs.filter(scope_q(request.user, field=self.scope_field))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,362 @@
+"""Jurisdictions, ethnic groups, population records, memberships and the audit trail."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Substr
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ROLE_ACTIONS, Action, AuditAction, JurisdictionLevel, PopulationKind, Role
+
+# Each tree level adds one fixed-width segment to the path, so a subtree is one `LIKE 'prefix%'`
+# and a child's path is a fixed-length prefix of its descendants' paths.
+PATH_SEGMENT_WIDTH = 9
+
+
+def path_segment(pk):
+    return f"{pk:08d}/"
+
+
+class EthnicGroupQuerySet(models.QuerySet):
+    def minorities(self):
+        return self.filter(is_minority=True)
+
+
+class EthnicGroup(models.Model):
+    """One of the 56 groups of GB/T 3304, or a census category beside them."""
+
+    code = models.CharField(_("代码"), max_length=2, unique=True)
+    alpha = models.CharField(_("字母代码"), max_length=2, blank=True)
+    name = models.CharField(_("名称"), max_length=20, unique=True)
+    romanization = models.CharField(_("罗马字母拼写"), max_length=40, blank=True)
+    is_minority = models.BooleanField(_("少数民族"), default=True)
+
+    objects = EthnicGroupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("民族")
+        verbose_name_plural = _("民族")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def short_name(self):
+        """Return the name without the trailing 族, as reports write it ("土家、苗、布依")."""
+        return self.name[:-1] if self.name.endswith("族") and len(self.name) > 2 else self.name
+
+
+class JurisdictionQuerySet(models.QuerySet):
+    def subtree_of(self, jurisdiction, include_self=True):
+        qs = self.filter(path__startswith=jurisdiction.path)
+        return qs if include_self else qs.exclude(pk=jurisdiction.pk)
+
+    def for_user(self, user, action=Action.VIEW):
+        return self.filter(scope_q(user, action, field="path"))
+
+
+class Jurisdiction(models.Model):
+    """A place or unit in the administrative tree that runs creation work."""
+
+    code_validator = RegexValidator(r"^\d{6}(\d{3}(\d{3})?)?$", _("区划代码应为6位、9位或12位数字。"))
+
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("级别"), max_length=12, choices=JurisdictionLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    code = models.CharField(
+        _("统计用区划代码"), max_length=12, unique=True, null=True, blank=True, validators=[code_validator]
+    )
+    area_km2 = models.DecimalField(
+        _("面积（平方公里）"), max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    path = models.CharField(_("路径"), max_length=255, editable=False, db_index=True, default="")
+    depth = models.PositiveSmallIntegerField(_("层级深度"), editable=False, default=0)
+
+    objects = JurisdictionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("辖区")
+        verbose_name_plural = _("辖区")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="jurisdiction_not_own_parent",
+                violation_error_message=_("辖区不能以自身为上级。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # The path is an invariant of the tree: kept here so the admin, imports and services all maintain it.
+        with transaction.atomic():
+            old_path = None
+            if self.pk is not None:
+                old_path = Jurisdiction.objects.filter(pk=self.pk).values_list("path", flat=True).first()
+            if self.pk is None:
+                self.path = ""
+                super().save(*args, **kwargs)
+                kwargs.pop("force_insert", None)
+            new_path = (self.parent.path if self.parent_id else "") + path_segment(self.pk)
+            self.depth = len(new_path) // PATH_SEGMENT_WIDTH - 1
+            self.path = new_path
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = set(update_fields) | {"path", "depth"}
+            super().save(*args, **kwargs)
+            if old_path and old_path != new_path:
+                Jurisdiction.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+                    depth=F("depth") + (len(new_path) - len(old_path)) // PATH_SEGMENT_WIDTH,
+                )
+
+    def get_absolute_url(self):
+        if self.code:
+            return reverse("communities:jurisdiction_detail", args=[self.code])
+        return reverse("communities:jurisdiction_detail_by_id", args=[self.pk])
+
+    def clean(self):
+        if (
+            self.parent_id
+            and self.pk
+            and (self.parent_id == self.pk or (self.path and self.parent.path.startswith(self.path)))
+        ):
+            raise ValidationError({"parent": _("上级不能是本辖区或其下级，否则会形成循环。")})
+
+    def ancestors(self):
+        """Return the ancestors from the root down, in one query."""
+        ids = [int(seg) for seg in self.path.strip("/").split("/")[:-1] if seg]
+        return Jurisdiction.objects.filter(pk__in=ids).order_by("depth")
+
+    @property
+    def name_path(self):
+        return "/".join([a.name for a in self.ancestors()] + [self.name])
+
+    def is_ancestor_of(self, other, include_self=True):
+        if not other.path.startswith(self.path):
+            return False
+        return include_self or other.pk != self.pk
+
+
+def scope_q(user, action=Action.VIEW, field="jurisdiction__path"):
+    """Return a Q selecting rows whose jurisdiction lies in a subtree where `user` may do `action`."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    paths = _membership_paths(user, action)
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{field}__startswith": path})
+    return q
+
+
+def _membership_paths(user, action):
+    cache = getattr(user, "_membership_paths_cache", None)
+    if cache is None:
+        cache = list(Membership.objects.filter(user=user).values_list("role", "jurisdiction__path"))
+        user._membership_paths_cache = cache
+    roles = {role for role, allowed in ROLE_ACTIONS.items() if action in allowed}
+    paths = sorted({path for role, path in cache if role in roles})
+    # A path under another is already covered; dropping it keeps the SQL short.
+    return [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset of rows that belong to a jurisdiction; `for_user` is the one door to them."""
+
+    jurisdiction_path_field = "jurisdiction__path"
+
+    def for_user(self, user, action=Action.VIEW):
+        return self.filter(scope_q(user, action, field=self.jurisdiction_path_field))
+
+    def in_subtree(self, jurisdiction):
+        return self.filter(**{f"{self.jurisdiction_path_field}__startswith": jurisdiction.path})
+
+
+def user_can(user, action, jurisdiction):
+    """Tell whether `user` may do `action` on rows of `jurisdiction`."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(jurisdiction.path.startswith(p) for p in _membership_paths(user, action))
+
+
+class PopulationRecordQuerySet(ScopedQuerySet):
+    pass
+
+
+class PopulationRecord(models.Model):
+    """A jurisdiction's population in one year: totals and one count per ethnic group."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.CASCADE, related_name="population_records"
+    )
+    year = models.PositiveSmallIntegerField(_("年份"), validators=[MinValueValidator(1949), MaxValueValidator(2100)])
+    kind = models.CharField(
+        _("人口类别"), max_length=10, choices=PopulationKind.choices, default=PopulationKind.RESIDENT
+    )
+    residents = models.PositiveIntegerField(_("常住人口（人）"), null=True, blank=True)
+    male = models.PositiveIntegerField(_("男性（人）"), null=True, blank=True)
+    female = models.PositiveIntegerField(_("女性（人）"), null=True, blank=True)
+    households = models.PositiveIntegerField(_("户数（户）"), null=True, blank=True)
+    floating_minority = models.PositiveIntegerField(_("流动少数民族（人）"), null=True, blank=True)
+    hardship_households = models.PositiveIntegerField(_("少数民族困难户（户）"), null=True, blank=True)
+    hardship_persons = models.PositiveIntegerField(_("少数民族困难户人数（人）"), null=True, blank=True)
+    source = models.CharField(_("来源"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = PopulationRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["jurisdiction__path", "-year", "kind"]
+        verbose_name = _("人口记录")
+        verbose_name_plural = _("人口记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "year", "kind"],
+                name="population_record_unique_per_year_kind",
+                violation_error_message=_("该辖区该年份已有同类人口记录。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(male__isnull=True)
+                | Q(female__isnull=True)
+                | Q(residents__isnull=True)
+                | Q(residents__gte=F("male") + F("female")),
+                name="population_record_sexes_within_total",
+                violation_error_message=_("男女人数之和不能超过总人数。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "kind"], name="population_year_kind_idx")]
+
+    def __str__(self):
+        return f"{self.jurisdiction} {self.year} {self.get_kind_display()}"
+
+
+class GroupCount(models.Model):
+    """The number of people of one ethnic group in a population record."""
+
+    record = models.ForeignKey(
+        PopulationRecord, verbose_name=_("人口记录"), on_delete=models.CASCADE, related_name="group_counts"
+    )
+    ethnic_group = models.ForeignKey(
+        EthnicGroup, verbose_name=_("民族"), on_delete=models.PROTECT, related_name="group_counts"
+    )
+    count = models.PositiveIntegerField(_("人数"))
+    male = models.PositiveIntegerField(_("男"), null=True, blank=True)
+    female = models.PositiveIntegerField(_("女"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["record", "ethnic_group__code"]
+        verbose_name = _("分民族人数")
+        verbose_name_plural = _("分民族人数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "ethnic_group"],
+                name="group_count_unique_per_record",
+                violation_error_message=_("同一人口记录中每个民族只能有一行。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(male__isnull=True) | Q(female__isnull=True) | Q(count__gte=F("male") + F("female")),
+                name="group_count_sexes_within_count",
+                violation_error_message=_("男女人数之和不能超过该民族人数。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ethnic_group} {self.count}"
+
+
+class MembershipQuerySet(ScopedQuerySet):
+    pass
+
+
+class Membership(models.Model):
+    """A user's role in a jurisdiction; it reaches the whole subtree below it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["jurisdiction__path", "user__username"]
+        verbose_name = _("成员角色")
+        verbose_name_plural = _("成员角色")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "jurisdiction"],
+                name="membership_one_role_per_jurisdiction",
+                violation_error_message=_("该用户在此辖区已有角色。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.jurisdiction}: {self.get_role_display()}"
+
+
+class AuditEntryQuerySet(ScopedQuerySet):
+    def for_object(self, obj):
+        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+
+
+class AuditEntry(models.Model):
+    """Who changed what and when, for every create, change, delete and import."""
+
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+    )
+    action = models.CharField(_("操作"), max_length=10, choices=AuditAction.choices)
+    content_type = models.ForeignKey(ContentType, verbose_name=_("对象类型"), on_delete=models.CASCADE)
+    object_id = models.CharField(_("对象编号"), max_length=40)
+    object_repr = models.CharField(_("对象"), max_length=200)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("辖区"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+    )
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("操作记录")
+        verbose_name_plural = _("操作记录")
+        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()} {self.object_repr}"

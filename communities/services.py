@@ -1,0 +1,118 @@
+"""Writes of the communities app: each atomic, validated, and written to the audit trail."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .choices import Action, AuditAction, Role
+from .models import AuditEntry, Jurisdiction, Membership, user_can
+
+
+def audit_record(*, actor, action, obj, jurisdiction=None, changes=None, note=""):
+    """Write one audit row for `obj`; call it inside the transaction that made the change."""
+    return AuditEntry.objects.create(
+        user=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        jurisdiction=jurisdiction,
+        changes=changes or {},
+        note=note[:300],
+    )
+
+
+def model_changes(before, after, fields):
+    """Return {field: [old, new]} for the fields whose value differs, as text a person can read."""
+    changes = {}
+    for name in fields:
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            changes[name] = [_as_text(old), _as_text(new)]
+    return changes
+
+
+def _as_text(value):
+    if value is None:
+        return None
+    if isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def snapshot(obj, fields):
+    return {name: getattr(obj, name) for name in fields}
+
+
+JURISDICTION_FIELDS = ("name", "level", "parent_id", "code", "area_km2")
+
+
+@transaction.atomic
+def jurisdiction_save(*, jurisdiction, actor, data):
+    """Create or update a jurisdiction from `data`; the actor must manage the new parent's subtree."""
+    creating = jurisdiction.pk is None
+    before = {} if creating else snapshot(Jurisdiction.objects.get(pk=jurisdiction.pk), JURISDICTION_FIELDS)
+    for name, value in data.items():
+        setattr(jurisdiction, name, value)
+    jurisdiction.full_clean()
+    anchor = jurisdiction.parent if jurisdiction.parent_id else None
+    if anchor is None and not (actor and actor.is_superuser):
+        raise PermissionDenied(_("只有系统管理员可以新建顶级辖区。"))
+    if anchor is not None and not user_can(actor, Action.MANAGE, anchor):
+        raise PermissionDenied(_("您无权在该上级辖区下管理辖区。"))
+    jurisdiction.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if creating else AuditAction.CHANGE,
+        obj=jurisdiction,
+        jurisdiction=jurisdiction,
+        changes=model_changes(before, snapshot(jurisdiction, JURISDICTION_FIELDS), JURISDICTION_FIELDS),
+    )
+    return jurisdiction
+
+
+@transaction.atomic
+def membership_grant(*, username, jurisdiction, role, actor=None):
+    """Give `username` the `role` in `jurisdiction`, replacing any role they had there."""
+    if role not in Role.values:
+        raise ValidationError(_("角色“%(role)s”无效，应为 admin、leader 或 staff。") % {"role": role})
+    User = get_user_model()
+    try:
+        user = User.objects.get(username=username)
+    except User.DoesNotExist:
+        raise ValidationError(_("用户“%(username)s”不存在，请先创建该用户。") % {"username": username}) from None
+    if actor is not None and not user_can(actor, Action.MANAGE, jurisdiction):
+        raise PermissionDenied(_("您无权在该辖区授予角色。"))
+    membership, created = Membership.objects.get_or_create(
+        user=user, jurisdiction=jurisdiction, defaults={"role": role}
+    )
+    old_role = None if created else membership.role
+    if not created and membership.role != role:
+        membership.role = role
+        membership.full_clean()
+        membership.save(update_fields=["role"])
+    if created or old_role != role:
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.CHANGE,
+            obj=membership,
+            jurisdiction=jurisdiction,
+            changes={"role": [old_role, role]},
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership, actor):
+    if not user_can(actor, Action.MANAGE, membership.jurisdiction):
+        raise PermissionDenied(_("您无权在该辖区撤销角色。"))
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=membership,
+        jurisdiction=membership.jurisdiction,
+        changes={"role": [membership.role, None]},
+    )
+    membership.delete()
