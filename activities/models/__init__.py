@@ -1,0 +1,26 @@
+"""Models of creation work: plans and indicators, activities and projects, petitions, monthly returns."""
+
+from .activities import Activity, ActivityCategory, ActivityPhoto, Project, ProjectFunding
+from .monthly import MonthlyFigure, MonthlyReturn, MonthlyValue
+from .petitions import Petition, PetitionStatusChange
+from .plans import CreationPlan, EvidenceFile, Indicator, LeadingGroupMember, PlanBudget, PlanMeasure, Responsibility
+
+__all__ = [
+    "Activity",
+    "ActivityCategory",
+    "ActivityPhoto",
+    "CreationPlan",
+    "EvidenceFile",
+    "Indicator",
+    "LeadingGroupMember",
+    "MonthlyFigure",
+    "MonthlyReturn",
+    "MonthlyValue",
+    "Petition",
+    "PetitionStatusChange",
+    "PlanBudget",
+    "PlanMeasure",
+    "Project",
+    "ProjectFunding",
+    "Responsibility",
+]

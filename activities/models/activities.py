@@ -1,0 +1,203 @@
+"""Activities with their photos, and people's-livelihood projects with their funding."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Jurisdiction, ScopedQuerySet
+
+from ..choices import FundingSource, ProjectKind, ProjectStatus, ReportSection
+from .plans import CreationPlan, Indicator
+
+
+class ActivityCategory(models.Model):
+    """A kind of activity (宣传教育, 调度会 …), kept as an editable list."""
+
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    report_section = models.CharField(
+        _("汇报归类"), max_length=15, choices=ReportSection.choices, default=ReportSection.PUBLICITY
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("活动类别")
+        verbose_name_plural = _("活动类别")
+
+    def __str__(self):
+        return self.name
+
+
+class ActivityQuerySet(ScopedQuerySet):
+    def in_period(self, start, end):
+        return self.filter(date__gte=start, date__lte=end)
+
+
+class Activity(models.Model):
+    """An event held for creation work: date, place, who came, what publicity it produced."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="activities"
+    )
+    plan = models.ForeignKey(
+        CreationPlan,
+        verbose_name=_("创建方案"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    date = models.DateField(_("日期"), db_index=True)
+    category = models.ForeignKey(
+        ActivityCategory, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="activities"
+    )
+    title = models.CharField(_("活动名称"), max_length=200)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    organiser = models.CharField(_("组织单位"), max_length=200, blank=True)
+    participants = models.PositiveIntegerField(_("参与人数"), default=0)
+    minority_participants = models.PositiveIntegerField(_("其中少数民族（人）"), default=0)
+    posters = models.PositiveIntegerField(_("海报（份）"), default=0)
+    handbooks = models.PositiveIntegerField(_("手册（份）"), default=0)
+    promo_items = models.PositiveIntegerField(_("宣传品（份）"), default=0)
+    light_boxes = models.PositiveIntegerField(_("灯箱（个）"), default=0)
+    online_posts = models.PositiveIntegerField(_("推送（条）"), default=0)
+    people_reached = models.PositiveIntegerField(_("覆盖人数"), default=0)
+    summary = models.TextField(_("活动简介"), blank=True)
+    indicators = models.ManyToManyField(Indicator, verbose_name=_("佐证指标"), blank=True, related_name="activities")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("活动")
+        verbose_name_plural = _("活动")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minority_participants__lte=F("participants")),
+                name="activity_minority_within_participants",
+                violation_error_message=_("少数民族参与人数不能超过参与总人数。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["jurisdiction", "date"], name="activity_jurisdiction_date_idx")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+
+def photo_upload_to(instance, filename):
+    return f"photos/{instance.activity.date:%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+def thumbnail_upload_to(instance, filename):
+    return f"photos/{instance.activity.date:%Y/%m}/thumbs/{uuid.uuid4().hex}.jpg"
+
+
+class ActivityPhotoQuerySet(ScopedQuerySet):
+    jurisdiction_path_field = "activity__jurisdiction__path"
+
+
+class ActivityPhoto(models.Model):
+    """A photo of an activity, re-encoded on upload so no EXIF or GPS data is kept."""
+
+    activity = models.ForeignKey(Activity, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("照片"), upload_to=photo_upload_to, width_field="width", height_field="height")
+    thumbnail = models.ImageField(_("缩略图"), upload_to=thumbnail_upload_to, blank=True)
+    width = models.PositiveIntegerField(_("宽"), default=0, editable=False)
+    height = models.PositiveIntegerField(_("高"), default=0, editable=False)
+    caption = models.CharField(_("说明"), max_length=200, blank=True, help_text=_("时间、地点、人物、主题"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    objects = ActivityPhotoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["activity", "pk"]
+        verbose_name = _("活动照片")
+        verbose_name_plural = _("活动照片")
+
+    def __str__(self):
+        return self.caption or f"{self.activity} #{self.pk}"
+
+
+class Project(models.Model):
+    """A people's-livelihood project (民生项目) with its investment and who it serves."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="projects"
+    )
+    name = models.CharField(_("项目名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=12, choices=ProjectKind.choices)
+    total_investment = models.DecimalField(
+        _("总投资（万元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    households_served = models.PositiveIntegerField(_("受益户数"), default=0)
+    persons_served = models.PositiveIntegerField(_("受益人数"), default=0)
+    status = models.CharField(_("状态"), max_length=12, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED)
+    start_date = models.DateField(_("开工日期"), null=True, blank=True)
+    end_date = models.DateField(_("完工日期"), null=True, blank=True)
+    summary = models.TextField(_("项目简介"), blank=True)
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        verbose_name = _("民生项目")
+        verbose_name_plural = _("民生项目")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="project_end_after_start",
+                violation_error_message=_("完工日期不能早于开工日期。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ProjectFundingQuerySet(ScopedQuerySet):
+    jurisdiction_path_field = "project__jurisdiction__path"
+
+
+class ProjectFunding(models.Model):
+    """One source of a project's investment; the sources add up to the total."""
+
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="fundings")
+    source = models.CharField(_("资金来源"), max_length=12, choices=FundingSource.choices)
+    amount = models.DecimalField(_("金额（万元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+
+    objects = ProjectFundingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "source"]
+        verbose_name = _("资金来源")
+        verbose_name_plural = _("资金来源")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "source"],
+                name="project_funding_one_per_source",
+                violation_error_message=_("同一项目的每种资金来源只能填写一行。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.amount}"

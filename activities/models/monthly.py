@@ -1,0 +1,126 @@
+"""Monthly statistics: figures defined by administrators, filled, submitted and approved each month."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Jurisdiction, ScopedQuerySet
+
+from ..choices import FigureAggregation, ReturnStatus
+
+
+class MonthlyFigure(models.Model):
+    """A figure collected each month (e.g. 服务窗口接待咨询人次), with its unit and how it adds up."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    unit = models.CharField(_("单位"), max_length=10, help_text=_("如：人次、件、次"))
+    aggregation = models.CharField(
+        _("汇总方式"), max_length=10, choices=FigureAggregation.choices, default=FigureAggregation.SUM
+    )
+    help_text = models.CharField(_("填报说明"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("月报指标")
+        verbose_name_plural = _("月报指标")
+
+    def __str__(self):
+        return f"{self.name}（{self.unit}）"
+
+
+class MonthlyReturn(models.Model):
+    """One jurisdiction's monthly return: its figures, submitted and approved or returned."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="monthly_returns"
+    )
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    status = models.CharField(_("状态"), max_length=10, choices=ReturnStatus.choices, default=ReturnStatus.DRAFT)
+    submitted_at = models.DateTimeField(_("上报时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上报人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    return_reason = models.TextField(_("退回理由"), blank=True)
+    reopen_reason = models.TextField(_("重新开放理由"), blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month", "jurisdiction__path"]
+        verbose_name = _("月报")
+        verbose_name_plural = _("月报")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "month"],
+                name="monthly_return_one_per_month",
+                violation_error_message=_("该辖区该月已有月报。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="monthly_return_month_is_first_day",
+                violation_error_message=_("月份应以该月第一天表示。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.jurisdiction} {self.month:%Y-%m}"
+
+    @property
+    def is_locked(self):
+        return self.status == ReturnStatus.APPROVED
+
+
+class MonthlyValueQuerySet(ScopedQuerySet):
+    jurisdiction_path_field = "monthly_return__jurisdiction__path"
+
+
+class MonthlyValue(models.Model):
+    """The value of one figure in one monthly return."""
+
+    monthly_return = models.ForeignKey(
+        MonthlyReturn, verbose_name=_("月报"), on_delete=models.CASCADE, related_name="values"
+    )
+    figure = models.ForeignKey(MonthlyFigure, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="values")
+    value = models.DecimalField(_("数值"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+
+    objects = MonthlyValueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["monthly_return", "figure__order"]
+        verbose_name = _("月报数值")
+        verbose_name_plural = _("月报数值")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["monthly_return", "figure"],
+                name="monthly_value_one_per_figure",
+                violation_error_message=_("同一月报中每个指标只能填写一次。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="monthly_value_not_negative",
+                violation_error_message=_("数值不能为负数。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.figure}: {self.value}"
