@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("communities.urls")),
+    path("", include("activities.urls")),
 ]
 
 if settings.DEBUG:

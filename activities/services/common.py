@@ -1,0 +1,79 @@
+"""What every write of a work record goes through: the scope check, the month lock and the audit row."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from communities.choices import Action, AuditAction
+from communities.models import user_can
+from communities.services import audit_record, model_changes, snapshot
+
+from ..choices import ReturnStatus
+from ..models import MonthlyReturn
+
+
+def first_of_month(day):
+    return day.replace(day=1)
+
+
+def month_is_locked(*, jurisdiction, day):
+    """Tell whether `jurisdiction`'s return for the month of `day` is approved, which freezes that month's records."""
+    return MonthlyReturn.objects.filter(
+        jurisdiction=jurisdiction, month=first_of_month(day), status=ReturnStatus.APPROVED
+    ).exists()
+
+
+def ensure_month_open(*, jurisdiction, day, field="date"):
+    if day and jurisdiction and month_is_locked(jurisdiction=jurisdiction, day=day):
+        raise ValidationError(
+            {
+                field: _("%(month)s的月报已审核锁定，不能再新增或修改该月记录；如需修改，请领导先重新开放该月。")
+                % {"month": f"{day:%Y年%m月}"}
+            }
+        )
+
+
+def ensure_can(*, actor, action, jurisdiction):
+    """Refuse a write into a jurisdiction outside the actor's subtree for `action`."""
+    if jurisdiction is None or not user_can(actor, action, jurisdiction):
+        raise PermissionDenied(_("您无权在该辖区录入或修改记录。"))
+
+
+def save_scoped(*, obj, actor, fields, action=Action.CHANGE, date_field="date", note=""):
+    """Validate and save `obj`, check it is still within the actor's scope, and write the audit row.
+
+    Call inside `transaction.atomic()`: a record that ends up outside the actor's subtree rolls back.
+    """
+    creating = obj.pk is None
+    before = {} if creating else snapshot(type(obj).objects.get(pk=obj.pk), fields)
+    if not creating:
+        # The record's old place and month must be editable too: moving a record out of a locked month
+        # or out of another's jurisdiction is a change to that month and that jurisdiction.
+        old = type(obj).objects.select_related("jurisdiction").get(pk=obj.pk)
+        ensure_can(actor=actor, action=action, jurisdiction=old.jurisdiction)
+        if date_field:
+            ensure_month_open(jurisdiction=old.jurisdiction, day=getattr(old, date_field), field=date_field)
+    obj.full_clean()
+    if date_field:
+        ensure_month_open(jurisdiction=obj.jurisdiction, day=getattr(obj, date_field), field=date_field)
+    obj.save()
+    if not type(obj).objects.for_user(actor, action).filter(pk=obj.pk).exists():
+        raise PermissionDenied(_("您无权在该辖区录入或修改记录。"))
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if creating else AuditAction.CHANGE,
+        obj=obj,
+        jurisdiction=obj.jurisdiction,
+        changes=model_changes(before, snapshot(obj, fields), fields),
+        note=note,
+    )
+    return obj
+
+
+@transaction.atomic
+def delete_scoped(*, obj, actor, date_field="date"):
+    ensure_can(actor=actor, action=Action.CHANGE, jurisdiction=obj.jurisdiction)
+    if date_field:
+        ensure_month_open(jurisdiction=obj.jurisdiction, day=getattr(obj, date_field), field=date_field)
+    audit_record(actor=actor, action=AuditAction.DELETE, obj=obj, jurisdiction=obj.jurisdiction)
+    obj.delete()

@@ -1,0 +1,7 @@
+"""Routes of the activities app; each area keeps its own module."""
+
+from . import activities, monthly, petitions, plans
+
+app_name = "activities"
+
+urlpatterns = [*activities.urlpatterns, *petitions.urlpatterns, *plans.urlpatterns, *monthly.urlpatterns]
