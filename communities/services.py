@@ -105,6 +105,18 @@ def membership_grant(*, username, jurisdiction, role, actor=None):
 
 
 @transaction.atomic
+def user_create(*, username, password, full_name="", actor=None):
+    """Create a login for a person; the administrator tells them the initial password."""
+    User = get_user_model()
+    user = User(username=username.strip(), first_name=full_name.strip())
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    audit_record(actor=actor, action=AuditAction.CREATE, obj=user, changes={"username": [None, user.username]})
+    return user
+
+
+@transaction.atomic
 def membership_revoke(*, membership, actor):
     if not user_can(actor, Action.MANAGE, membership.jurisdiction):
         raise PermissionDenied(_("您无权在该辖区撤销角色。"))

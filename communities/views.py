@@ -1,13 +1,20 @@
 """Pages of jurisdictions and their population."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from .choices import PopulationKind
-from .models import Jurisdiction
+from .choices import Action, PopulationKind
+from .forms import GrantForm
+from .models import Jurisdiction, Membership
 from .selectors import children_population, population_summary, recorded_years
+from .services import membership_grant, membership_revoke, user_create
 
 
 def _year_from(request, years):
@@ -66,3 +73,67 @@ def jurisdiction_detail_by_id(request, pk):
     if jurisdiction.code:
         raise Http404
     return _render_detail(request, jurisdiction)
+
+
+def _require_manager(user):
+    if not (user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()):
+        raise PermissionDenied(_("只有管理员可以管理用户和角色。"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_list(request):
+    """List the roles an administrator manages, and grant new ones."""
+    _require_manager(request.user)
+    form = GrantForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                if data["create_user"]:
+                    user_create(
+                        username=data["username"],
+                        password=data["password"],
+                        full_name=data["full_name"],
+                        actor=request.user,
+                    )
+                membership = membership_grant(
+                    username=data["username"],
+                    jurisdiction=data["jurisdiction"],
+                    role=data["role"],
+                    actor=request.user,
+                )
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, "；".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(
+                request,
+                _("已授予 %(user)s 在 %(place)s 的角色：%(role)s")
+                % {
+                    "user": membership.user.username,
+                    "place": membership.jurisdiction.name,
+                    "role": membership.get_role_display(),
+                },
+            )
+            return redirect("communities:membership_list")
+    memberships = Membership.objects.filter(
+        jurisdiction__in=Jurisdiction.objects.for_user(request.user, Action.MANAGE)
+    ).select_related("user", "jurisdiction")
+    return render(request, "communities/membership_list.html", {"form": form, "memberships": memberships})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_revoke_view(request, pk):
+    _require_manager(request.user)
+    membership = get_object_or_404(
+        Membership.objects.filter(
+            jurisdiction__in=Jurisdiction.objects.for_user(request.user, Action.MANAGE)
+        ).select_related("user", "jurisdiction"),
+        pk=pk,
+    )
+    if request.method == "POST":
+        membership_revoke(membership=membership, actor=request.user)
+        messages.success(request, _("已撤销该角色。"))
+        return redirect("communities:membership_list")
+    return render(request, "communities/membership_revoke.html", {"membership": membership})

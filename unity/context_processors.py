@@ -14,6 +14,7 @@ NAVIGATION = [
     (_("民生项目"), "activities:project_list"),
     (_("辖区"), "communities:jurisdiction_tree"),
     (_("导入人口统计表"), "communities:census_import"),
+    (_("用户与角色"), "communities:membership_list"),
 ]
 
 

@@ -18,6 +18,25 @@ VIEWS = [
 ]
 
 
+VIEWS += [
+    ScopedView("communities:membership_list", user="admin"),
+    ScopedView(
+        "communities:membership_revoke",
+        user="admin",
+        make=lambda w: [w.users["staff"].memberships.get().pk],
+        make_foreign=lambda w: [_foreign_membership(w).pk],
+    ),
+]
+
+
+def _foreign_membership(world):
+    from communities.choices import JurisdictionLevel, Role
+    from tests.factories import make_jurisdiction, make_member
+
+    other = make_jurisdiction("别的区", JurisdictionLevel.DISTRICT, code="529902000000")
+    return make_member(other, Role.STAFF, "other-district-staff").memberships.get()
+
+
 def _unit(world, parent):
     from communities.choices import JurisdictionLevel
     from tests.factories import make_jurisdiction
