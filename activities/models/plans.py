@@ -183,7 +183,8 @@ class Responsibility(models.Model):
     )
     lead_department = models.CharField(_("牵头部门"), max_length=100)
     cooperating_departments = models.CharField(_("配合部门"), max_length=300, blank=True)
-    responsible_person = models.CharField(_("责任人"), max_length=50)
+    # Blank when the breakdown names only a department, as imported sheets often do.
+    responsible_person = models.CharField(_("责任人"), max_length=50, blank=True)
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
     target = models.TextField(_("工作目标"), blank=True)
     progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0, validators=[MaxValueValidator(100)])
