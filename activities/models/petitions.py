@@ -19,7 +19,7 @@ from ..choices import (
     PetitionOutcome,
     PetitionStatus,
 )
-from ..identity import validate_resident_id
+from ..identity import mask_name, mask_phone, mask_resident_id, validate_resident_id
 
 # 信访工作条例 (2022): 第二十二条 15 days to decide on acceptance; 第三十四条 60 days to handle, one extension
 # of at most 30; 第三十五、三十六条 30 days to answer a review or a recheck.
@@ -75,6 +75,12 @@ class Petition(models.Model):
     outcome = models.CharField(_("办结方式"), max_length=10, choices=PetitionOutcome.choices, blank=True)
     outcome_text = models.TextField(_("办理结果"), blank=True)
     review_requested_on = models.DateField(_("申请复查日期"), null=True, blank=True)
+    review_replied_on = models.DateField(
+        _("复查意见答复日期"),
+        null=True,
+        blank=True,
+        help_text=_("对复查意见不服的，自收到复查意见书面答复之日起30日内可申请复核（第三十六条）。"),
+    )
     recheck_requested_on = models.DateField(_("申请复核日期"), null=True, blank=True)
     mediator = models.CharField(_("调解员"), max_length=50, blank=True)
     mediated_on = models.DateField(_("调解日期"), null=True, blank=True)
@@ -141,6 +147,19 @@ class Petition(models.Model):
         if status == PetitionStatus.RECHECK and self.recheck_requested_on:
             return self.recheck_requested_on + timedelta(days=REVIEW_DAYS)
         return None
+
+    # Masked forms of the personal data: what lists, exports, the admin and the audit trail show.
+    @property
+    def petitioner_name_masked(self):
+        return mask_name(self.petitioner_name)
+
+    @property
+    def petitioner_phone_masked(self):
+        return mask_phone(self.petitioner_phone)
+
+    @property
+    def petitioner_id_number_masked(self):
+        return mask_resident_id(self.petitioner_id_number)
 
     @property
     def is_open(self):
