@@ -1,0 +1,129 @@
+"""Dashboard and JSON summary speed at city and province scale, beside the bare SQL floor.
+
+    .venv/bin/python benchmarks/dashboard.py [--scale city|province ...] [--runs 15]
+    DATABASE_URL=postgres://... .venv/bin/python benchmarks/dashboard.py
+
+Uses the database DATABASE_URL names (default: benchmarks/bench.sqlite3, kept between runs so the data is
+generated once). Prints, per scale and jurisdiction: median and p95 server time of the page and of the
+JSON, their SQL query counts, the time of the bare SQL aggregates the figures need (the floor), and the
+page/floor ratio. Targets: city page ≤ 150 ms, JSON ≤ 50 ms; province ≤ 1 s; page within 3× of the floor.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'benchmarks' / 'bench.sqlite3'}")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unity.settings")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from communities.models import Jurisdiction  # noqa: E402
+from unity.benchdata import generate  # noqa: E402
+
+FLOOR_SQL = [
+    # The aggregates the dashboard's figures need, written by hand: the least the database must do.
+    """SELECT COUNT(*), SUM(a.participants), SUM(a.minority_participants), SUM(a.posters), SUM(a.handbooks),
+              SUM(a.promo_items), SUM(a.light_boxes), SUM(a.online_posts), SUM(a.people_reached)
+       FROM activities_activity a JOIN communities_jurisdiction j ON a.jurisdiction_id = j.id
+       WHERE j.path LIKE %s AND a.date BETWEEN %s AND %s""",
+    """SELECT substr(j.path, 1, %s), COUNT(*), SUM(a.participants)
+       FROM activities_activity a JOIN communities_jurisdiction j ON a.jurisdiction_id = j.id
+       WHERE j.path LIKE %s AND a.date BETWEEN %s AND %s GROUP BY 1""",
+    """SELECT COUNT(*), SUM(CASE WHEN p.status = 'closed' THEN 1 ELSE 0 END)
+       FROM activities_petition p JOIN communities_jurisdiction j ON p.jurisdiction_id = j.id
+       WHERE j.path LIKE %s AND p.received_on BETWEEN %s AND %s""",
+    """SELECT SUM(r.residents), SUM(r.households) FROM communities_populationrecord r
+       JOIN communities_jurisdiction j ON r.jurisdiction_id = j.id WHERE j.path LIKE %s AND r.year = %s""",
+    """SELECT g.ethnic_group_id, SUM(g.count) FROM communities_groupcount g
+       JOIN communities_populationrecord r ON g.record_id = r.id
+       JOIN communities_jurisdiction j ON r.jurisdiction_id = j.id
+       WHERE j.path LIKE %s AND r.year = %s GROUP BY g.ethnic_group_id""",
+]
+
+
+def floor_ms(jurisdiction, year):
+    start, end = f"{year}-01-01", f"{year}-12-31"
+    like = jurisdiction.path + "%"
+    child_len = (jurisdiction.depth + 2) * 9
+    params = [
+        [like, start, end],
+        [child_len, like, start, end],
+        [like, start, end],
+        [like, year],
+        [like, year],
+    ]
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        for sql, p in zip(FLOOR_SQL, params, strict=True):
+            cursor.execute(sql, p)
+            cursor.fetchall()
+    return (time.perf_counter() - began) * 1000
+
+
+def timed(client, url, runs):
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    times.sort()
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    return statistics.median(times), p95, len(ctx.captured_queries)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", action="append", choices=["city", "province"])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    scales = args.scale or ["city"]
+    call_command("migrate", verbosity=0)
+    user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_superuser": True})
+    client = Client()
+    client.force_login(user)
+    year = timezone.localdate().year
+    vendor = connection.vendor
+    print(f"database: {vendor}; runs per figure: {args.runs}; year {year}")
+    header = (
+        f"{'scale':<9}{'jurisdiction':<22}{'page med':>10}{'page p95':>10}{'page q':>8}"
+        f"{'json med':>10}{'json p95':>10}{'json q':>8}{'floor':>9}{'page/floor':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for scale in scales:
+        began = time.perf_counter()
+        root, created = generate(scale, today=timezone.localdate())
+        if created:
+            print(f"({scale} data generated in {time.perf_counter() - began:.0f}s)")
+        street = Jurisdiction.objects.subtree_of(root).filter(level="street").order_by("path").first()
+        for label, place in (("top " + root.name, root), ("street " + street.name, street)):
+            page = timed(client, f"/dashboard/{place.code}/?year={year}", args.runs)
+            api = timed(client, f"/api/v1/jurisdictions/{place.code}/summary/?year={year}", args.runs)
+            floor = statistics.median(floor_ms(place, year) for _ in range(args.runs))
+            print(
+                f"{scale:<9}{label:<22}{page[0]:>8.1f}ms{page[1]:>8.1f}ms{page[2]:>8}"
+                f"{api[0]:>8.1f}ms{api[1]:>8.1f}ms{api[2]:>8}{floor:>7.1f}ms{page[0] / floor:>11.1f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()
