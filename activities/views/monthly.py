@@ -1,0 +1,402 @@
+"""Pages of the monthly returns: the overview, the month's grid and its review steps, the figures, 本月."""
+
+import re
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from communities.choices import Action
+from communities.models import AuditEntry, Jurisdiction, user_can
+from unity.exports import xlsx_response
+
+from ..choices import ReturnStatus
+from ..forms.monthly import MonthlyFigureForm, MonthlyGridForm, ReasonForm
+from ..models import MonthlyFigure, MonthlyReturn
+from ..selectors.monthly import (
+    approval_queue,
+    first_of_month,
+    monthly_overview,
+    next_month,
+    return_values,
+    this_month_overview,
+    top_jurisdictions,
+)
+from ..services import monthly as services
+
+_MONTH_PARAM = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def jurisdiction_key(jurisdiction):
+    """Return how a jurisdiction appears in a monthly URL: its division code, or "id<pk>" for a unit without one."""
+    return jurisdiction.code or f"id{jurisdiction.pk}"
+
+
+def _jurisdiction_from_key(user, key):
+    visible = Jurisdiction.objects.for_user(user, Action.VIEW)
+    if key.startswith("id") and key[2:].isdigit():
+        return get_object_or_404(visible, pk=int(key[2:]), code__isnull=True)
+    return get_object_or_404(visible, code=key)
+
+
+def month_param(request, name="month"):
+    """Return the first day of `?month=YYYY-MM`, or of the current month when absent or malformed."""
+    match = _MONTH_PARAM.match(request.GET.get(name, "").strip())
+    if match:
+        return date(int(match.group(1)), int(match.group(2)), 1)
+    return first_of_month(timezone.localdate())
+
+
+def previous_month(month):
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+
+
+def _reverse_or_none(name, query=""):
+    try:
+        return reverse(name) + (f"?{query}" if query else "")
+    except NoReverseMatch:
+        return None
+
+
+def _edit_url(jurisdiction, month):
+    return reverse("activities:monthly_edit", args=[jurisdiction_key(jurisdiction), month])
+
+
+@login_required
+def monthly_list(request):
+    month = month_param(request)
+    code = request.GET.get("jurisdiction", "").strip()
+    if code:
+        parents = [get_object_or_404(Jurisdiction.objects.for_user(request.user), code=code)]
+    else:
+        parents = top_jurisdictions(user=request.user)
+    sections = monthly_overview(parents=parents, month=month)
+    if request.GET.get("format") == "xlsx":
+        return _overview_export(sections, month)
+    for section in sections:
+        for row in section.rows:
+            row.url = _edit_url(row.jurisdiction, month)
+            row.drill = row.jurisdiction.pk != section.parent.pk and bool(row.jurisdiction.code)
+    queue = list(approval_queue(user=request.user))
+    for r in queue:
+        r.url = _edit_url(r.jurisdiction, r.month)
+    query = request.GET.copy()
+    query["format"] = "xlsx"
+    return render(
+        request,
+        "activities/monthly/list.html",
+        {
+            "month": month,
+            "previous_month": previous_month(month),
+            "next_month": next_month(month),
+            "sections": sections,
+            "queue": queue,
+            "export_query": query.urlencode(),
+            "selected_code": code,
+        },
+    )
+
+
+def _overview_export(sections, month):
+    headers = [_("上级辖区"), _("辖区"), _("区划代码"), _("月份"), _("状态"), _("已填指标数")]
+    headers += [_("上报人"), _("上报时间"), _("审核人"), _("审核时间"), _("退回理由")]
+    rows = []
+    for section in sections:
+        for row in section.rows:
+            r = row.monthly_return
+            rows.append(
+                [
+                    section.parent.name,
+                    row.jurisdiction.name,
+                    row.jurisdiction.code or "",
+                    f"{month:%Y-%m}",
+                    str(row.status_label),
+                    row.values_filled,
+                    str(r.submitted_by or "") if r else "",
+                    timezone.localtime(r.submitted_at) if r and r.submitted_at else None,
+                    str(r.reviewed_by or "") if r else "",
+                    timezone.localtime(r.reviewed_at) if r and r.reviewed_at else None,
+                    r.return_reason if r else "",
+                ]
+            )
+    return xlsx_response(
+        filename=f"月报填报情况-{month:%Y%m}.xlsx",
+        sheet_title=_("月报填报情况"),
+        headers=[str(h) for h in headers],
+        rows=rows,
+    )
+
+
+def _load_return(request, key, month):
+    """Return (jurisdiction, return or None); 404 when the jurisdiction is outside the user's view."""
+    jurisdiction = _jurisdiction_from_key(request.user, key)
+    monthly_return = (
+        MonthlyReturn.objects.select_related("jurisdiction__parent", "submitted_by", "reviewed_by")
+        .filter(jurisdiction=jurisdiction, month=month)
+        .first()
+    )
+    return jurisdiction, monthly_return
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def monthly_edit(request, key, month):
+    jurisdiction, monthly_return = _load_return(request, key, month)
+    can_change = user_can(request.user, Action.CHANGE, jurisdiction)
+    status = monthly_return.status if monthly_return else ReturnStatus.DRAFT
+    is_future = month > first_of_month(timezone.localdate())
+    editable = can_change and status in services.EDITABLE_STATUSES and not is_future
+    values = return_values(monthly_return=monthly_return)
+    form = None
+    if editable:
+        figures = [figure for figure, _value in values]
+        initial = {figure.pk: value for figure, value in values}
+        if request.method == "POST":
+            form = MonthlyGridForm(request.POST, figures=figures, initial_values=initial)
+            if form.is_valid():
+                try:
+                    services.monthly_save(
+                        jurisdiction=jurisdiction, month=month, values=form.values(), actor=request.user
+                    )
+                except ValidationError as exc:
+                    for message in exc.messages:
+                        form.add_error(None, message)
+                else:
+                    messages.success(request, _("%(month)s的月报数据已保存。") % {"month": f"{month:%Y年%m月}"})
+                    if request.POST.get("then") == "submit":
+                        return redirect("activities:monthly_submit", key, month)
+                    return redirect(request.path)
+        else:
+            form = MonthlyGridForm(figures=figures, initial_values=initial)
+    elif request.method == "POST":
+        messages.error(
+            request,
+            _("%(month)s的月报当前不能修改。") % {"month": f"{month:%Y年%m月}"},
+        )
+        return redirect(request.path)
+    can_review = monthly_return is not None and services.can_review(request.user, monthly_return)
+    return render(
+        request,
+        "activities/monthly/edit.html",
+        {
+            "jurisdiction": jurisdiction,
+            "key": key,
+            "month": month,
+            "previous_month": previous_month(month),
+            "next_month": next_month(month),
+            "is_future": is_future,
+            "monthly_return": monthly_return,
+            "status_label": monthly_return.get_status_display() if monthly_return else _("未填报"),
+            "form": form,
+            "values": values,
+            "can_submit": can_change and monthly_return is not None and status in services.SUBMITTABLE_STATUSES,
+            "can_approve": can_review and status == ReturnStatus.SUBMITTED,
+            "can_reopen": can_review and status == ReturnStatus.APPROVED,
+            "audit_entries": AuditEntry.objects.for_object(monthly_return).select_related("user")
+            if monthly_return
+            else [],
+        },
+    )
+
+
+def _step_view(request, key, month, *, step):
+    """Show the confirmation of a review step on GET; do it on POST."""
+    jurisdiction, monthly_return = _load_return(request, key, month)
+    edit_url = reverse("activities:monthly_edit", args=[key, month])
+    if monthly_return is None:
+        messages.error(request, _("%(month)s还没有月报，请先填报数据。") % {"month": f"{month:%Y年%m月}"})
+        return redirect(edit_url)
+    if step["review"] and not services.can_review(request.user, monthly_return):
+        raise PermissionDenied(_("只有上级辖区的领导可以审核本月报，本级人员不能审核本级月报。"))
+    if not step["review"] and not user_can(request.user, Action.CHANGE, jurisdiction):
+        raise PermissionDenied(_("您无权上报该辖区的月报。"))
+    if request.method == "GET" and monthly_return.status not in step["from"]:
+        messages.warning(
+            request,
+            _("%(month)s的月报当前为“%(status)s”，不能%(title)s。")
+            % {"month": f"{month:%Y年%m月}", "status": monthly_return.get_status_display(), "title": step["title"]},
+        )
+        return redirect(edit_url)
+    form = ReasonForm(request.POST or None) if step["reason"] else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        kwargs = {"monthly_return": monthly_return, "actor": request.user}
+        if form is not None:
+            kwargs["reason"] = form.cleaned_data["reason"]
+        try:
+            step["service"](**kwargs)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, step["done"] % {"name": jurisdiction.name, "month": f"{month:%Y年%m月}"})
+        return redirect(edit_url)
+    return render(
+        request,
+        "activities/monthly/confirm.html",
+        {
+            "jurisdiction": jurisdiction,
+            "month": month,
+            "monthly_return": monthly_return,
+            "form": form,
+            "title": step["title"],
+            "question": step["question"] % {"name": jurisdiction.name, "month": f"{month:%Y年%m月}"},
+            "button": step["button"],
+            "danger": step.get("danger", False),
+            "edit_url": edit_url,
+            "values": return_values(monthly_return=monthly_return),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def monthly_submit(request, key, month):
+    return _step_view(
+        request,
+        key,
+        month,
+        step={
+            "review": False,
+            "reason": False,
+            "service": services.monthly_submit,
+            "from": services.SUBMITTABLE_STATUSES,
+            "title": _("上报月报"),
+            "question": _("确认上报%(name)s%(month)s的月报？上报后需上级领导审核，审核前不能再修改。"),
+            "button": _("确认上报"),
+            "done": _("%(name)s%(month)s的月报已上报，等待上级审核。"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def monthly_approve(request, key, month):
+    return _step_view(
+        request,
+        key,
+        month,
+        step={
+            "review": True,
+            "reason": False,
+            "service": services.monthly_approve,
+            "from": (ReturnStatus.SUBMITTED,),
+            "title": _("审核月报"),
+            "question": _("确认审核通过%(name)s%(month)s的月报？通过后该月的月报、活动和信访记录将锁定，不能再修改。"),
+            "button": _("审核通过"),
+            "done": _("%(name)s%(month)s的月报已审核通过，该月记录已锁定。"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def monthly_return(request, key, month):
+    return _step_view(
+        request,
+        key,
+        month,
+        step={
+            "review": True,
+            "reason": True,
+            "service": services.monthly_send_back,
+            "from": (ReturnStatus.SUBMITTED,),
+            "title": _("退回月报"),
+            "question": _("将%(name)s%(month)s的月报退回修改。请写明退回理由，填报人会看到。"),
+            "button": _("退回"),
+            "danger": True,
+            "done": _("%(name)s%(month)s的月报已退回。"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def monthly_reopen(request, key, month):
+    return _step_view(
+        request,
+        key,
+        month,
+        step={
+            "review": True,
+            "reason": True,
+            "service": services.monthly_reopen,
+            "from": (ReturnStatus.APPROVED,),
+            "title": _("重新开放月报"),
+            "question": _(
+                "重新开放%(name)s%(month)s的月报？开放后该月的月报、活动和信访记录可再修改，需重新上报和审核。"
+            ),
+            "button": _("重新开放"),
+            "danger": True,
+            "done": _("%(name)s%(month)s的月报已重新开放，可以修改。"),
+        },
+    )
+
+
+@login_required
+def this_month(request):
+    today = timezone.localdate()
+    month = first_of_month(today)
+    entries = this_month_overview(user=request.user, today=today)
+    month_query = f"month={month:%Y-%m}"
+    for entry in entries:
+        entry.edit_url = _edit_url(entry.jurisdiction, month)
+        scope = f"&jurisdiction={entry.jurisdiction.code}" if entry.jurisdiction.code else ""
+        entry.activity_url = _reverse_or_none("activities:activity_list", month_query + scope)
+        entry.petition_url = _reverse_or_none("activities:petition_list", month_query + scope)
+        entry.activity_create_url = _reverse_or_none("activities:activity_create")
+        entry.petition_create_url = _reverse_or_none("activities:petition_create")
+    return render(
+        request,
+        "activities/monthly/this_month.html",
+        {"entries": entries, "month": month, "today": today},
+    )
+
+
+def _ensure_figure_manager(user):
+    if not services.can_manage_figures(user):
+        raise PermissionDenied(_("只有管理员可以设置月报指标。"))
+
+
+@login_required
+def figure_list(request):
+    _ensure_figure_manager(request.user)
+    return render(request, "activities/monthly/figure_list.html", {"figures": MonthlyFigure.objects.all()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def figure_create(request):
+    return _figure_form(request, MonthlyFigure())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def figure_update(request, pk):
+    return _figure_form(request, get_object_or_404(MonthlyFigure, pk=pk))
+
+
+def _figure_form(request, figure):
+    _ensure_figure_manager(request.user)
+    form = MonthlyFigureForm(request.POST or None, instance=figure)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.figure_save(figure=form.instance, actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("月报指标“%(name)s”已保存。") % {"name": figure.name})
+            return redirect("activities:figure_list")
+    return render(
+        request,
+        "activities/monthly/figure_form.html",
+        {
+            "form": form,
+            "figure": figure,
+            "audit_entries": AuditEntry.objects.for_object(figure).select_related("user") if figure.pk else None,
+        },
+    )

@@ -1,0 +1,59 @@
+"""View table rows for the monthly pages (see tests/scoping.py)."""
+
+from datetime import date
+
+from activities.choices import ReturnStatus
+from activities.models import MonthlyFigure
+from tests.activities.factories_plans import make_return
+from tests.scoping import ScopedView
+
+MONTH = date(2024, 3, 1)
+
+
+def _return(jurisdiction, status):
+    figures = dict.fromkeys(MonthlyFigure.objects.filter(is_active=True), 1)
+    make_return(jurisdiction, MONTH, status=status, values=figures)
+    key = jurisdiction.code
+    return [key, "2024-03"]
+
+
+VIEWS = [
+    ScopedView("activities:this_month", foreign_text="乙社区"),
+    ScopedView("activities:monthly_list", foreign_text="乙社区"),
+    ScopedView(
+        "activities:monthly_edit",
+        make=lambda w: [w.community.code, "2024-03"],
+        make_foreign=lambda w: [w.sibling.code, "2024-03"],
+    ),
+    ScopedView(
+        "activities:monthly_submit",
+        make=lambda w: _return(w.community, ReturnStatus.DRAFT),
+        make_foreign=lambda w: _return(w.sibling, ReturnStatus.DRAFT),
+    ),
+    ScopedView(
+        "activities:monthly_approve",
+        user="leader",
+        make=lambda w: _return(w.community, ReturnStatus.SUBMITTED),
+        make_foreign=lambda w: _return(w.district, ReturnStatus.SUBMITTED),
+    ),
+    ScopedView(
+        "activities:monthly_return",
+        user="leader",
+        make=lambda w: _return(w.community, ReturnStatus.SUBMITTED),
+        make_foreign=lambda w: _return(w.district, ReturnStatus.SUBMITTED),
+    ),
+    ScopedView(
+        "activities:monthly_reopen",
+        user="leader",
+        make=lambda w: _return(w.community, ReturnStatus.APPROVED),
+        make_foreign=lambda w: _return(w.district, ReturnStatus.APPROVED),
+    ),
+    # Figures are global definitions, not rows of a jurisdiction: nothing is foreign.
+    ScopedView("activities:figure_list", user="admin"),
+    ScopedView("activities:figure_create", user="admin"),
+    ScopedView(
+        "activities:figure_update",
+        user="admin",
+        make=lambda w: [MonthlyFigure.objects.order_by("pk").first().pk],
+    ),
+]
