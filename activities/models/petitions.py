@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -134,6 +135,9 @@ class Petition(models.Model):
             kwargs["update_fields"] = set(update_fields) | {"due_on"}
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("activities:petition_detail", args=[self.pk])
+
     def compute_due_on(self):
         """Return the statutory date by which the current step must be done, or None when nothing is pending."""
         status = self.status
@@ -172,6 +176,11 @@ class Petition(models.Model):
     def days_left(self, today=None):
         today = today or timezone.localdate()
         return (self.due_on - today).days if self.due_on and self.is_open else None
+
+    def days_overdue(self, today=None):
+        """Return how many days past due an open case is, or None when it is not overdue."""
+        left = self.days_left(today)
+        return -left if left is not None and left < 0 else None
 
 
 class PetitionStatusChange(models.Model):

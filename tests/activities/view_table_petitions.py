@@ -1,0 +1,47 @@
+"""View table rows for the petition pages (see tests/scoping.py)."""
+
+from activities.choices import PetitionStatus
+from communities.choices import JurisdictionLevel
+from tests.activities.factories_petitions import make_petition
+from tests.factories import make_jurisdiction
+from tests.scoping import ScopedView
+
+
+def _mine(world):
+    return [make_petition(world.community, summary="甲社区的诉求").pk]
+
+
+def _sibling(world):
+    return [make_petition(world.sibling, summary="乙社区的诉求").pk]
+
+
+def _outside_street(world):
+    # The leader sits on the street above both communities; "another subtree" for them is another street.
+    other = make_jurisdiction("另一街道", JurisdictionLevel.STREET, world.district, code="529901002000")
+    return [make_petition(other, summary="另一街道的诉求").pk]
+
+
+VIEWS = [
+    ScopedView("activities:petition_list", foreign_text="乙社区的诉求", make=lambda w: _sibling(w) and None),
+    ScopedView("activities:petition_create"),
+    ScopedView("activities:petition_lookup", user="leader"),
+    ScopedView("activities:petition_detail", make=_mine, make_foreign=_sibling),
+    ScopedView("activities:petition_update", make=_mine, make_foreign=_sibling),
+    ScopedView("activities:petition_delete", make=_mine, make_foreign=_sibling),
+    ScopedView(
+        "activities:petition_transition",
+        make=_mine,
+        make_foreign=_sibling,
+        method="post",
+        data={"to_status": PetitionStatus.ACCEPTED, "accepted-on_date": "2024-03-05"},
+        ok_status=(302,),
+    ),
+    ScopedView(
+        "activities:petition_reveal",
+        make=_mine,
+        make_foreign=_outside_street,
+        user="leader",
+        method="post",
+        ok_status=(200,),
+    ),
+]
