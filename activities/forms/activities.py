@@ -1,0 +1,299 @@
+"""Forms of activities, photos, activity categories and projects; they validate, the services write."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communities.choices import ROLE_ACTIONS, Action
+from communities.models import Jurisdiction, Membership
+
+from ..choices import ProjectKind, ProjectStatus
+from ..images import process_photo
+from ..models import Activity, ActivityCategory, Indicator, Project, ProjectFunding
+from ..services.activities import ACTIVITY_FIELDS, MAX_PHOTOS_PER_UPLOAD, PROJECT_FIELDS, funding_mismatch_message
+
+PHOTO_ACCEPT = "image/jpeg,image/png,.jpg,.jpeg,.png"
+NUMERIC_ATTRS = {"inputmode": "numeric", "min": "0"}
+
+
+class JurisdictionChoiceField(forms.ModelChoiceField):
+    """A jurisdiction select indented by depth, so a subtree reads as a tree on a phone too."""
+
+    def __init__(self, *args, min_depth=0, **kwargs):
+        self.min_depth = min_depth
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        return "　" * max(obj.depth - self.min_depth, 0) + obj.name
+
+
+def change_scope(user):
+    return Jurisdiction.objects.for_user(user, Action.CHANGE).only("name", "code", "depth", "path")
+
+
+def jurisdiction_field(user, **kwargs):
+    queryset = change_scope(user)
+    depths = [j.depth for j in queryset]
+    return JurisdictionChoiceField(
+        queryset=queryset, min_depth=min(depths, default=0), label=_("辖区"), empty_label=_("请选择辖区"), **kwargs
+    )
+
+
+def default_jurisdiction(user):
+    """Return the one jurisdiction where `user` may enter records, or None when there are several."""
+    roles = [role for role, actions in ROLE_ACTIONS.items() if Action.CHANGE in actions]
+    ids = list(Membership.objects.filter(user=user, role__in=roles).values_list("jurisdiction_id", flat=True)[:2])
+    return ids[0] if len(ids) == 1 else None
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class PhotoField(forms.FileField):
+    """Several photos from one file input; each is decoded and re-encoded, and refused with its own reason."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"accept": PHOTO_ACCEPT, "multiple": True})
+
+    def clean(self, data, initial=None):
+        uploads = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not uploads:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(uploads) > MAX_PHOTOS_PER_UPLOAD:
+            raise ValidationError(
+                _("一次最多上传 %(limit)s 张照片，请分批上传。"), params={"limit": MAX_PHOTOS_PER_UPLOAD}
+            )
+        processed, errors = [], []
+        for upload in uploads:
+            try:
+                processed.append(process_photo(upload))
+            except ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise ValidationError(errors)
+        return processed
+
+
+def _captions(raw, count):
+    lines = [line.strip() for line in (raw or "").splitlines()]
+    return (lines + [""] * count)[:count]
+
+
+class CaptionsMixin:
+    def clean_photo_captions(self):
+        captions = self.cleaned_data.get("photo_captions", "")
+        too_long = [line for line in captions.splitlines() if len(line.strip()) > 200]
+        if too_long:
+            raise ValidationError(_("每张照片的说明不超过200字，请缩短：%(text)s"), params={"text": too_long[0][:20]})
+        return captions
+
+    def photos_with_captions(self):
+        photos = self.cleaned_data.get("photos") or []
+        return list(zip(photos, _captions(self.cleaned_data.get("photo_captions"), len(photos)), strict=True))
+
+
+def photo_captions_field():
+    return forms.CharField(
+        label=_("照片说明"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "data-photo-captions": True}),
+        help_text=_("每行一条，顺序与所选照片一致；写明时间、地点、人物、主题。"),
+    )
+
+
+class ActivityForm(CaptionsMixin, forms.ModelForm):
+    """Create or change an activity, with new photos attached in the same submission."""
+
+    photos = PhotoField(
+        label=_("照片"),
+        help_text=_("可一次选择多张。仅限 JPEG 或 PNG，单张不超过 10 MB；保存时会去除拍摄位置等信息。"),
+    )
+    photo_captions = photo_captions_field()
+
+    class Meta:
+        model = Activity
+        fields = [*ACTIVITY_FIELDS, "indicators"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "indicators": forms.CheckboxSelectMultiple,
+            "title": forms.TextInput(attrs={"autocomplete": "off"}),
+            **{
+                name: forms.NumberInput(attrs=NUMERIC_ATTRS)
+                for name in ACTIVITY_FIELDS
+                if name.endswith(("participants", "posters", "handbooks", "items", "boxes", "posts", "reached"))
+            },
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["jurisdiction"] = jurisdiction_field(user)
+        current_category = self.instance.category_id if self.instance.pk else None
+        self.fields["category"].queryset = ActivityCategory.objects.filter(Q(is_active=True) | Q(pk=current_category))
+        self.fields["category"].empty_label = _("请选择类别")
+        indicators = Indicator.objects.for_user(user).select_related("plan").order_by("plan__title", "order", "code")
+        self.fields["indicators"].queryset = indicators
+        self.fields["indicators"].label_from_instance = lambda i: f"{i.plan.title} · {i.code} {i.title}"
+        self.fields["indicators"].help_text = _("这次活动可作为哪些测评指标的佐证（可不选）。")
+        if not self.instance.pk:
+            self.fields["date"].initial = timezone.localdate()
+            self.fields["jurisdiction"].initial = default_jurisdiction(user)
+
+    def clean(self):
+        cleaned = super().clean()
+        participants = cleaned.get("participants")
+        minority = cleaned.get("minority_participants")
+        if participants is not None and minority is not None and minority > participants:
+            self.add_error(
+                "minority_participants",
+                ValidationError(
+                    _("其中少数民族人数（%(minority)s）不能超过参与总人数（%(total)s），请核对。"),
+                    params={"minority": minority, "total": participants},
+                ),
+            )
+        return cleaned
+
+    def activity_fields(self):
+        return {name: self.cleaned_data[name] for name in ACTIVITY_FIELDS}
+
+    def has_indicator_choices(self):
+        return self.fields["indicators"].queryset.exists()
+
+
+class PhotoAddForm(CaptionsMixin, forms.Form):
+    photos = PhotoField(label=_("照片"), required=True, help_text=_("可一次选择多张，仅限 JPEG 或 PNG。"))
+    photo_captions = photo_captions_field()
+
+
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class ActivityFilterForm(forms.Form):
+    """The list's filters; a value that does not parse is reported and ignored, never a server error."""
+
+    HAS_PHOTOS_CHOICES = [("", _("全部")), ("1", _("有照片")), ("0", _("无照片"))]
+
+    category = forms.ModelChoiceField(
+        queryset=ActivityCategory.objects.all(), required=False, label=_("类别"), empty_label=_("全部类别")
+    )
+    month = forms.CharField(
+        required=False, label=_("月份"), widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+    )
+    date_from = forms.DateField(required=False, label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    has_photos = forms.ChoiceField(choices=HAS_PHOTOS_CHOICES, required=False, label=_("照片"))
+
+    def clean_month(self):
+        value = self.cleaned_data["month"].strip()
+        if not value:
+            return None
+        match = MONTH_PATTERN.match(value)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise ValidationError(_("月份应写成“年-月”，如 2024-05。"))
+        return date(int(match.group(1)), int(match.group(2)), 1)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("截止日期不能早于起始日期。"))
+        return cleaned
+
+
+class ProjectFilterForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", _("全部类型")), *ProjectKind.choices], required=False, label=_("类型"))
+    status = forms.ChoiceField(choices=[("", _("全部状态")), *ProjectStatus.choices], required=False, label=_("状态"))
+
+
+class CategoryForm(forms.ModelForm):
+    class Meta:
+        model = ActivityCategory
+        fields = ["name", "report_section", "order", "is_active"]
+        widgets = {"order": forms.NumberInput(attrs=NUMERIC_ATTRS)}
+        help_texts = {
+            "report_section": _("工作汇报中，这类活动计入哪一部分。"),
+            "is_active": _("停用后，新增活动时不再提供此类别；已记录的活动保留原类别。"),
+        }
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = list(PROJECT_FIELDS)
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "total_investment": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+            "households_served": forms.NumberInput(attrs=NUMERIC_ATTRS),
+            "persons_served": forms.NumberInput(attrs=NUMERIC_ATTRS),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"] = jurisdiction_field(user)
+        if not self.instance.pk:
+            self.fields["jurisdiction"].initial = default_jurisdiction(user)
+
+    def project_fields(self):
+        return {name: self.cleaned_data[name] for name in PROJECT_FIELDS}
+
+
+class BaseFundingFormSet(forms.BaseInlineFormSet):
+    """The funding sources of a project; together they must equal its total investment, to the fen.
+
+    `investment` is the total to match; the page sets it from the project form it was just given (None
+    while that total is itself invalid), the admin leaves it to the project being saved.
+    """
+
+    investment = ...
+
+    def clean(self):
+        # Our checks come before Django's unique check so a duplicate source gets a message naming it.
+        if any(self.errors):
+            return
+        rows = self.funding_rows()
+        sources = [source for source, _amount in rows]
+        duplicates = sorted({s for s in sources if sources.count(s) > 1})
+        if duplicates:
+            labels = "、".join(str(ProjectFunding(source=s).get_source_display()) for s in duplicates)
+            raise ValidationError(_("资金来源“%(sources)s”填写了不止一行，请合并为一行。"), params={"sources": labels})
+        investment = self.instance.total_investment if self.investment is ... else self.investment
+        total = sum((amount for _source, amount in rows), Decimal(0))
+        if investment is not None and total != investment:
+            raise ValidationError(funding_mismatch_message(total, investment))
+        super().clean()
+
+    def funding_rows(self):
+        rows = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or not data.get("source"):
+                continue
+            rows.append((data["source"], data.get("amount") or Decimal(0)))
+        return rows
+
+
+FundingFormSet = forms.inlineformset_factory(
+    Project,
+    ProjectFunding,
+    formset=BaseFundingFormSet,
+    fields=["source", "amount"],
+    extra=2,
+    can_delete=True,
+    widgets={"amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"})},
+)

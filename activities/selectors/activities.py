@@ -1,0 +1,194 @@
+"""Reads of activities and projects for pages, dashboards, JSON and reports.
+
+Every figure is aggregated in SQL over a jurisdiction's whole subtree, in a fixed number of queries.
+"""
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+
+from communities.choices import Action
+from communities.models import Jurisdiction
+
+from ..choices import FundingSource, ProjectStatus
+from ..models import Activity, ActivityPhoto, Project, ProjectFunding
+
+
+def user_manages_categories(user):
+    """Tell whether `user` may keep the site-wide list of activity categories (an administrator somewhere)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()
+
+
+def _activities(jurisdiction, start, end):
+    qs = Activity.objects.in_subtree(jurisdiction)
+    if start:
+        qs = qs.filter(date__gte=start)
+    if end:
+        qs = qs.filter(date__lte=end)
+    return qs
+
+
+@dataclass(frozen=True)
+class ActivityTotals:
+    """How many activities a subtree held in a period, who came, and the publicity they produced."""
+
+    count: int = 0
+    participants: int = 0
+    minority_participants: int = 0
+    posters: int = 0
+    handbooks: int = 0
+    promo_items: int = 0
+    light_boxes: int = 0
+    online_posts: int = 0
+    people_reached: int = 0
+
+    def as_dict(self):
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+_SUMMED = [f.name for f in fields(ActivityTotals) if f.name != "count"]
+
+
+def _sum(name):
+    return Coalesce(Sum(name), Value(0), output_field=IntegerField())
+
+
+def activity_totals(*, jurisdiction, start=None, end=None):
+    """Return ActivityTotals over `jurisdiction`'s subtree for activities dated from `start` to `end` inclusive."""
+    row = _activities(jurisdiction, start, end).aggregate(count=Count("pk"), **{n: _sum(n) for n in _SUMMED})
+    return ActivityTotals(**row)
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    name: str
+    report_section: str
+    count: int
+    participants: int
+    minority_participants: int
+
+
+def activity_counts_by_category(*, jurisdiction, start=None, end=None):
+    """Return one CategoryCount per category that held activities, in the categories' own order."""
+    rows = (
+        _activities(jurisdiction, start, end)
+        .order_by()
+        .values("category__name", "category__report_section", "category__order")
+        .annotate(
+            count=Count("pk"), participants=_sum("participants"), minority_participants=_sum("minority_participants")
+        )
+        .order_by("category__order", "category__name")
+    )
+    return [
+        CategoryCount(
+            name=r["category__name"],
+            report_section=r["category__report_section"],
+            count=r["count"],
+            participants=r["participants"],
+            minority_participants=r["minority_participants"],
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    month: date
+    count: int
+    participants: int
+    minority_participants: int
+    people_reached: int
+
+
+def activity_counts_by_month(*, jurisdiction, start=None, end=None):
+    """Return one MonthCount per month that held activities, oldest first; `month` is the month's first day."""
+    rows = (
+        _activities(jurisdiction, start, end)
+        .annotate(month=TruncMonth("date"))
+        .order_by()
+        .values("month")
+        .annotate(
+            count=Count("pk"),
+            participants=_sum("participants"),
+            minority_participants=_sum("minority_participants"),
+            people_reached=_sum("people_reached"),
+        )
+        .order_by("month")
+    )
+    return [MonthCount(**r) for r in rows]
+
+
+def largest_activities(*, jurisdiction, start=None, end=None, limit=5):
+    """Return the `limit` activities with the most participants, most recent first among equals."""
+    return list(
+        _activities(jurisdiction, start, end)
+        .select_related("jurisdiction", "category")
+        .order_by("-participants", "-date", "-pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class ProjectTotals:
+    """A subtree's people's-livelihood projects: how many, what they cost, whom they serve, who paid."""
+
+    count: int = 0
+    planned: int = 0
+    in_progress: int = 0
+    completed: int = 0
+    total_investment: Decimal = Decimal("0")
+    households_served: int = 0
+    persons_served: int = 0
+    funding_by_source: dict = field(default_factory=dict)
+
+    def as_dict(self):
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def project_totals(*, jurisdiction):
+    """Return ProjectTotals over `jurisdiction`'s subtree, with funding summed per source ({label: amount})."""
+    row = Project.objects.in_subtree(jurisdiction).aggregate(
+        count=Count("pk"),
+        planned=Count("pk", filter=Q(status=ProjectStatus.PLANNED)),
+        in_progress=Count("pk", filter=Q(status=ProjectStatus.IN_PROGRESS)),
+        completed=Count("pk", filter=Q(status=ProjectStatus.COMPLETED)),
+        total_investment=Sum("total_investment"),
+        households_served=_sum("households_served"),
+        persons_served=_sum("persons_served"),
+    )
+    row["total_investment"] = row["total_investment"] or Decimal("0")
+    by_source = dict(
+        ProjectFunding.objects.in_subtree(jurisdiction)
+        .order_by()
+        .values("source")
+        .annotate(amount=Sum("amount"))
+        .values_list("source", "amount")
+    )
+    row["funding_by_source"] = {
+        source.label: by_source[source.value] for source in FundingSource if by_source.get(source.value)
+    }
+    return ProjectTotals(**row)
+
+
+# Lists
+
+
+def activity_list_queryset(queryset):
+    """Annotate activities for a list: the first photo (for its thumbnail) and the number of photos."""
+    photos = ActivityPhoto.objects.filter(activity=OuterRef("pk"))
+    return queryset.select_related("jurisdiction", "category").annotate(
+        first_photo_id=Subquery(photos.order_by("pk").values("pk")[:1]),
+        photo_count=Coalesce(
+            Subquery(photos.order_by().values("activity").annotate(n=Count("pk")).values("n")[:1]),
+            Value(0),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def project_list_queryset(queryset):
+    return queryset.select_related("jurisdiction").prefetch_related("fundings")

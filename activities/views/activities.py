@@ -1,0 +1,481 @@
+"""Pages of activities (with photos), activity categories and people's-livelihood projects."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from communities.choices import Action
+from communities.models import AuditEntry, user_can
+from unity.listing import ScopedListView
+
+from ..choices import FundingSource
+from ..forms.activities import (
+    ActivityFilterForm,
+    ActivityForm,
+    CategoryForm,
+    FundingFormSet,
+    PhotoAddForm,
+    ProjectFilterForm,
+    ProjectForm,
+    change_scope,
+)
+from ..models import Activity, ActivityCategory, ActivityPhoto, Indicator, Project
+from ..selectors.activities import activity_list_queryset, project_list_queryset, user_manages_categories
+from ..services import activities as services
+from ..services.common import month_is_locked
+
+
+def _add_service_error(form, error):
+    """Show a refusal from a service on the form, on the field it concerns where the form has that field."""
+    if isinstance(error, PermissionDenied):
+        form.add_error("jurisdiction" if "jurisdiction" in form.fields else None, str(error))
+        return
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _error_messages(error):
+    return [str(error)] if isinstance(error, PermissionDenied) else error.messages
+
+
+def _person(user):
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def _local(value):
+    return timezone.localtime(value) if value else None
+
+
+# Activities
+
+
+class ActivityListView(ScopedListView):
+    model = Activity
+    template_name = "activities/activities/activity_list.html"
+    search_fields = ("title", "place", "organiser", "summary")
+    export_filename = "activities"
+    export_columns = [
+        (gettext_lazy("辖区"), lambda a: a.jurisdiction.name),
+        (gettext_lazy("区划代码"), lambda a: a.jurisdiction.code or ""),
+        (gettext_lazy("日期"), lambda a: a.date),
+        (gettext_lazy("类别"), lambda a: a.category.name),
+        (gettext_lazy("活动名称"), lambda a: a.title),
+        (gettext_lazy("地点"), lambda a: a.place),
+        (gettext_lazy("组织单位"), lambda a: a.organiser),
+        (gettext_lazy("参与人数"), lambda a: a.participants),
+        (gettext_lazy("其中少数民族（人）"), lambda a: a.minority_participants),
+        (gettext_lazy("海报（份）"), lambda a: a.posters),
+        (gettext_lazy("手册（份）"), lambda a: a.handbooks),
+        (gettext_lazy("宣传品（份）"), lambda a: a.promo_items),
+        (gettext_lazy("灯箱（个）"), lambda a: a.light_boxes),
+        (gettext_lazy("推送（条）"), lambda a: a.online_posts),
+        (gettext_lazy("覆盖人数"), lambda a: a.people_reached),
+        (gettext_lazy("活动简介"), lambda a: a.summary),
+        (gettext_lazy("佐证指标"), lambda a: "；".join(str(i) for i in a.indicators.all())),
+        (gettext_lazy("照片（张）"), lambda a: a.photo_count),
+        (gettext_lazy("录入人"), lambda a: _person(a.created_by)),
+        (gettext_lazy("录入时间"), lambda a: _local(a.created_at)),
+    ]
+
+    def get_filter_form(self):
+        if not hasattr(self, "_filter_form"):
+            self._filter_form = ActivityFilterForm(self.request.GET or None)
+            self._filter_form.is_valid()
+        return self._filter_form
+
+    def get_queryset(self):
+        qs = activity_list_queryset(super().get_queryset())
+        filters = getattr(self.get_filter_form(), "cleaned_data", {})
+        if filters.get("category"):
+            qs = qs.filter(category=filters["category"])
+        if filters.get("month"):
+            month = filters["month"]
+            qs = qs.filter(date__year=month.year, date__month=month.month)
+        if filters.get("date_from"):
+            qs = qs.filter(date__gte=filters["date_from"])
+        if filters.get("date_to"):
+            qs = qs.filter(date__lte=filters["date_to"])
+        has_photos = Exists(ActivityPhoto.objects.filter(activity=OuterRef("pk")))
+        if filters.get("has_photos") == "1":
+            qs = qs.filter(has_photos)
+        elif filters.get("has_photos") == "0":
+            qs = qs.filter(~has_photos)
+        if self.request.GET.get("format") == "xlsx":
+            qs = qs.select_related("created_by").prefetch_related("indicators")
+        return qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.get_filter_form()
+        context["can_create"] = change_scope(self.request.user).exists()
+        context["manages_categories"] = user_manages_categories(self.request.user)
+        return context
+
+
+def _activity_for(request, pk, action=Action.VIEW):
+    return get_object_or_404(
+        Activity.objects.for_user(request.user, action).select_related("jurisdiction", "category", "created_by"),
+        pk=pk,
+    )
+
+
+@login_required
+def activity_detail(request, pk):
+    activity = get_object_or_404(
+        Activity.objects.for_user(request.user)
+        .select_related("jurisdiction", "category", "created_by")
+        .prefetch_related(
+            "photos", Prefetch("indicators", queryset=Indicator.objects.select_related("plan").order_by("code"))
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "activities/activities/activity_detail.html",
+        {
+            "activity": activity,
+            "can_change": user_can(request.user, Action.CHANGE, activity.jurisdiction),
+            "locked": month_is_locked(jurisdiction=activity.jurisdiction, day=activity.date),
+            "photo_form": PhotoAddForm(),
+            "audit_entries": AuditEntry.objects.for_object(activity).select_related("user"),
+        },
+    )
+
+
+def _photos_lost_hint(form):
+    if form.cleaned_data.get("photos") if hasattr(form, "cleaned_data") else False:
+        return _("照片尚未保存：改正上面的错误后，请重新选择照片。")
+    return None
+
+
+@login_required
+def activity_create(request):
+    form = ActivityForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = services.activity_create(
+                actor=request.user,
+                indicators=form.cleaned_data["indicators"],
+                photos=form.photos_with_captions(),
+                **form.activity_fields(),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("已保存活动“%(title)s”。") % {"title": activity.title})
+            return redirect("activities:activity_detail", pk=activity.pk)
+    return render(
+        request,
+        "activities/activities/activity_form.html",
+        {"form": form, "photos_hint": _photos_lost_hint(form) if form.is_bound else None},
+    )
+
+
+@login_required
+def activity_update(request, pk):
+    activity = _activity_for(request, pk, Action.CHANGE)
+    locked = month_is_locked(jurisdiction=activity.jurisdiction, day=activity.date)
+    form = ActivityForm(request.POST or None, request.FILES or None, instance=activity, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_update(
+                activity=activity,
+                actor=request.user,
+                indicators=form.cleaned_data["indicators"],
+                photos=form.photos_with_captions(),
+                **form.activity_fields(),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("已保存对活动“%(title)s”的修改。") % {"title": activity.title})
+            return redirect("activities:activity_detail", pk=activity.pk)
+    return render(
+        request,
+        "activities/activities/activity_form.html",
+        {
+            "form": form,
+            "activity": activity,
+            "locked": locked,
+            "photos_hint": _photos_lost_hint(form) if form.is_bound else None,
+        },
+    )
+
+
+@login_required
+def activity_delete(request, pk):
+    activity = _activity_for(request, pk, Action.CHANGE)
+    errors = []
+    if request.method == "POST":
+        try:
+            services.activity_delete(activity=activity, actor=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            errors = _error_messages(error)
+        else:
+            messages.success(request, _("已删除活动“%(title)s”。") % {"title": activity.title})
+            return redirect("activities:activity_list")
+    return render(
+        request,
+        "activities/activities/activity_confirm_delete.html",
+        {
+            "activity": activity,
+            "errors": errors,
+            "locked": month_is_locked(jurisdiction=activity.jurisdiction, day=activity.date),
+            "photo_count": activity.photos.count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def activity_photo_add(request, pk):
+    activity = _activity_for(request, pk, Action.CHANGE)
+    form = PhotoAddForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            added = services.activity_photo_add(
+                activity=activity, photos=form.photos_with_captions(), actor=request.user
+            )
+        except (ValidationError, PermissionDenied) as error:
+            for message in _error_messages(error):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("已添加 %(count)s 张照片。") % {"count": len(added)})
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect(reverse("activities:activity_detail", args=[activity.pk]) + "#photos")
+
+
+@login_required
+def activity_photo_delete(request, pk):
+    photo = get_object_or_404(
+        ActivityPhoto.objects.for_user(request.user, Action.CHANGE).select_related("activity__jurisdiction"), pk=pk
+    )
+    activity = photo.activity
+    errors = []
+    if request.method == "POST":
+        try:
+            services.activity_photo_delete(photo=photo, actor=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            errors = _error_messages(error)
+        else:
+            messages.success(request, _("已删除照片。"))
+            return redirect(reverse("activities:activity_detail", args=[activity.pk]) + "#photos")
+    return render(
+        request,
+        "activities/activities/photo_confirm_delete.html",
+        {
+            "photo": photo,
+            "activity": activity,
+            "errors": errors,
+            "locked": month_is_locked(jurisdiction=activity.jurisdiction, day=activity.date),
+        },
+    )
+
+
+def _photo_response(request, pk, attribute):
+    # Photos are served through this view, not from /media/, so another jurisdiction's photo answers 404 too.
+    photo = get_object_or_404(ActivityPhoto.objects.for_user(request.user), pk=pk)
+    field_file = getattr(photo, attribute) or photo.image
+    try:
+        handle = field_file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+def activity_photo_image(request, pk):
+    return _photo_response(request, pk, "image")
+
+
+@login_required
+def activity_photo_thumbnail(request, pk):
+    return _photo_response(request, pk, "thumbnail")
+
+
+# Activity categories
+
+
+def _ensure_manages_categories(request):
+    if not user_manages_categories(request.user):
+        raise PermissionDenied(_("只有管理员可以维护活动类别。"))
+
+
+@login_required
+def category_list(request):
+    _ensure_manages_categories(request)
+    categories = ActivityCategory.objects.annotate(activity_count=Count("activities"))
+    return render(request, "activities/activities/category_list.html", {"categories": categories})
+
+
+def _category_form(request, category):
+    _ensure_manages_categories(request)
+    form = CategoryForm(request.POST or None, instance=category)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if category.pk:
+                services.category_update(category=category, actor=request.user, **form.cleaned_data)
+            else:
+                category = services.category_create(actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("已保存活动类别“%(name)s”。") % {"name": category.name})
+            return redirect("activities:category_list")
+    return render(request, "activities/activities/category_form.html", {"form": form, "category": category})
+
+
+@login_required
+def category_create(request):
+    return _category_form(request, ActivityCategory())
+
+
+@login_required
+def category_update(request, pk):
+    _ensure_manages_categories(request)
+    return _category_form(request, get_object_or_404(ActivityCategory, pk=pk))
+
+
+# People's-livelihood projects
+
+
+class ProjectListView(ScopedListView):
+    model = Project
+    template_name = "activities/activities/project_list.html"
+    search_fields = ("name", "summary")
+    export_filename = "projects"
+
+    @property
+    def export_columns(self):
+        def amount(source):
+            return lambda p: next((f.amount for f in p.fundings.all() if f.source == source), None)
+
+        return [
+            (gettext_lazy("辖区"), lambda p: p.jurisdiction.name),
+            (gettext_lazy("区划代码"), lambda p: p.jurisdiction.code or ""),
+            (gettext_lazy("项目名称"), lambda p: p.name),
+            (gettext_lazy("类型"), lambda p: p.get_kind_display()),
+            (gettext_lazy("状态"), lambda p: p.get_status_display()),
+            (gettext_lazy("总投资（万元）"), lambda p: p.total_investment),
+            *[(_("%(source)s（万元）") % {"source": source.label}, amount(source.value)) for source in FundingSource],
+            (gettext_lazy("受益户数"), lambda p: p.households_served),
+            (gettext_lazy("受益人数"), lambda p: p.persons_served),
+            (gettext_lazy("开工日期"), lambda p: p.start_date),
+            (gettext_lazy("完工日期"), lambda p: p.end_date),
+            (gettext_lazy("项目简介"), lambda p: p.summary),
+        ]
+
+    def get_filter_form(self):
+        if not hasattr(self, "_filter_form"):
+            self._filter_form = ProjectFilterForm(self.request.GET or None)
+            self._filter_form.is_valid()
+        return self._filter_form
+
+    def get_queryset(self):
+        qs = project_list_queryset(super().get_queryset())
+        filters = getattr(self.get_filter_form(), "cleaned_data", {})
+        if filters.get("kind"):
+            qs = qs.filter(kind=filters["kind"])
+        if filters.get("status"):
+            qs = qs.filter(status=filters["status"])
+        return qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.get_filter_form()
+        context["can_create"] = change_scope(self.request.user).exists()
+        return context
+
+
+def _project_for(request, pk, action=Action.VIEW):
+    return get_object_or_404(
+        Project.objects.for_user(request.user, action).select_related("jurisdiction").prefetch_related("fundings"),
+        pk=pk,
+    )
+
+
+@login_required
+def project_detail(request, pk):
+    project = _project_for(request, pk)
+    return render(
+        request,
+        "activities/activities/project_detail.html",
+        {
+            "project": project,
+            "can_change": user_can(request.user, Action.CHANGE, project.jurisdiction),
+            "audit_entries": AuditEntry.objects.for_object(project).select_related("user"),
+        },
+    )
+
+
+def _project_form(request, project):
+    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    formset = FundingFormSet(request.POST or None, instance=project, prefix="fundings")
+    if request.method == "POST":
+        form_ok = form.is_valid()
+        # The sources are checked against the total just entered, and only when that total is valid.
+        formset.investment = form.cleaned_data.get("total_investment") if form_ok else None
+        if formset.is_valid() and form_ok:
+            try:
+                if project.pk:
+                    services.project_update(
+                        project=project,
+                        actor=request.user,
+                        fundings=formset.funding_rows(),
+                        **form.project_fields(),
+                    )
+                else:
+                    project = services.project_create(
+                        actor=request.user, fundings=formset.funding_rows(), **form.project_fields()
+                    )
+            except (ValidationError, PermissionDenied) as error:
+                _add_service_error(form, error)
+            else:
+                messages.success(request, _("已保存民生项目“%(name)s”。") % {"name": project.name})
+                return redirect("activities:project_detail", pk=project.pk)
+    return render(
+        request,
+        "activities/activities/project_form.html",
+        {"form": form, "formset": formset, "project": project if project.pk else None},
+    )
+
+
+@login_required
+def project_create(request):
+    return _project_form(request, Project())
+
+
+@login_required
+def project_update(request, pk):
+    return _project_form(request, _project_for(request, pk, Action.CHANGE))
+
+
+@login_required
+def project_delete(request, pk):
+    project = _project_for(request, pk, Action.CHANGE)
+    errors = []
+    if request.method == "POST":
+        try:
+            services.project_delete(project=project, actor=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            errors = _error_messages(error)
+        else:
+            messages.success(request, _("已删除民生项目“%(name)s”。") % {"name": project.name})
+            return redirect("activities:project_list")
+    return render(request, "activities/activities/project_confirm_delete.html", {"project": project, "errors": errors})
