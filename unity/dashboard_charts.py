@@ -12,9 +12,10 @@ def dashboard_charts(board):
             [(g.ethnic_group.name, g.count) for g in minorities], title=_("少数民族人口（按人数）"), unit=_("人")
         ),
         "activities_by_month": column_chart(
-            [(f"{m.month:%m}" + _("月"), (m.count, m.participants / 10)) for m in board.activities_by_month],
-            title=_("各月活动场次与参与人数"),
-            series_labels=(_("活动场次"), _("参与人次（÷10）")),
+            [(f"{m.month:%y.%m}", m.count) for m in board.activities_by_month], title=_("各月活动场次")
+        ),
+        "participants_by_month": column_chart(
+            [(f"{m.month:%y.%m}", m.participants) for m in board.activities_by_month], title=_("各月参与人次")
         ),
         "activities_by_category": hbar_chart(
             [(c.name, c.count) for c in sorted(board.activities_by_category, key=lambda c: -c.count)],

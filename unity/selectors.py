@@ -15,10 +15,12 @@ from activities.selectors.activities import (
     largest_activities,
     project_totals,
 )
-from activities.selectors.monthly import monthly_figure_totals, return_status_by_child, status_counts
+from activities.selectors.monthly import monthly_figure_totals, return_statuses, status_counts
 from activities.selectors.petitions import mediation_figures, petition_figures
+from activities.selectors.plans import plan_progress, plans_for
 from activities.selectors.rollups import activity_totals_by_child, petition_counts_by_child
-from communities.figures import share
+from communities.choices import JurisdictionLevel
+from communities.models import Jurisdiction
 from communities.selectors import _all_groups, children_population, population_summary
 
 
@@ -125,9 +127,41 @@ class Dashboard:
                     {"code": r.jurisdiction.code, "name": r.jurisdiction.name, "status": r.status} for r in self.returns
                 ],
             },
-            "creation": progress.as_dict() if progress is not None else None,
+            "creation": _creation_json(self.plan, progress) if progress is not None else None,
             "ranking": [row.as_dict() for row in self.ranking],
         }
+
+
+def _creation_json(plan, progress):
+    return {
+        "plan": {"id": plan.pk, "title": plan.title, "target_level": plan.target_level},
+        "indicators": {
+            **{k: v for k, v in progress["indicators"].items() if k != "by_status"},
+            "by_status": {key: count for key, _label, count in progress["indicators"]["by_status"]},
+        },
+        "points_total": _num(progress["points_total"]),
+        "self_score_total": _num(progress["self_score_total"]),
+        "responsibilities": {
+            "total": progress["responsibilities"]["total"],
+            "overdue": progress["responsibilities"]["overdue"],
+            "by_status": {key: count for key, _label, count in progress["responsibilities"]["by_status"]},
+        },
+        "overdue": [
+            {
+                "indicator": row["indicator_code"],
+                "lead_department": row["lead_department"],
+                "responsible_person": row["responsible_person"],
+                "deadline": row["deadline"].isoformat(),
+                "days_overdue": row["days_overdue"],
+            }
+            for row in progress["overdue"]
+        ],
+        "budget": {
+            "amount": _num(progress["budget_total"]["amount"]),
+            "spent": _num(progress["budget_total"]["spent"]),
+            "share_used": _num(progress["budget_total"]["share"]),
+        },
+    }
 
 
 def _num(value):
@@ -162,10 +196,21 @@ def children_ranking(*, jurisdiction, period, today, groups=None):
     return rows
 
 
+REPORTING_LEVELS = (JurisdictionLevel.COMMUNITY, JurisdictionLevel.VILLAGE)
+
+
+def reporting_jurisdictions(jurisdiction):
+    """Return the communities and villages of the subtree: the places that file monthly returns."""
+    return (
+        Jurisdiction.objects.subtree_of(jurisdiction)
+        .filter(level__in=REPORTING_LEVELS)
+        .only("name", "code", "level", "path", "depth", "parent_id")
+        .order_by("path")
+    )
+
+
 def jurisdiction_dashboard(*, jurisdiction, period, today=None):
     """Return every figure the dashboard shows for `jurisdiction`'s subtree over `period`."""
-    from activities.selectors.plans import plan_progress, plans_for  # noqa: PLC0415 - being written alongside
-
     today = today or timezone.localdate()
     groups = _all_groups()
     returns_month = min(today, period.end).replace(day=1)
@@ -189,7 +234,7 @@ def jurisdiction_dashboard(*, jurisdiction, period, today=None):
             jurisdiction=jurisdiction, start_month=period.start, end_month=period.end
         ),
         returns_month=returns_month,
-        returns=return_status_by_child(jurisdiction=jurisdiction, month=returns_month),
+        returns=return_statuses(jurisdictions=reporting_jurisdictions(jurisdiction), month=returns_month),
         plan=plan,
         plan_progress=plan_progress(plan=plan, today=today) if plan else None,
         projects=project_totals(jurisdiction=jurisdiction),
@@ -197,7 +242,3 @@ def jurisdiction_dashboard(*, jurisdiction, period, today=None):
     )
     board.returns_summary = status_counts(board.returns)
     return board
-
-
-def minority_participation_share(board):
-    return share(board.activities.minority_participants, board.activities.participants)
