@@ -23,6 +23,13 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def error_items(exc):
+    """Return (field or None, [message, …]) pairs of a ValidationError, with its messages formatted."""
+    if hasattr(exc, "error_dict"):
+        return list(exc.message_dict.items())
+    return [(None, exc.messages)]
+
+
 class PetitionForm(forms.ModelForm):
     """Register or edit a case. The phone and the ID number are write-only: an edit never sends them back."""
 
@@ -105,11 +112,10 @@ class PetitionForm(forms.ModelForm):
     def add_service_errors(self, exc):
         """Show a service's ValidationError on the fields it names, the rest above the form."""
         reverse = {model: form for form, model in self.PERSONAL.items()}
-        for field, messages in getattr(exc, "error_dict", {None: exc.error_list}).items():
+        for field, messages in error_items(exc):
             name = reverse.get(field, field)
             for message in messages:
-                text = message.message % message.params if message.params else message.message
-                self.add_error(name if name in self.fields else None, text)
+                self.add_error(name if name in self.fields else None, message)
 
 
 class TransitionForm(forms.Form):
@@ -135,10 +141,9 @@ class TransitionForm(forms.Form):
         return {"on_date": data.pop("on_date"), "note": data.pop("note", ""), **data}
 
     def add_service_errors(self, exc):
-        for field, messages in getattr(exc, "error_dict", {None: exc.error_list}).items():
+        for field, messages in error_items(exc):
             for message in messages:
-                text = message.message % message.params if message.params else message.message
-                self.add_error(field if field in self.fields else None, text)
+                self.add_error(field if field in self.fields else None, message)
 
 
 class AcceptForm(TransitionForm):
