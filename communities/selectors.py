@@ -8,9 +8,8 @@ communities). Records under a recorded jurisdiction are not counted again.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import CharField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Sum
+from django.db.models import Count, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce, Substr
-from django.db.models.lookups import StartsWith
 
 from .choices import PopulationKind
 from .figures import share
@@ -108,25 +107,40 @@ def _num(value):
     return float(value) if value is not None else None
 
 
+# Above this many shadowing jurisdictions, the counted records are named by id instead of by path prefixes.
+MAX_SHADOW_PREFIXES = 20
+
+
 def counted_records(*, root, year, kind=PopulationKind.RESIDENT, below_depth=None):
     """Return the records that make up `root`'s figures: those in its subtree with no recorded ancestor.
 
     `below_depth` narrows "ancestor" to those deeper than that depth, so a parent's record does not
     hide its children's when the children are summed one by one.
+
+    One small query reads the recorded paths (sorted, a recorded ancestor comes right before its
+    descendants); the figures themselves are then aggregated in SQL over the queryset returned. In the
+    usual case (records at one level only) that queryset is the plain indexed filter.
     """
     depth_floor = root.depth if below_depth is None else below_depth + 1
-    recorded_ancestor = PopulationRecord.objects.filter(
-        year=year,
-        kind=kind,
-        jurisdiction__path__startswith=root.path,
-        jurisdiction__depth__gte=depth_floor,
-        jurisdiction__depth__lt=OuterRef("jurisdiction__depth"),
-    ).filter(
-        StartsWith(ExpressionWrapper(OuterRef("jurisdiction__path"), output_field=CharField()), F("jurisdiction__path"))
-    )
-    return PopulationRecord.objects.filter(
+    base = PopulationRecord.objects.filter(
         year=year, kind=kind, jurisdiction__path__startswith=root.path, jurisdiction__depth__gte=depth_floor
-    ).exclude(Exists(recorded_ancestor))
+    )
+    kept, shadows, current = [], [], None
+    for pk, path in base.order_by("jurisdiction__path").values_list("pk", "jurisdiction__path"):
+        if current is not None and path.startswith(current):
+            if not shadows or shadows[-1] != current:
+                shadows.append(current)
+            continue
+        current = path
+        kept.append(pk)
+    if not shadows:
+        return base
+    if len(shadows) <= MAX_SHADOW_PREFIXES:
+        hidden = Q()
+        for prefix in shadows:
+            hidden |= Q(jurisdiction__path__startswith=prefix) & ~Q(jurisdiction__path=prefix)
+        return base.exclude(hidden)
+    return base.filter(pk__in=kept)
 
 
 def _all_groups():

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import CharField, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Substr
 
 from communities.choices import Action
 from communities.models import Jurisdiction
@@ -107,20 +107,25 @@ class MonthCount:
 
 def activity_counts_by_month(*, jurisdiction, start=None, end=None):
     """Return one MonthCount per month that held activities, oldest first; `month` is the month's first day."""
+    # Grouping on the ISO text "YYYY-MM" avoids SQLite's Python date_trunc function (four times slower).
     rows = (
         _activities(jurisdiction, start, end)
-        .annotate(month=TruncMonth("date"))
+        .annotate(month_text=Substr(Cast("date", CharField()), 1, 7))
         .order_by()
-        .values("month")
+        .values("month_text")
         .annotate(
             count=Count("pk"),
             participants=_sum("participants"),
             minority_participants=_sum("minority_participants"),
             people_reached=_sum("people_reached"),
         )
-        .order_by("month")
+        .order_by("month_text")
     )
-    return [MonthCount(**r) for r in rows]
+    result = []
+    for row in rows:
+        text = row.pop("month_text")
+        result.append(MonthCount(month=date(int(text[:4]), int(text[5:7]), 1), **row))
+    return result
 
 
 def largest_activities(*, jurisdiction, start=None, end=None, limit=5):

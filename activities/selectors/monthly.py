@@ -173,27 +173,34 @@ def monthly_figure_totals(*, jurisdiction, start_month, end_month, include_submi
 
     A "sum" figure adds every counted month of every jurisdiction; a "latest" figure (e.g. a team size)
     takes per jurisdiction its value in the latest counted month of the range, then adds the jurisdictions.
-    Counted returns are APPROVED ones, plus SUBMITTED ones with `include_submitted`. Two queries.
+    Counted returns are APPROVED ones, plus SUBMITTED ones with `include_submitted`. Three queries.
     """
     statuses = [ReturnStatus.APPROVED] + ([ReturnStatus.SUBMITTED] if include_submitted else [])
-    counted = Q(
-        monthly_return__jurisdiction__path__startswith=jurisdiction.path,
+    in_period = Q(
         monthly_return__month__gte=first_of_month(start_month),
         monthly_return__month__lte=first_of_month(end_month),
         monthly_return__status__in=statuses,
     )
+    subtree = Jurisdiction.objects.filter(path__startswith=jurisdiction.path).values("pk")
+    counted = in_period & Q(monthly_return__jurisdiction__in=subtree)
+    # The same jurisdiction is in the subtree already: the later-month check needs no path test.
     later = MonthlyValue.objects.filter(
-        counted,
+        in_period,
         figure=OuterRef("figure"),
         monthly_return__jurisdiction=OuterRef("monthly_return__jurisdiction"),
         monthly_return__month__gt=OuterRef("monthly_return__month"),
     )
+    # Summed figures need no look at later months; only the few "latest" figures pay for that check.
+    summed = MonthlyValue.objects.filter(counted, figure__aggregation=FigureAggregation.SUM)
+    latest = (
+        MonthlyValue.objects.filter(counted, figure__aggregation=FigureAggregation.LATEST)
+        .annotate(has_later=Exists(later))
+        .filter(has_later=False)
+    )
     sums = {
         row["figure"]: row
-        for row in MonthlyValue.objects.filter(counted)
-        .annotate(has_later=Exists(later))
-        .filter(Q(figure__aggregation=FigureAggregation.SUM) | Q(has_later=False))
-        .values("figure")
+        for qs in (summed, latest)
+        for row in qs.values("figure")
         .annotate(total=Sum("value"), returns=Count("monthly_return", distinct=True))
         .order_by()
     }

@@ -74,7 +74,7 @@ class MonthlyFigureTotalsTests(TestCase):
             for include_submitted in (False, True):
                 statuses = {ReturnStatus.APPROVED} | ({ReturnStatus.SUBMITTED} if include_submitted else set())
                 with self.subTest(root=root.name, start=start, end=end, include_submitted=include_submitted):
-                    with self.assertNumQueries(2):
+                    with self.assertNumQueries(3):
                         totals = monthly_figure_totals(
                             jurisdiction=root, start_month=start, end_month=end, include_submitted=include_submitted
                         )
