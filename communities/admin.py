@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 
 from .choices import AuditAction
 from .models import AuditEntry, EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord, scope_q
+from .resources import JurisdictionResource
 from .services import audit_record
 
 
@@ -49,7 +51,8 @@ class EthnicGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class JurisdictionAdmin(ExportMixin, AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    resource_classes = [JurisdictionResource]
     scope_field = "path"
     list_display = ["name", "level", "code", "parent", "area_km2", "depth"]
     list_filter = ["level", "depth"]

@@ -57,3 +57,29 @@ def make_population(jurisdiction, year, counts, kind=PopulationKind.RESIDENT, **
         [GroupCount(record=record, ethnic_group=group(key), count=value) for key, value in counts.items()]
     )
     return record
+
+
+def csv_bytes(rows, encoding="utf-8", delimiter=","):
+    """Return `rows` (lists of cells) as the bytes of a CSV file in `encoding`."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows, title="Sheet1"):
+    """Return `rows` (lists of cells, numbers kept as numbers) as the bytes of a one-sheet .xlsx file."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,728 @@
+"""Read a census or statistics spreadsheet into population records, checking every cell.
+
+Three layouts are understood, detected from the header row:
+
+* long: one row per jurisdiction and ethnic group (地区, 民族, 人数 …);
+* wide: one row per jurisdiction, one column per ethnic group (地区, 常住人口, 汉族, 苗族 …);
+* single: one row per ethnic group of one jurisdiction named when importing (民族, 人数, 男, 女).
+
+Where a total word (合计/总计/小计) stands in the place column, the row is a checksum of the rows above it,
+never a place: 小计 covers the rows since the previous total row of any kind, 合计/总计 those since the
+previous 合计/总计, so sub-totals and a grand total can both be checked. Where it stands in the 民族 column
+(long and single layouts), the row gives that jurisdiction's total population.
+
+This module only reads and checks; `census` compares with the database and writes.
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ..choices import PopulationKind
+from ..ethnic_groups import EthnicGroupIndex
+from .issues import ImportIssue, sorted_issues
+from .places import JurisdictionIndex
+from .reading import FileReadError, column_letter, compact, parse_whole_number, read_rows
+
+YEAR_MIN, YEAR_MAX = 1949, 2100
+# PostgreSQL's integer column: a larger count is a typing slip, not a population.
+COUNT_MAX = 2_000_000_000
+HEADER_SEARCH_ROWS = 15
+
+
+class CensusLayout(models.TextChoices):
+    LONG = "long", gettext_lazy("长表：每行一个辖区的一个民族")
+    WIDE = "wide", gettext_lazy("宽表：每行一个辖区，每列一个民族")
+    SINGLE = "single", gettext_lazy("单一辖区：每行一个民族")
+
+
+# Totals of a record, in the order the preview lists them.
+RECORD_FIELDS = (
+    "residents",
+    "households",
+    "floating_minority",
+    "hardship_households",
+    "hardship_persons",
+    "male",
+    "female",
+)
+
+_HEADER_WORDS = {
+    "code": ("代码", "区划代码", "统计用区划代码", "行政区划代码", "辖区代码"),
+    "name": ("地区", "辖区", "单位", "名称", "单位名称", "地区名称", "辖区名称"),
+    "year": ("年份", "年度", "统计年份"),
+    "residents": ("合计", "总计", "总人口", "常住人口", "人口总数", "总人数"),
+    "households": ("户数", "总户数", "常住户数"),
+    "floating_minority": ("流动少数民族", "流动少数民族人口", "流动少数民族人数"),
+    "hardship_households": ("少数民族困难户", "少数民族困难户(户)", "困难户户数", "少数民族困难户户数", "困难户(户)"),
+    "hardship_persons": ("困难户人数", "少数民族困难户人数", "少数民族困难户(人)", "困难户(人)"),
+    "minority_check": ("少数民族", "少数民族人口", "少数民族合计", "少数民族人数"),
+    "group": ("民族", "民族名称"),
+    "count": ("人口数", "人数", "人口"),
+    "male": ("男", "男性"),
+    "female": ("女", "女性"),
+}
+HEADER_KEYS = {word: key for key, words in _HEADER_WORDS.items() for word in words}
+_UNIT_SUFFIX = re.compile(r"\((?:人|户|个|人数|户数)\)$")
+# Columns people add for their own use; they carry no figures.
+IGNORED_HEADERS = frozenset({"序号", "备注", "说明", "编号", "排序"})
+TOTAL_WORDS = frozenset({"合计", "总计", "小计"})
+# A lone cell starting with one of these, below or above the table, is a note, not a place.
+NOTE_PREFIXES = ("注", "说明", "备注", "填表", "制表", "审核", "数据来源", "资料来源", "单位:", "统计时间")
+PLACE_KEYS = ("code", "name")
+# Record-level totals that several rows of one record may repeat (long layout) and must then agree on.
+_RECORD_KEYS = (*RECORD_FIELDS, "minority_check")
+
+
+def header_key(text):
+    """Return the field a header cell names, or None."""
+    word = compact(text)
+    return HEADER_KEYS.get(word) or HEADER_KEYS.get(_UNIT_SUFFIX.sub("", word))
+
+
+@dataclass
+class Column:
+    index: int
+    header: str
+    key: str
+    group: object = None
+
+    @property
+    def letter(self):
+        return column_letter(self.index)
+
+
+@dataclass
+class GroupChange:
+    group: str
+    old: int | None
+    new: int | None
+
+
+@dataclass
+class FieldChange:
+    name: str
+    label: str
+    old: int | None
+    new: int | None
+
+
+@dataclass
+class PlannedRecord:
+    """One population record as the file gives it, and how it differs from the database."""
+
+    jurisdiction_id: int
+    jurisdiction_path: str
+    label: str
+    code: str | None
+    year: int
+    row: int
+    # Record totals the file provides (a blank cell in a present column clears the value).
+    totals: dict = field(default_factory=dict)
+    # Ethnic group id → (count, male, female).
+    counts: dict = field(default_factory=dict)
+    minority_total: int = 0
+    # Filled by comparing with the database: "new", "changed" or "unchanged", and what would be written.
+    status: str = ""
+    existing_pk: int | None = None
+    field_changes: list = field(default_factory=list)
+    group_changes: list = field(default_factory=list)
+    final_totals: dict = field(default_factory=dict, repr=False)
+    written_counts: dict = field(default_factory=dict, repr=False)
+    stale_count_pks: list = field(default_factory=list, repr=False)
+
+    @property
+    def residents(self):
+        return self.totals.get("residents")
+
+    @property
+    def counted_total(self):
+        return sum(count for count, _m, _f in self.counts.values())
+
+
+@dataclass
+class CensusImportPlan:
+    """What importing a file would do; nothing is written until `census_import_apply`."""
+
+    filename: str
+    kind: str
+    layout: str | None = None
+    issues: list = field(default_factory=list)
+    records: list = field(default_factory=list)
+    # Whether the file has 男/女 columns for the groups; without them stored sexes are kept.
+    sexes_provided: bool = False
+    group_names: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0})
+
+    @property
+    def is_valid(self):
+        return not self.issues
+
+    @property
+    def group_count_total(self):
+        return sum(len(record.counts) for record in self.records)
+
+    def get_layout_display(self):
+        return CensusLayout(self.layout).label if self.layout else ""
+
+    def get_kind_display(self):
+        return PopulationKind(self.kind).label
+
+
+@dataclass
+class _Draft:
+    record: PlannedRecord
+    value_rows: dict = field(default_factory=dict)
+    group_rows: dict = field(default_factory=dict)
+    minority_check: int | None = None
+
+
+def parse_census(
+    *, file, filename, year=None, jurisdiction=None, kind=PopulationKind.RESIDENT, layout=None, actor=None
+):
+    """Return a plan holding the records `file` gives and every issue found; compare nothing yet."""
+    plan = CensusImportPlan(filename=filename, kind=kind)
+    if kind not in PopulationKind.values:
+        plan.issues.append(ImportIssue(None, _("人口类别"), _("人口类别“%(kind)s”无效。") % {"kind": kind}))
+        return plan
+    if layout and layout not in CensusLayout.values:
+        plan.issues.append(
+            ImportIssue(None, _("格式"), _("格式“%(layout)s”无效，应为 long、wide 或 single。") % {"layout": layout})
+        )
+        return plan
+    try:
+        rows = read_rows(file, filename)
+    except FileReadError as exc:
+        plan.issues.append(ImportIssue(None, _("文件"), str(exc)))
+        return plan
+    groups = EthnicGroupIndex()
+    plan.group_names = {g.pk: g.name for g in groups.groups}
+    reader = _CensusReader(
+        rows,
+        places=JurisdictionIndex.for_actor(actor),
+        groups=groups,
+        year=year,
+        jurisdiction=jurisdiction,
+        layout=layout,
+    )
+    reader.read()
+    plan.layout = reader.layout
+    plan.sexes_provided = reader.sexes_provided
+    plan.records = [draft.record for draft in reader.drafts.values()]
+    plan.issues = sorted_issues(reader.issues)
+    return plan
+
+
+class _CensusReader:
+    """Walk the rows once, collecting records and every issue."""
+
+    def __init__(self, rows, *, places, groups, year, jurisdiction, layout):
+        self.rows = rows
+        self.places = places
+        self.groups = groups
+        self.minority_ids = {g.pk for g in groups.groups if g.is_minority}
+        self.year_arg = year
+        self.jurisdiction_arg = jurisdiction
+        self.layout = layout or None
+        self.issues = []
+        self.drafts = {}
+        self.columns = {}
+        self.group_columns = []
+        self.header_row = None
+        self.sexes_provided = False
+        self._group_cache = {}
+
+    def issue(self, row, column, message):
+        self.issues.append(ImportIssue(row, column.header if isinstance(column, Column) else column, message))
+
+    # The header --------------------------------------------------------------------------------------------
+
+    def read(self):
+        if not self._find_header() or not self._check_layout():
+            return
+        default_year = self._year_argument()
+        single_place = self._single_place() if self.layout == CensusLayout.SINGLE else None
+        if self.issues:
+            return
+        if default_year is None and "year" not in self.columns:
+            self.issue(
+                self.header_row,
+                _("年份"),
+                _("缺少年份：请在表中增加“年份”列，或导入时指定年份（网页上填写年份，命令行用 --year）。"),
+            )
+            return
+        if self.layout == CensusLayout.WIDE:
+            self._read_wide(default_year)
+        else:
+            self._read_long(default_year, single_place)
+        self._check_records()
+
+    def _find_header(self):
+        for index, row in enumerate(self.rows[:HEADER_SEARCH_ROWS]):
+            keys = {header_key(cell) for cell in row if cell}
+            has_place = bool(keys & set(PLACE_KEYS))
+            has_figures = bool(keys & {"group", "count", "residents"}) or any(
+                self._header_group(cell) for cell in row if cell and not header_key(cell)
+            )
+            if (has_place and has_figures) or {"group", "count"} <= keys:
+                self.header_row = index + 1
+                self._read_header(row)
+                return not self.issues
+        self.issue(
+            None,
+            _("表头"),
+            _(
+                "找不到表头：前%(n)s行中没有同时含有“区划代码/地区名称”和“民族/人数”（或各民族名称）的行。"
+                "请参照导入模板填写表头。"
+            )
+            % {"n": HEADER_SEARCH_ROWS},
+        )
+        return False
+
+    def _header_group(self, text):
+        # A bare number is a code people would not use as a column title; reading "1" as 汉族 would surprise.
+        word = _UNIT_SUFFIX.sub("", compact(text))
+        return None if word.isdigit() else self.groups.resolve(word)
+
+    def _read_header(self, row):
+        seen_groups = {}
+        for index, text in enumerate(row):
+            if not text:
+                continue
+            key = header_key(text)
+            if key:
+                column = Column(index, text, key)
+                if key in self.columns:
+                    previous = self.columns[key]
+                    self.issue(
+                        self.header_row,
+                        text,
+                        _("“%(a)s”（%(la)s列）与“%(b)s”（%(lb)s列）是同一项，请删除其中一列。")
+                        % {"a": previous.header, "la": previous.letter, "b": text, "lb": column.letter},
+                    )
+                    continue
+                self.columns[key] = column
+                continue
+            group = self._header_group(text)
+            if group is not None:
+                column = Column(index, text, "group_count", group)
+                if group.pk in seen_groups:
+                    previous = seen_groups[group.pk]
+                    self.issue(
+                        self.header_row,
+                        text,
+                        _("“%(a)s”（%(la)s列）与“%(b)s”（%(lb)s列）是同一个民族，请合并为一列。")
+                        % {"a": previous.header, "la": previous.letter, "b": text, "lb": column.letter},
+                    )
+                    continue
+                seen_groups[group.pk] = column
+                self.group_columns.append(column)
+                continue
+            if compact(text) in IGNORED_HEADERS:
+                continue
+            self.issue(
+                self.header_row,
+                text,
+                _(
+                    "无法识别的列“%(header)s”（%(letter)s列）：既不是已知的项目，也不是民族名称。"
+                    "请改为标准名称（如“常住人口”“苗族”）或删除该列。"
+                )
+                % {"header": text, "letter": column_letter(index)},
+            )
+
+    def _check_layout(self):
+        has_place = any(key in self.columns for key in PLACE_KEYS)
+        if "group" in self.columns and self.group_columns:
+            self.issue(
+                self.header_row,
+                self.columns["group"],
+                _("表头同时有“民族”列和各民族名称列：长表请只用“民族”“人数”两列，宽表请删除“民族”列。"),
+            )
+            return False
+        if "group" in self.columns:
+            detected = CensusLayout.LONG if has_place else CensusLayout.SINGLE
+        else:
+            detected = CensusLayout.WIDE
+        if self.layout and self.layout != detected:
+            self.issue(
+                self.header_row,
+                _("表头"),
+                _("表头看起来是“%(detected)s”格式，但导入时选择了“%(chosen)s”格式：请改选格式或参照对应模板修改表头。")
+                % {"detected": CensusLayout(detected).label, "chosen": CensusLayout(self.layout).label},
+            )
+            return False
+        self.layout = detected
+        if detected != CensusLayout.WIDE and "count" not in self.columns:
+            self.issue(self.header_row, self.columns["group"], _("有“民族”列但缺少“人数”列：请增加“人数”列。"))
+            return False
+        if detected == CensusLayout.WIDE and not has_place:
+            self.issue(self.header_row, _("表头"), _("宽表需要“区划代码”或“地区名称”列，说明每一行是哪个辖区。"))
+            return False
+        if detected == CensusLayout.WIDE and not self.group_columns:
+            self.issue(self.header_row, _("表头"), _("表头中没有民族名称列（如“汉族”“苗族”）。"))
+            return False
+        self.sexes_provided = detected != CensusLayout.WIDE and bool({"male", "female"} & set(self.columns))
+        return True
+
+    def _year_argument(self):
+        if self.year_arg in (None, ""):
+            return None
+        year = _year_value(str(self.year_arg))
+        if year is None:
+            self.issue(
+                None,
+                _("年份"),
+                _("指定的年份“%(year)s”无效：应为%(min)s至%(max)s之间的四位数年份。")
+                % {"year": self.year_arg, "min": YEAR_MIN, "max": YEAR_MAX},
+            )
+            return None
+        return year
+
+    def _single_place(self):
+        arg = self.jurisdiction_arg
+        if arg is not None and not isinstance(arg, str):
+            arg = arg.code or arg.name
+        if not arg:
+            self.issue(
+                self.header_row,
+                _("辖区"),
+                _("单一辖区格式的表中没有辖区列：请在导入时指定辖区代码（命令行用 --jurisdiction）。"),
+            )
+            return None
+        place, message = self.places.resolve(arg)
+        if place is None:
+            self.issue(None, _("辖区"), message)
+        return place
+
+    # The rows ----------------------------------------------------------------------------------------------
+
+    def _cell(self, row, column):
+        return row[column.index] if column is not None and column.index < len(row) else ""
+
+    def _number(self, row_number, row, column):
+        """Return (value, ok) for a count cell; a bad cell becomes an issue and ok is False."""
+        text = self._cell(row, column)
+        try:
+            value = parse_whole_number(text)
+        except ValueError:
+            self.issue(row_number, column, _bad_number_message(text))
+            return None, False
+        if value is not None and value > COUNT_MAX:
+            self.issue(row_number, column, _("数字“%(value)s”过大，请核对。") % {"value": text})
+            return None, False
+        return value, True
+
+    def _is_note(self, row):
+        filled = [cell for cell in row if cell]
+        return len(filled) == 1 and compact(filled[0]).startswith(NOTE_PREFIXES)
+
+    def _total_word(self, text):
+        return _total_word(text) if text else None
+
+    def _place_text(self, row):
+        code = self._cell(row, self.columns.get("code"))
+        if code:
+            return code, self.columns["code"]
+        return self._cell(row, self.columns.get("name")), self.columns.get("name") or self.columns.get("code")
+
+    def _resolve_place(self, row_number, text, column):
+        if column is not None and column.key == "code":
+            place, message = self.places.by_code_text(text)
+        else:
+            place, message = self.places.resolve(text)
+        if place is None:
+            self.issue(row_number, column, message)
+        return place
+
+    def _row_year(self, row_number, row, fallback):
+        """Return the row's year; a blank year cell takes `fallback` (the year above, or the one given)."""
+        column = self.columns.get("year")
+        text = self._cell(row, column)
+        if not text:
+            if fallback is None:
+                self.issue(row_number, column, _("年份为空：请填写年份，或导入时指定年份。"))
+            return fallback
+        year = _year_value(text)
+        if year is None:
+            self.issue(
+                row_number,
+                column,
+                _("年份“%(year)s”无效：应为%(min)s至%(max)s之间的四位数年份。")
+                % {"year": text, "min": YEAR_MIN, "max": YEAR_MAX},
+            )
+            return None
+        return year
+
+    def _draft(self, place, year, row_number):
+        key = (place.pk, year)
+        draft = self.drafts.get(key)
+        if draft is None:
+            record = PlannedRecord(
+                jurisdiction_id=place.pk,
+                jurisdiction_path=place.path,
+                label=self.places.label(place),
+                code=place.code,
+                year=year,
+                row=row_number,
+            )
+            for name in RECORD_FIELDS:
+                if name in self.columns and not (name in ("male", "female") and self.layout != CensusLayout.WIDE):
+                    record.totals[name] = None
+            draft = self.drafts[key] = _Draft(record)
+        return draft
+
+    def _set_value(self, draft, name, value, row_number, column):
+        """Set a record total, checking that rows repeating it agree."""
+        if value is None:
+            return
+        current = draft.minority_check if name == "minority_check" else draft.record.totals.get(name)
+        if current is not None and current != value:
+            self.issue(
+                row_number,
+                column,
+                _("与第%(row)s行不一致：同一辖区同一年份的“%(header)s”前面为 %(old)s，这里为 %(new)s。")
+                % {"row": draft.value_rows[name], "header": column.header, "old": current, "new": value},
+            )
+            return
+        draft.value_rows.setdefault(name, row_number)
+        draft.value_rows.setdefault(f"{name}_column", column)
+        if name == "minority_check":
+            draft.minority_check = value
+        else:
+            draft.record.totals[name] = value
+
+    def _summed_columns(self):
+        if self.layout == CensusLayout.WIDE:
+            return [self.columns[k] for k in _RECORD_KEYS if k in self.columns] + self.group_columns
+        return [self.columns[k] for k in ("count", "male", "female") if k in self.columns]
+
+    def _data_rows(self):
+        for index in range(self.header_row, len(self.rows)):
+            row = self.rows[index]
+            if any(row) and not self._is_note(row):
+                yield index + 1, row
+
+    def _read_wide(self, default_year):
+        checksum = _Checksum(self._summed_columns())
+        for row_number, row in self._data_rows():
+            place_text, place_column = self._place_text(row)
+            total_word = self._total_word(place_text) or self._total_word(self._cell(row, self.columns.get("name")))
+            values = {}
+            for column in checksum.columns:
+                value, ok = self._number(row_number, row, column)
+                values[column.index] = (value, ok)
+            if total_word:
+                self.issues.extend(checksum.check(total_word, row_number, values))
+                continue
+            checksum.add(values)
+            if not place_text:
+                self.issue(row_number, place_column, _("缺少辖区：请填写区划代码或地区名称。"))
+                continue
+            place = self._resolve_place(row_number, place_text, place_column)
+            year = self._row_year(row_number, row, default_year)
+            if place is None or year is None:
+                continue
+            if (place.pk, year) in self.drafts:
+                first = self.drafts[(place.pk, year)].record.row
+                self.issue(
+                    row_number,
+                    place_column,
+                    _("“%(place)s”%(year)s年的数据重复：第%(first)s行与第%(row)s行，请删除其中一行。")
+                    % {"place": place_text, "year": year, "first": first, "row": row_number},
+                )
+                continue
+            draft = self._draft(place, year, row_number)
+            for key in _RECORD_KEYS:
+                column = self.columns.get(key)
+                if column is not None:
+                    self._set_value(draft, key, values[column.index][0], row_number, column)
+            for column in self.group_columns:
+                count = values[column.index][0]
+                if count is not None:
+                    draft.record.counts[column.group.id] = (count, None, None)
+                    draft.group_rows[column.group.id] = row_number
+
+    def _read_long(self, default_year, single_place):
+        checksum = _Checksum(self._summed_columns())
+        group_column, count_column = self.columns["group"], self.columns["count"]
+        male_column, female_column = self.columns.get("male"), self.columns.get("female")
+        record_columns = [self.columns[k] for k in _RECORD_KEYS if k in self.columns and k not in ("male", "female")]
+        place, place_text, year = single_place, "", default_year
+        for row_number, row in self._data_rows():
+            values = {column.index: self._number(row_number, row, column) for column in checksum.columns}
+            if single_place is None:
+                text, column = self._place_text(row)
+                if self._total_word(text):
+                    self.issues.extend(checksum.check(self._total_word(text), row_number, values))
+                    continue
+                # A place or year written once over merged cells applies to the rows below it.
+                if text:
+                    place_text = text
+                    place = self._resolve_place(row_number, text, column)
+                elif not place_text:
+                    self.issue(row_number, column, _("缺少辖区：请填写区划代码或地区名称。"))
+                    continue
+            year = self._row_year(row_number, row, year if year is not None else default_year)
+            count, count_ok = values[count_column.index]
+            male = values[male_column.index][0] if male_column else None
+            female = values[female_column.index][0] if female_column else None
+            record_values = [(column, self._number(row_number, row, column)[0]) for column in record_columns]
+            group_text = self._cell(row, group_column)
+            if self._total_word(group_text):
+                if place is not None and year is not None:
+                    draft = self._draft(place, year, row_number)
+                    for name, value, column in (
+                        ("residents", count, count_column),
+                        ("male", male, male_column),
+                        ("female", female, female_column),
+                    ):
+                        self._set_value(draft, name, value, row_number, column)
+                    for column, value in record_values:
+                        self._set_value(draft, column.key, value, row_number, column)
+                continue
+            checksum.add(values)
+            group = self._resolve_group(row_number, group_text, group_column)
+            if count_ok and count is None and (male or female):
+                self.issue(row_number, count_column, _("填写了男女人数但人数为空：请填写该民族的人数。"))
+            if place is None or year is None or group is None or count is None:
+                continue
+            draft = self._draft(place, year, row_number)
+            for column, value in record_values:
+                self._set_value(draft, column.key, value, row_number, column)
+            # .id, not .pk: the property lookup shows up when this runs 100,000 times.
+            if group.id in draft.group_rows:
+                self.issue(
+                    row_number,
+                    group_column,
+                    _("“%(group)s”在同一辖区同一年份出现两次：第%(first)s行与第%(row)s行，请合并为一行。")
+                    % {"group": group.name, "first": draft.group_rows[group.id], "row": row_number},
+                )
+                continue
+            if male is not None and female is not None and male + female > count:
+                self.issue(
+                    row_number,
+                    male_column,
+                    _("男（%(male)s）与女（%(female)s）之和超过该民族人数（%(count)s），请核对。")
+                    % {"male": male, "female": female, "count": count},
+                )
+                continue
+            draft.record.counts[group.id] = (count, male, female)
+            draft.group_rows[group.id] = row_number
+
+    def _resolve_group(self, row_number, text, column):
+        if not text:
+            self.issue(row_number, column, _("民族为空：请填写民族名称，如“苗族”。"))
+            return None
+        if text not in self._group_cache:
+            self._group_cache[text] = self.groups.resolve(text)
+        group = self._group_cache[text]
+        if group is None:
+            self.issue(
+                row_number,
+                column,
+                _("无法识别的民族“%(name)s”：请填写标准民族名称（如“苗族”“布依族”）或 GB/T 3304 代码。")
+                % {"name": text},
+            )
+        return group
+
+    # Whole records -----------------------------------------------------------------------------------------
+
+    def _check_records(self):
+        for draft in self.drafts.values():
+            record = draft.record
+            counted = record.counted_total
+            record.minority_total = sum(c for gid, (c, _m, _f) in record.counts.items() if gid in self.minority_ids)
+            residents = record.totals.get("residents")
+            if residents is not None and counted > residents:
+                self.issue(
+                    draft.value_rows.get("residents", record.row),
+                    draft.value_rows.get("residents_column", _("常住人口")),
+                    _("各民族人数之和（%(counted)s）超过常住人口（%(residents)s）：请核对常住人口或各民族人数。")
+                    % {"counted": counted, "residents": residents},
+                )
+            male, female = record.totals.get("male"), record.totals.get("female")
+            if None not in (male, female, residents) and male + female > residents:
+                self.issue(
+                    draft.value_rows.get("male", record.row),
+                    draft.value_rows.get("male_column", _("男")),
+                    _("男（%(male)s）与女（%(female)s）之和超过常住人口（%(residents)s），请核对。")
+                    % {"male": male, "female": female, "residents": residents},
+                )
+            if draft.minority_check is not None and draft.minority_check != record.minority_total:
+                self.issue(
+                    draft.value_rows["minority_check"],
+                    draft.value_rows["minority_check_column"],
+                    _("少数民族人数（%(given)s）与各少数民族人数之和（%(counted)s）不符，请核对。")
+                    % {"given": draft.minority_check, "counted": record.minority_total},
+                )
+
+
+class _Checksum:
+    """Running sums of the figures above a total row: one since any total row, one since the last 合计/总计."""
+
+    def __init__(self, columns):
+        self.columns = columns
+        self.block = {}
+        self.grand = {}
+        self.block_bad = set()
+        self.grand_bad = set()
+
+    def add(self, values):
+        for index, (value, ok) in values.items():
+            if not ok:
+                self.block_bad.add(index)
+                self.grand_bad.add(index)
+            elif value is not None:
+                self.block[index] = self.block.get(index, 0) + value
+                self.grand[index] = self.grand.get(index, 0) + value
+
+    def check(self, word, row_number, values):
+        sums, bad = (self.block, self.block_bad) if word == "小计" else (self.grand, self.grand_bad)
+        issues = []
+        for column in self.columns:
+            given, ok = values[column.index]
+            if not ok or given is None or column.index in bad:
+                continue
+            expected = sums.get(column.index, 0)
+            if given != expected:
+                issues.append(
+                    ImportIssue(
+                        row_number,
+                        column.header,
+                        _("%(word)s行与上方各行之和不符：表中为 %(given)s，上方各行相加为 %(expected)s。请核对此列。")
+                        % {"word": word, "given": given, "expected": expected},
+                    )
+                )
+        self.block, self.block_bad = {}, set()
+        if word != "小计":
+            self.grand, self.grand_bad = {}, set()
+        return issues
+
+
+@lru_cache(maxsize=1024)
+def _total_word(text):
+    word = compact(text).rstrip(":")
+    return word if word in TOTAL_WORDS else None
+
+
+@lru_cache(maxsize=1024)
+def _year_value(text):
+    """Return the year a cell or argument gives ("2024", "2024年", 2024.0), or None when it is not one."""
+    try:
+        year = parse_whole_number(str(text).removesuffix("年"))
+    except ValueError:
+        return None
+    return year if year is not None and YEAR_MIN <= year <= YEAR_MAX else None
+
+
+def _bad_number_message(text):
+    value = compact(text)
+    if re.fullmatch(r"-\d+(\.\d+)?", value):
+        return _("“%(value)s”是负数：人数不能小于0，请改为0或正整数。") % {"value": text}
+    if re.fullmatch(r"\d+\.\d+", value):
+        return _("“%(value)s”不是整数：人数应为整数，请去掉小数。") % {"value": text}
+    return _("“%(value)s”不是数字：请填写整数人数，没有可留空或填0。") % {"value": text}

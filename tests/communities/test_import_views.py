@@ -1,0 +1,195 @@
+import io
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from communities.choices import Role
+from communities.import_views import SESSION_KEY, STAGING_DIR
+from communities.models import AuditEntry, GroupCount, PopulationRecord
+from tests.factories import csv_bytes, make_member, make_population, make_tree, make_user, xlsx_bytes
+
+WIDE = [
+    ["区划代码", "地区名称", "常住人口", "汉族", "苗族"],
+    ["520115001001", "街道1社区1", "1000", "900", "60"],
+    ["520115001002", "街道1社区2", "500", "450", "50"],
+]
+UPLOAD = reverse("communities:census_import")
+CONFIRM = reverse("communities:census_import_confirm")
+
+
+def upload(rows=WIDE, name="人口.csv", **fields):
+    data = xlsx_bytes(rows) if name.endswith(".xlsx") else csv_bytes(rows, "gbk")
+    return {"file": SimpleUploadedFile(name, data), "year": "2024", "kind": "resident", "layout": "", **fields}
+
+
+class CensusImportViewTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.district, cls.streets, cls.communities = make_tree()
+        cls.admin = make_member(cls.district, Role.ADMIN, "district-admin")
+        cls.street_admin = make_member(cls.streets[1], Role.ADMIN, "street2-admin")
+        cls.leader = make_member(cls.district, Role.LEADER, "district-leader")
+        cls.staff = make_member(cls.communities[0], Role.STAFF, "community-staff")
+
+    def staged_files(self):
+        directory = Path(settings.MEDIA_ROOT) / STAGING_DIR
+        return sorted(directory.iterdir()) if directory.exists() else []
+
+    def test_anonymous_users_are_sent_to_log_in(self):
+        for url in (UPLOAD, reverse("communities:census_template", args=["long"])):
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertRedirects(response, f"{reverse('login')}?next={url}", fetch_redirect_response=False)
+        response = self.client.post(CONFIRM)
+        self.assertEqual(response.status_code, 302)
+        self.assertIn(reverse("login"), response["Location"])
+
+    def test_staff_and_leaders_are_forbidden(self):
+        for user in (self.staff, self.leader, make_user()):
+            with self.subTest(user=user.username):
+                self.client.force_login(user)
+                self.assertEqual(self.client.get(UPLOAD).status_code, 403)
+                self.assertEqual(self.client.post(CONFIRM).status_code, 403)
+
+    def test_admin_sees_the_form_and_the_templates(self):
+        self.client.force_login(self.admin)
+        response = self.client.get(UPLOAD)
+        self.assertContains(response, 'enctype="multipart/form-data"')
+        for layout in ("long", "wide", "single"):
+            self.assertContains(response, reverse("communities:census_template", args=[layout]))
+
+    def test_preview_then_confirm_writes_and_reports(self):
+        self.client.force_login(self.admin)
+        response = self.client.post(UPLOAD, upload())
+        self.assertContains(response, "确认导入")
+        self.assertContains(response, 'data-status="new"', count=2)
+        self.assertContains(response, '<dd data-figure="new">2</dd>', html=True)
+        self.assertFalse(PopulationRecord.objects.exists())
+        staged = self.client.session[SESSION_KEY]
+        self.assertNotIn(staged["token"], response.request["PATH_INFO"])
+        (staged_file,) = self.staged_files()
+        self.assertEqual(staged_file.name, f"{staged['token']}.csv")
+
+        response = self.client.post(CONFIRM, {"token": staged["token"]})
+        self.assertRedirects(response, self.streets[0].get_absolute_url(), fetch_redirect_response=False)
+        messages = [str(m) for m in response.wsgi_request._messages]
+        self.assertEqual(messages, ["已导入：新增 2 条、修改 0 条、无变化 0 条"])
+        self.assertEqual(GroupCount.objects.count(), 4)
+        self.assertEqual(AuditEntry.objects.get().user, self.admin)
+        self.assertEqual(self.staged_files(), [])
+        self.assertNotIn(SESSION_KEY, self.client.session)
+
+    def test_preview_shows_changes_of_existing_records(self):
+        make_population(self.communities[0], 2024, {"汉族": 900, "苗族": 61, "瑶族": 2}, residents=1000)
+        self.client.force_login(self.admin)
+        response = self.client.post(UPLOAD, upload(name="人口.xlsx"))
+        self.assertContains(response, 'data-status="changed"')
+        self.assertContains(response, "苗族：61 → 60")
+        self.assertContains(response, "删除 瑶族（2）")
+
+    def test_an_admin_of_another_district_gets_row_errors_and_nothing_is_written(self):
+        self.client.force_login(self.street_admin)
+        response = self.client.post(UPLOAD, upload())
+        self.assertNotContains(response, "确认导入")
+        self.assertContains(response, "找不到区划代码为“520115001001”的辖区或您无权管理")
+        issues = response.context["plan"].issues
+        self.assertEqual([(i.row, i.column) for i in issues], [(2, "区划代码"), (3, "区划代码")])
+        self.assertEqual(self.staged_files(), [])
+        self.assertNotIn(SESSION_KEY, self.client.session)
+        self.assertEqual(self.client.post(CONFIRM, {"token": "x"}).status_code, 302)
+        self.assertFalse(PopulationRecord.objects.exists())
+
+    def test_a_file_with_errors_shows_them_in_a_table(self):
+        self.client.force_login(self.admin)
+        rows = [*WIDE, ["520115002001", "", "10", "abc", "-1"]]
+        response = self.client.post(UPLOAD, upload(rows))
+        self.assertContains(response, "发现 2 处错误")
+        self.assertContains(response, "<td>“abc”不是数字：请填写整数人数，没有可留空或填0。</td>", html=True)
+        self.assertContains(response, 'class="error-row"', count=2)
+        self.assertEqual(self.staged_files(), [])
+
+    def test_a_stale_or_missing_staging_file_asks_to_upload_again(self):
+        self.client.force_login(self.admin)
+        self.client.post(UPLOAD, upload())
+        token = self.client.session[SESSION_KEY]["token"]
+        for staged_file in self.staged_files():
+            staged_file.unlink()
+        response = self.client.post(CONFIRM, {"token": token}, follow=True)
+        self.assertRedirects(response, UPLOAD)
+        self.assertContains(response, "请重新上传")
+        self.assertFalse(PopulationRecord.objects.exists())
+
+    def test_a_preview_from_another_tab_is_not_confirmed(self):
+        self.client.force_login(self.admin)
+        self.client.post(UPLOAD, upload())
+        first = self.client.session[SESSION_KEY]["token"]
+        self.client.post(UPLOAD, upload(name="other.csv"))
+        self.assertEqual(len(self.staged_files()), 1)
+        response = self.client.post(CONFIRM, {"token": first}, follow=True)
+        self.assertContains(response, "请重新上传")
+        self.assertFalse(PopulationRecord.objects.exists())
+
+    def test_confirm_only_accepts_post(self):
+        self.client.force_login(self.admin)
+        self.assertEqual(self.client.get(CONFIRM).status_code, 405)
+
+    def test_an_unchanged_file_has_nothing_to_confirm(self):
+        self.client.force_login(self.admin)
+        self.client.post(UPLOAD, upload())
+        self.client.post(CONFIRM, {"token": self.client.session[SESSION_KEY]["token"]})
+        response = self.client.post(UPLOAD, upload())
+        self.assertContains(response, "无需导入")
+        self.assertNotContains(response, "确认导入")
+        self.assertEqual(self.staged_files(), [])
+
+    def test_other_file_types_are_refused_by_the_form(self):
+        self.client.force_login(self.admin)
+        response = self.client.post(UPLOAD, {"file": SimpleUploadedFile("a.pdf", b"%PDF"), "kind": "resident"})
+        self.assertContains(response, "只能上传 .xlsx 或 .csv 文件")
+
+    def test_templates_are_valid_xlsx_with_the_expected_headers(self):
+        self.client.force_login(self.admin)
+        expected = {
+            "long": ["区划代码", "地区名称", "年份", "民族", "人数", "常住人口", "户数"],
+            "wide": ["区划代码", "地区名称", "年份", "常住人口", "户数", "流动少数民族", "少数民族困难户（户）"],
+            "single": ["民族", "人数", "男", "女"],
+        }
+        for layout, header in expected.items():
+            with self.subTest(layout=layout):
+                response = self.client.get(reverse("communities:census_template", args=[layout]))
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("attachment", response["Content-Disposition"])
+                sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+                first = [cell.value for cell in sheet[1]]
+                self.assertEqual(first[: len(header)], header)
+        self.assertEqual(self.client.get("/imports/census/template/other.xlsx").status_code, 404)
+
+    def test_each_template_imports_cleanly_once_filled(self):
+        self.client.force_login(self.admin)
+        for layout in ("long", "wide", "single"):
+            with self.subTest(layout=layout):
+                response = self.client.get(reverse("communities:census_template", args=[layout]))
+                data = b"".join(response.streaming_content)
+                response = self.client.post(
+                    UPLOAD,
+                    {
+                        "file": SimpleUploadedFile("t.xlsx", data),
+                        "kind": "resident",
+                        "jurisdiction": "520115001001" if layout == "single" else "",
+                        "year": "2024",
+                    },
+                )
+                plan = response.context["plan"]
+                # The examples name a community code that make_tree does have.
+                self.assertEqual([str(i) for i in plan.issues], [])
+                self.assertEqual(plan.layout, layout)
+
+    def test_the_admin_changelist_links_to_the_upload_page(self):
+        superuser = make_user(is_superuser=True, is_staff=True)
+        self.client.force_login(superuser)
+        response = self.client.get(reverse("admin:communities_populationrecord_changelist"))
+        self.assertContains(response, UPLOAD)
