@@ -1,0 +1,232 @@
+"""Reads of creation plans for pages, the dashboard and the work report.
+
+Counting rules, so the page, the JSON and the report agree:
+- points total: the points of the indicators that are scored, i.e. those with no second-level indicators
+  under them (a first-level indicator's own points usually restate its children's sum);
+- an indicator's status comes from its responsibility lines: 未分解 (none), 已完成 (all done),
+  推进中 (any started), else 未开始;
+- the self-assessed total adds every line's self-assessed score (a service keeps each indicator's lines
+  within its points).
+"""
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communities.figures import share
+
+from ..choices import ResponsibilityStatus
+from ..models import Activity, CreationPlan, EvidenceFile, Indicator, PlanBudget, Responsibility
+
+UNASSIGNED = "unassigned"
+INDICATOR_STATUS_LABELS = {
+    UNASSIGNED: _("未分解"),
+    ResponsibilityStatus.NOT_STARTED: _("未开始"),
+    ResponsibilityStatus.IN_PROGRESS: _("推进中"),
+    ResponsibilityStatus.DONE: _("已完成"),
+}
+_MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _count(qs):
+    """Return a correlated subquery counting `qs` rows, 0 when there are none."""
+    return Coalesce(
+        Subquery(qs.order_by().annotate(_n=Count("pk", distinct=True)).values("_n")[:1], output_field=IntegerField()),
+        0,
+    )
+
+
+def _sum(qs, field):
+    return Coalesce(
+        Subquery(qs.order_by().annotate(_s=Sum(field)).values("_s")[:1], output_field=_MONEY),
+        Value(0),
+        output_field=_MONEY,
+    )
+
+
+def plan_list(*, user, today=None):
+    """Return the plans `user` may see, each with its indicator count, overdue lines and budget totals."""
+    today = today or timezone.localdate()
+    per_plan = {"plan": OuterRef("pk")}
+    return (
+        CreationPlan.objects.for_user(user)
+        .select_related("jurisdiction")
+        .annotate(
+            indicator_count=_count(Indicator.objects.filter(**per_plan).values("plan")),
+            responsibility_count=_count(
+                Responsibility.objects.filter(indicator__plan=OuterRef("pk")).values("indicator__plan")
+            ),
+            overdue_count=_count(
+                Responsibility.objects.overdue(today).filter(indicator__plan=OuterRef("pk")).values("indicator__plan")
+            ),
+            budget_amount=_sum(PlanBudget.objects.filter(**per_plan).values("plan"), "amount"),
+            budget_spent=_sum(PlanBudget.objects.filter(**per_plan).values("plan"), "spent"),
+        )
+        .order_by("-start_date", "title")
+    )
+
+
+def plans_for(*, jurisdiction, on=None):
+    """Return the plans that apply to `jurisdiction`: its own and its ancestors', newest first.
+
+    With `on` (a date), only plans whose period includes that day.
+    """
+    ids = [int(segment) for segment in jurisdiction.path.strip("/").split("/") if segment]
+    qs = CreationPlan.objects.filter(jurisdiction_id__in=ids)
+    if on is not None:
+        qs = qs.filter(start_date__lte=on, end_date__gte=on)
+    return qs.select_related("jurisdiction").order_by("-start_date", "-pk")
+
+
+def _indicator_status():
+    lines = Responsibility.objects.filter(indicator=OuterRef("pk")).values("indicator")
+    total = _count(lines)
+    done = _count(lines.filter(status=ResponsibilityStatus.DONE))
+    started = _count(lines.exclude(status=ResponsibilityStatus.NOT_STARTED))
+    return Case(
+        When(Q(_total=0), then=Value(UNASSIGNED)),
+        When(Q(_total=F("_done")), then=Value(ResponsibilityStatus.DONE.value)),
+        When(Q(_started__gt=0), then=Value(ResponsibilityStatus.IN_PROGRESS.value)),
+        default=Value(ResponsibilityStatus.NOT_STARTED.value),
+        output_field=CharField(),
+    ), {"_total": total, "_done": done, "_started": started}
+
+
+def plan_progress(*, plan, today=None):
+    """Return the plan's standing: indicators and points, responsibilities, overdue lines, budget. Five queries."""
+    today = today or timezone.localdate()
+    status, parts = _indicator_status()
+    is_leaf = ~Exists(Indicator.objects.filter(parent=OuterRef("pk")))
+    scored = Q(_leaf=True)
+    indicators = (
+        Indicator.objects.filter(plan=plan)
+        .annotate(_leaf=is_leaf, **parts)
+        .annotate(_status=status)
+        .aggregate(
+            total=Count("pk"),
+            first_level=Count("pk", filter=Q(parent__isnull=True)),
+            second_level=Count("pk", filter=Q(parent__isnull=False)),
+            scored=Count("pk", filter=scored),
+            points=Sum("points", filter=scored),
+            **{f"status_{key}": Count("pk", filter=scored & Q(_status=key)) for key in INDICATOR_STATUS_LABELS},
+        )
+    )
+    overdue_q = Q(deadline__lt=today) & ~Q(status=ResponsibilityStatus.DONE)
+    lines = Responsibility.objects.filter(indicator__plan=plan).aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=overdue_q),
+        self_score=Sum("self_score"),
+        **{f"status_{key}": Count("pk", filter=Q(status=key)) for key in ResponsibilityStatus.values},
+    )
+    overdue = list(
+        Responsibility.objects.filter(indicator__plan=plan)
+        .filter(overdue_q)
+        .select_related("indicator")
+        .order_by("deadline", "indicator__order", "pk")
+    )
+    budgets = list(PlanBudget.objects.filter(plan=plan).order_by("year"))
+    budget_totals = PlanBudget.objects.filter(plan=plan).aggregate(amount=Sum("amount"), spent=Sum("spent"))
+    points_total = indicators["points"] or 0
+    self_score_total = lines["self_score"] or 0
+    return {
+        "indicators": {
+            "total": indicators["total"],
+            "first_level": indicators["first_level"],
+            "second_level": indicators["second_level"],
+            "scored": indicators["scored"],
+            "by_status": [(key, label, indicators[f"status_{key}"]) for key, label in INDICATOR_STATUS_LABELS.items()],
+        },
+        "points_total": points_total,
+        "self_score_total": self_score_total,
+        "self_score_share": share(self_score_total, points_total),
+        "responsibilities": {
+            "total": lines["total"],
+            "overdue": lines["overdue"],
+            "by_status": [(key, label, lines[f"status_{key}"]) for key, label in ResponsibilityStatus.choices],
+        },
+        "overdue": [
+            {
+                "responsibility": r,
+                "indicator_code": r.indicator.code,
+                "indicator_title": r.indicator.title,
+                "lead_department": r.lead_department,
+                "responsible_person": r.responsible_person,
+                "deadline": r.deadline,
+                "days_overdue": (today - r.deadline).days,
+            }
+            for r in overdue
+        ],
+        "budgets": [
+            {"year": b.year, "amount": b.amount, "spent": b.spent, "share": share(b.spent, b.amount), "note": b.note}
+            for b in budgets
+        ],
+        "budget_total": {
+            "amount": budget_totals["amount"] or 0,
+            "spent": budget_totals["spent"] or 0,
+            "share": share(budget_totals["spent"], budget_totals["amount"]),
+        },
+    }
+
+
+def plan_indicator_tree(*, plan, user, today=None):
+    """Return the first-level indicators with their children, responsibility lines, evidence and the
+    activities `user` may see that evidence them; eight queries whatever the size of the plan."""
+    today = today or timezone.localdate()
+    details = (
+        Prefetch("responsibilities", queryset=Responsibility.objects.order_by("pk")),
+        Prefetch(
+            "evidence_files", queryset=EvidenceFile.objects.select_related("uploaded_by").order_by("-uploaded_at")
+        ),
+        Prefetch(
+            "activities",
+            queryset=Activity.objects.for_user(user).only("pk", "date", "title", "jurisdiction_id").order_by("-date"),
+        ),
+    )
+    children = Prefetch("children", queryset=Indicator.objects.order_by("order", "code").prefetch_related(*details))
+    tree = list(
+        Indicator.objects.filter(plan=plan, parent__isnull=True)
+        .order_by("order", "code")
+        .prefetch_related(children, *details)
+    )
+    for first in tree:
+        for indicator in (first, *first.children.all()):
+            for line in indicator.responsibilities.all():
+                line.overdue = line.is_overdue(today)
+    return tree
+
+
+def responsibility_rows(*, user, plan, action="view"):
+    """Return the plan's breakdown lines `user` may see, with the evidence and activity counts of each."""
+    return (
+        Responsibility.objects.for_user(user, action)
+        .filter(indicator__plan=plan)
+        .select_related("indicator__parent")
+        .annotate(
+            evidence_count=_count(EvidenceFile.objects.filter(responsibility=OuterRef("pk")).values("responsibility")),
+            activity_count=_count(
+                Activity.objects.for_user(user).filter(indicators=OuterRef("indicator")).values("indicators")
+            ),
+        )
+        .order_by("indicator__order", "indicator__code", "pk")
+    )
+
+
+def overdue_q(today=None):
+    today = today or timezone.localdate()
+    return Q(deadline__lt=today) & ~Q(status=ResponsibilityStatus.DONE)
