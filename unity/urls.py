@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("communities.urls")),
     path("", include("activities.urls")),
+    path("", include("unity.report_urls")),
 ]
 
 if settings.DEBUG:
