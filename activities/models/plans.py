@@ -203,16 +203,17 @@ class Responsibility(models.Model):
         ordering = ["indicator__plan", "indicator__order", "indicator__code", "pk"]
         verbose_name = _("责任分解")
         verbose_name_plural = _("责任分解")
+        # Django %-formats constraint messages with the constraint's name, so a literal percent sign is "%%".
         constraints = [
             models.CheckConstraint(
                 condition=Q(progress__lte=100),
                 name="responsibility_progress_at_most_100",
-                violation_error_message=_("进度不能超过100%。"),
+                violation_error_message=_("进度不能超过100%%。"),
             ),
             models.CheckConstraint(
                 condition=~Q(status=ResponsibilityStatus.DONE) | Q(progress=100),
                 name="responsibility_done_means_100",
-                violation_error_message=_("状态为“已完成”时进度应为100%。"),
+                violation_error_message=_("状态为“已完成”时进度应为100%%。"),
             ),
         ]
 
