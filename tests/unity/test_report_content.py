@@ -234,9 +234,9 @@ class StreetReportTests(TestCase):
 
     def test_measures_leading_group_and_budget(self):
         for phrase in [
-            "提出“一个目标、一个主题、一条主线、二项举措”的民族团结进步创建工作模式",
+            "提出“一个目标、一个主题、一条主线、两项举措”的民族团结进步创建工作模式",
             "明确一个目标：创建民族团结进步示范街道；围绕一个主题：团结共建邻里亲、同心紧系中华情；",
-            "落实“二项举措”：党建引领奏响民族团结“主旋律”、平安建设筑牢民族团结“安全阀”。",
+            "落实“两项举措”：党建引领奏响民族团结“主旋律”、平安建设筑牢民族团结“安全阀”。",
             "一是党建引领奏响民族团结“主旋律”。举措1的内容。二是",
             "成立以街道党工委书记张书记为组长，办事处主任李主任为副组长，社会事务科科长王科长为成员的创建工作领导小组",
             "将创建工作经费纳入2026年财政预算，安排经费25万元，已使用18万元，占72.00%",
@@ -323,7 +323,7 @@ class CommunityUnderStreetPlanTests(TestCase):
         content = build_report(dashboard(community))
         self.assertEqual(content.title, "东风社区民族团结进步创建工作情况汇报")
         self.assertIn("根据中华街道《中华街道创建民族团结进步示范街道工作方案》的部署要求", content.text)
-        self.assertIn("落实中华街道提出的“一个目标、一个主题、一条主线、二项举措”", content.text)
+        self.assertIn("落实中华街道提出的“一个目标、一个主题、一条主线、两项举措”", content.text)
         self.assertIn("中华街道成立以街道党工委书记张书记为组长", content.text)
         self.assertNotIn("财政预算", content.text)
         self.assertNotIn("共设测评指标", content.text)

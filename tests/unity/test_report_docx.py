@@ -19,8 +19,8 @@ from tests.unity.test_report_world import TODAY, YEAR, bihai_world, street_world
 from unity.demo import load_demo
 from unity.periods import year_period
 from unity.report import work_report
-from unity.report.content import DATE, HEADING, SIGNATURE, SUBHEADING, TITLE
-from unity.report.docx import docx_bytes, title_lines
+from unity.report.content import DATE, HEADING, SIGNATURE, SUBHEADING, TITLE, title_lines
+from unity.report.docx import docx_bytes
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "report"
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")

@@ -20,7 +20,7 @@ from communities.choices import JurisdictionLevel
 from communities.figures import share
 
 from .numbers import (
-    chinese_numeral,
+    chinese_count,
     date_cn,
     heading_number,
     in_wan,
@@ -88,8 +88,25 @@ class ReportContent:
         return [block.text for block in self.blocks if block.kind == kind]
 
     @property
+    def title_lines(self):
+        return title_lines(self.title)
+
+    @property
     def filename(self):
         return _("%(title)s（%(period)s）.docx") % {"title": self.title, "period": self.period.label}
+
+
+# A line of 二号 title text holds 20 characters (156 mm of text width at 22 pt ≈ 7.76 mm a character).
+TITLE_CHARS_PER_LINE = 20
+TITLE_BREAK_BEFORE = ("工作情况汇报", "情况汇报")
+
+
+def title_lines(text):
+    """Break a title too long for one line before “工作情况汇报”, not wherever the line happens to fill."""
+    for suffix in TITLE_BREAK_BEFORE:
+        if len(text) > TITLE_CHARS_PER_LINE and text.endswith(suffix) and len(text) > len(suffix):
+            return [text[: -len(suffix)], suffix]
+    return [text]
 
 
 def _clean(text):
@@ -356,10 +373,10 @@ def _measures(w, ctx):
     if ctx.measures:
         model.append(
             _("落实“%(n)s项举措”：%(titles)s")
-            % {"n": chinese_numeral(count), "titles": _join(_clean(m.title) for m in ctx.measures)}
+            % {"n": chinese_count(count), "titles": _join(_clean(m.title) for m in ctx.measures)}
         )
     if model:
-        shape = _("一个目标、一个主题、一条主线、%(n)s项举措") % {"n": chinese_numeral(count)} if count else ""
+        shape = _("一个目标、一个主题、一条主线、%(n)s项举措") % {"n": chinese_count(count)} if count else ""
         values = {"name": ctx.name, "owner": plan.jurisdiction.name, "shape": shape}
         intro = _("%(name)s始终坚持党对民族工作的领导，牢牢把握铸牢中华民族共同体意识这条主线，") % values
         if ctx.own_plan and shape:

@@ -17,7 +17,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from .content import BODY, DATE, HEADING, SIGNATURE, SUBHEADING, TITLE
+from .content import BODY, DATE, HEADING, SIGNATURE, SUBHEADING, TITLE, title_lines
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -31,9 +31,6 @@ PAGE_NUMBER_SIZE = Pt(14)  # 四号
 LINE_SPACING = Pt(28)
 TITLE_LINE_SPACING = Pt(35)
 INDENT_CHARS = 2
-# 156 mm of text width holds 20 characters of 二号 (22 pt ≈ 7.76 mm).
-TITLE_CHARS_PER_LINE = 20
-TITLE_BREAK_BEFORE = ("工作情况汇报", "情况汇报")
 
 FONTS = {
     TITLE: TITLE_FONT,
@@ -181,14 +178,6 @@ def render_docx(content):
         run = paragraph.add_run(block.text)
         set_run_font(run, FONTS.get(block.kind, BODY_FONT), BODY_SIZE)
     return document
-
-
-def title_lines(text):
-    """Break a title too long for one line before “工作情况汇报”, not wherever the line happens to fill."""
-    for suffix in TITLE_BREAK_BEFORE:
-        if len(text) > TITLE_CHARS_PER_LINE and text.endswith(suffix) and len(text) > len(suffix):
-            return [text[: -len(suffix)], suffix]
-    return [text]
 
 
 def _title(paragraph, text):

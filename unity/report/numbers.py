@@ -20,6 +20,11 @@ def chinese_numeral(n):
     return head + (_DIGITS[ones] if ones else "")
 
 
+def chinese_count(n):
+    """Write a count before a measure word: 两项, not 二项; 五项, 十二项."""
+    return "两" if n == 2 else chinese_numeral(n)
+
+
 def heading_number(n):
     """The number of a first-level heading: 一、"""
     return f"{chinese_numeral(n)}、"
