@@ -51,19 +51,55 @@ class PlanForm(forms.ModelForm):
         self.fields["jurisdiction"].queryset = Jurisdiction.objects.for_user(user, Action.CHANGE)
 
 
+class InlineRowForm(forms.ModelForm):
+    """A row of an inline list; a new row whose `key_fields` are all blank is an unused row, not an error."""
+
+    key_fields = ()
+
+    def has_changed(self):
+        if self.instance.pk is None and not any(
+            str(self.data.get(self.add_prefix(name), "")).strip() for name in self.key_fields
+        ):
+            return False
+        return super().has_changed()
+
+
+class MeasureRowForm(InlineRowForm):
+    key_fields = ("title", "description")
+
+
+class MemberRowForm(InlineRowForm):
+    key_fields = ("name", "post")
+
+
+class BudgetRowForm(InlineRowForm):
+    key_fields = ("year", "amount", "note")
+
+
 MeasureFormSet = inlineformset_factory(
     CreationPlan,
     PlanMeasure,
+    form=MeasureRowForm,
     fields=["order", "title", "description"],
     widgets={"description": forms.Textarea(attrs={"rows": 2})},
     extra=1,
     can_delete=True,
 )
 LeadingGroupFormSet = inlineformset_factory(
-    CreationPlan, LeadingGroupMember, fields=["order", "role", "name", "post"], extra=1, can_delete=True
+    CreationPlan,
+    LeadingGroupMember,
+    form=MemberRowForm,
+    fields=["order", "role", "name", "post"],
+    extra=1,
+    can_delete=True,
 )
 BudgetFormSet = inlineformset_factory(
-    CreationPlan, PlanBudget, fields=["year", "amount", "spent", "note"], extra=1, can_delete=True
+    CreationPlan,
+    PlanBudget,
+    form=BudgetRowForm,
+    fields=["year", "amount", "spent", "note"],
+    extra=1,
+    can_delete=True,
 )
 
 PLAN_INLINES = (

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from communities.choices import Action
-from communities.models import AuditEntry
+from communities.models import AuditEntry, user_can
 from unity.exports import XLSX_CONTENT_TYPE
 from unity.listing import ScopedListView
 
@@ -104,7 +104,7 @@ def plan_detail(request, pk):
             "progress": plan_progress(plan=plan),
             "tree": plan_indicator_tree(plan=plan, user=request.user),
             "audit_entries": _history(plan),
-            "can_change": CreationPlan.objects.for_user(request.user, Action.CHANGE).filter(pk=plan.pk).exists(),
+            "can_change": user_can(request.user, Action.CHANGE, plan.jurisdiction),
         },
     )
 
