@@ -3,6 +3,12 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from communities.choices import Action
+from communities.models import Jurisdiction
+
+# Pages only administrators can use; others are not shown a link that would answer 403.
+ADMIN_ONLY = {"communities:census_import", "communities:membership_list"}
+
 NAVIGATION = [
     (_("首页"), "home"),
     (_("领导看板"), "dashboard"),
@@ -21,8 +27,12 @@ NAVIGATION = [
 def navigation(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"navigation": []}
+    user = request.user
+    can_manage = user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()
     items = []
     for label, name in NAVIGATION:
+        if name in ADMIN_ONLY and not can_manage:
+            continue
         try:
             url = reverse(name)
         except NoReverseMatch:

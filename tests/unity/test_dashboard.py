@@ -188,3 +188,16 @@ class DashboardPageAndJsonTests(TestCase):
         response = self.client.get(reverse("api_summary", args=[self.district.code]))
         self.assertEqual(response.status_code, 401)
         self.assertEqual(response.json()["error"], "请先登录。")
+
+
+class NavigationTests(TestCase):
+    def test_staff_are_not_offered_administrators_pages(self):
+        district = build("529805000000", streets=1, communities=1, seed=5)
+        staff = make_member(district.children.first().children.first(), Role.STAFF, "nav-staff")
+        admin = make_member(district, Role.ADMIN, "nav-admin")
+        self.client.force_login(staff)
+        page = self.client.get(reverse("home"))
+        self.assertContains(page, reverse("dashboard"))
+        self.assertNotContains(page, reverse("communities:census_import"))
+        self.client.force_login(admin)
+        self.assertContains(self.client.get(reverse("home")), reverse("communities:census_import"))
