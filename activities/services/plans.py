@@ -170,7 +170,7 @@ def indicator_delete(*, indicator, actor):
     transaction.on_commit(lambda: _remove_files(paths))
 
 
-def _check_self_score(responsibility):
+def check_self_score(responsibility):
     """Keep self-assessed scores within the indicator's points, for this row and for all rows together."""
     score = responsibility.self_score
     if score is None:
@@ -220,7 +220,7 @@ def responsibility_save(*, responsibility, actor):
     plan = responsibility.indicator.plan
     _ensure_plan_change(actor, plan)
     responsibility.full_clean()
-    _check_self_score(responsibility)
+    check_self_score(responsibility)
     responsibility.save()
     if not Responsibility.objects.for_user(actor, Action.CHANGE).filter(pk=responsibility.pk).exists():
         raise PermissionDenied(_("您无权在该辖区录入或修改记录。"))
