@@ -5,15 +5,17 @@ offers separate, empty inputs for a new value. The status moves only through the
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from communities.admin import ScopedAdminMixin
 from communities.choices import Action
-from communities.models import Jurisdiction
+from communities.models import Jurisdiction, user_can
 
 from ..identity import validate_resident_id
 from ..models import Petition, PetitionStatusChange
+from ..services.common import month_is_locked
 from ..services.petitions import DETAIL_FIELDS, petition_check, petition_delete, petition_register, petition_update
 
 _LIFECYCLE_FIELDS = (
@@ -170,9 +172,26 @@ class PetitionAdmin(ScopedAdminMixin, admin.ModelAdmin):
         # The only inline is read-only history; nothing else to save.
         pass
 
+    def has_delete_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_delete_permission(request)
+        # No delete button where the service would refuse: another subtree or a locked month.
+        return (
+            super().has_delete_permission(request, obj)
+            and user_can(request.user, Action.CHANGE, obj.jurisdiction)
+            and not month_is_locked(jurisdiction=obj.jurisdiction, day=obj.received_on)
+        )
+
     def delete_model(self, request, obj):
         petition_delete(petition=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        for petition in queryset:
-            petition_delete(petition=petition, actor=request.user)
+        refused = []
+        for petition in queryset.select_related("jurisdiction"):
+            try:
+                petition_delete(petition=petition, actor=request.user)
+            except (ValidationError, PermissionDenied) as exc:
+                reason = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                refused.append(f"{petition}：{reason}")
+        for line in refused:
+            messages.warning(request, _("未删除 %(line)s") % {"line": line})

@@ -78,9 +78,13 @@ class PetitionForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"].queryset = Jurisdiction.objects.for_user(user, Action.CHANGE)
+        places = Jurisdiction.objects.for_user(user, Action.CHANGE)
+        self.fields["jurisdiction"].queryset = places
         if not self.instance.pk:
             self.fields["received_on"].initial = timezone.localdate()
+            only = list(places[:2])
+            if len(only) == 1:
+                self.fields["jurisdiction"].initial = only[0].pk
         else:
             # Editing: the current values are never put into the page; only a new value may be typed.
             self.fields["phone"].label = _("新联系电话")

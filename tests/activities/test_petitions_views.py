@@ -404,3 +404,38 @@ class PetitionAdminTests(PetitionPagesWorld):
         data["new_id_number"] = ""
         response = self.client.post(url, data)
         self.assertContains(response, "已审核锁定")
+
+    def test_admin_add_registers_through_the_service(self):
+        self.client.force_login(self.desk)
+        data = {
+            "jurisdiction": self.community.pk,
+            "kind": "dispute",
+            "received_on": "2024-04-02",
+            "channel": "phone",
+            "category": "neighbour",
+            "persons": "1",
+            "summary": "楼上漏水纠纷",
+            "petitioner_name": "王五",
+            "new_phone": "13700001111",
+            "new_id_number": ID_DIGIT,
+            "agreement_reached": "unknown",
+            "status_changes-TOTAL_FORMS": "0",
+            "status_changes-INITIAL_FORMS": "0",
+        }
+        response = self.client.post(reverse("admin:activities_petition_add"), data)
+        self.assertEqual(response.status_code, 302)
+        petition = Petition.objects.get(summary="楼上漏水纠纷")
+        self.assertEqual(
+            (petition.status, petition.petitioner_id_number, petition.created_by), (S.REGISTERED, ID_DIGIT, self.desk)
+        )
+        self.assertEqual(petition.status_changes.count(), 1)
+        self.assertEqual(AuditEntry.objects.for_object(petition).get().action, AuditAction.CREATE)
+
+    def test_admin_delete_is_refused_in_a_locked_month(self):
+        MonthlyReturn.objects.create(jurisdiction=self.community, month=date(2024, 3, 1), status=ReturnStatus.APPROVED)
+        self.client.force_login(self.desk)
+        response = self.client.post(
+            reverse("admin:activities_petition_delete", args=[self.petition.pk]), {"post": "yes"}
+        )
+        self.assertEqual(response.status_code, 403)
+        self.assertTrue(Petition.objects.filter(pk=self.petition.pk).exists())
