@@ -1,11 +1,14 @@
 """Plan pages end to end: forms, the breakdown table and its export, evidence, the import, query counts."""
 
 import io
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -26,6 +29,15 @@ from tests.activities.factories_plans import (
 from tests.activities.test_plans_import import HEADER, ROWS, xlsx_bytes
 from tests.activities.test_plans_services import formset_data
 from tests.factories import make_jurisdiction, make_member
+
+
+@contextmanager
+def page_queries(test, limit):
+    """Capture a page's queries and keep them under `limit`: this page's own, plus some for site-wide
+    parts (session, user, navigation) that other areas own and may change."""
+    with CaptureQueriesContext(connection) as captured:
+        yield captured
+    test.assertLessEqual(len(captured.captured_queries), limit, [q["sql"][:120] for q in captured.captured_queries])
 
 
 def xlsx_rows(response):
@@ -122,7 +134,7 @@ class PlanListPageTests(PlanPagesTestCase):
     def test_query_count_does_not_grow_with_rows(self):
         url = reverse("activities:plan_list")
         self._plans(2)
-        with self.assertNumQueries(6) as few:
+        with page_queries(self, 9) as few:  # 6 when measured
             self.client.get(url)
         self._plans(6)
         with self.assertNumQueries(len(few.captured_queries)):
@@ -152,7 +164,7 @@ class PlanDetailPageTests(PlanPagesTestCase):
     def test_query_count_does_not_grow_with_the_plan(self):
         url = reverse("activities:plan_detail", args=[self.plan.pk])
         self._grow(1)
-        with self.assertNumQueries(20) as few:
+        with page_queries(self, 23) as few:  # 20 when measured
             self.client.get(url)
         self._grow(4, start=1)
         with self.assertNumQueries(len(few.captured_queries)):
@@ -209,7 +221,7 @@ class ResponsibilityPageTests(PlanPagesTestCase):
         self.assertContains(response, 'class="overdue-row"', count=1)
 
     def test_query_count_does_not_grow_with_rows(self):
-        with self.assertNumQueries(7) as few:
+        with page_queries(self, 10) as few:  # 7 when measured
             self.client.get(self.url)
         for _ in range(6):
             make_evidence(self.indicator, responsibility=make_responsibility(self.indicator))
