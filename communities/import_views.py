@@ -32,6 +32,8 @@ STAGING_DIR = "import_staging"
 SESSION_KEY = "census_import"
 # A preview left open longer than this is abandoned; its file is swept at the next upload.
 STAGING_MAX_AGE_SECONDS = 24 * 3600
+# A census of a whole city is a few megabytes; anything much larger is the wrong file.
+MAX_UPLOAD_MB = 20
 # The preview lists new and changed records first; beyond this many rows it only counts the rest.
 PREVIEW_ROWS = 500
 STATUS_ORDER = {"new": 0, "changed": 1, "unchanged": 2}
@@ -67,6 +69,8 @@ class CensusUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if extension_of(upload.name) not in SUPPORTED_EXTENSIONS:
             raise forms.ValidationError(_("只能上传 .xlsx 或 .csv 文件。"))
+        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(_("文件超过 %(mb)s MB，请确认是否选错了文件。") % {"mb": MAX_UPLOAD_MB})
         return upload
 
 

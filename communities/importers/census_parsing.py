@@ -403,9 +403,22 @@ class _CensusReader:
     def _cell(self, row, column):
         return row[column.index] if column is not None and column.index < len(row) else ""
 
-    def _number(self, row_number, row, column):
-        """Return (value, ok) for a count cell; a bad cell becomes an issue and ok is False."""
-        text = self._cell(row, column)
+    def _numbers(self, row_number, row, columns):
+        """Return [(value, ok)] for the count cells of `columns`; a bad cell becomes an issue and ok is False."""
+        width = len(row)
+        values = []
+        for column in columns:
+            text = row[column.index] if column.index < width else ""
+            # Plain digits and blanks are nearly every cell of a large file; only the rest take the slow path.
+            if text.isdecimal() and len(text) < 10:
+                values.append((int(text), True))
+            elif not text:
+                values.append((None, True))
+            else:
+                values.append(self._number(row_number, text, column))
+        return values
+
+    def _number(self, row_number, text, column):
         try:
             value = parse_whole_number(text)
         except ValueError:
@@ -417,8 +430,9 @@ class _CensusReader:
         return value, True
 
     def _is_note(self, row):
-        filled = [cell for cell in row if cell]
-        return len(filled) == 1 and compact(filled[0]).startswith(NOTE_PREFIXES)
+        if len(row) - row.count("") != 1:
+            return False
+        return compact(next(cell for cell in row if cell)).startswith(NOTE_PREFIXES)
 
     def _total_word(self, text):
         return _total_word(text) if text else None
@@ -511,10 +525,7 @@ class _CensusReader:
         for row_number, row in self._data_rows():
             place_text, place_column = self._place_text(row)
             total_word = self._total_word(place_text) or self._total_word(self._cell(row, self.columns.get("name")))
-            values = {}
-            for column in checksum.columns:
-                value, ok = self._number(row_number, row, column)
-                values[column.index] = (value, ok)
+            values = self._numbers(row_number, row, checksum.columns)
             if total_word:
                 self.issues.extend(checksum.check(total_word, row_number, values))
                 continue
@@ -536,14 +547,11 @@ class _CensusReader:
                 )
                 continue
             draft = self._draft(place, year, row_number)
-            for key in _RECORD_KEYS:
-                column = self.columns.get(key)
-                if column is not None:
-                    self._set_value(draft, key, values[column.index][0], row_number, column)
-            for column in self.group_columns:
-                count = values[column.index][0]
-                if count is not None:
-                    draft.record.counts[column.group.id] = (count, None, None)
+            for column, (value, _ok) in zip(checksum.columns, values, strict=True):
+                if column.group is None:
+                    self._set_value(draft, column.key, value, row_number, column)
+                elif value is not None:
+                    draft.record.counts[column.group.id] = (value, None, None)
                     draft.group_rows[column.group.id] = row_number
 
     def _read_long(self, default_year, single_place):
@@ -553,7 +561,7 @@ class _CensusReader:
         record_columns = [self.columns[k] for k in _RECORD_KEYS if k in self.columns and k not in ("male", "female")]
         place, place_text, year = single_place, "", default_year
         for row_number, row in self._data_rows():
-            values = {column.index: self._number(row_number, row, column) for column in checksum.columns}
+            values = self._numbers(row_number, row, checksum.columns)
             if single_place is None:
                 text, column = self._place_text(row)
                 if self._total_word(text):
@@ -567,10 +575,18 @@ class _CensusReader:
                     self.issue(row_number, column, _("缺少辖区：请填写区划代码或地区名称。"))
                     continue
             year = self._row_year(row_number, row, year if year is not None else default_year)
-            count, count_ok = values[count_column.index]
-            male = values[male_column.index][0] if male_column else None
-            female = values[female_column.index][0] if female_column else None
-            record_values = [(column, self._number(row_number, row, column)[0]) for column in record_columns]
+            # The summed columns are the count, then 男 and 女 when the file has them.
+            count, count_ok = values[0]
+            male = female = None
+            for column, (value, _ok) in zip(checksum.columns[1:], values[1:], strict=True):
+                if column.key == "male":
+                    male = value
+                else:
+                    female = value
+            record_values = ()
+            if record_columns:
+                numbers = self._numbers(row_number, row, record_columns)
+                record_values = [(column, value) for column, (value, _ok) in zip(record_columns, numbers, strict=True)]
             group_text = self._cell(row, group_column)
             if self._total_word(group_text):
                 if place is not None and year is not None:
@@ -662,44 +678,43 @@ class _CensusReader:
 
 
 class _Checksum:
-    """Running sums of the figures above a total row: one since any total row, one since the last 合计/总计."""
+    """Running sums of the figures above a total row: one since any total row, one since the last 合计/总计.
+
+    Values come as lists in the order of `columns`.
+    """
 
     def __init__(self, columns):
         self.columns = columns
-        self.block = {}
-        self.grand = {}
-        self.block_bad = set()
-        self.grand_bad = set()
+        self.block, self.grand = [0] * len(columns), [0] * len(columns)
+        self.block_bad, self.grand_bad = set(), set()
 
     def add(self, values):
-        for index, (value, ok) in values.items():
-            if not ok:
-                self.block_bad.add(index)
-                self.grand_bad.add(index)
-            elif value is not None:
-                self.block[index] = self.block.get(index, 0) + value
-                self.grand[index] = self.grand.get(index, 0) + value
+        block, grand = self.block, self.grand
+        for position, (value, ok) in enumerate(values):
+            if value is not None:
+                block[position] += value
+                grand[position] += value
+            elif not ok:
+                self.block_bad.add(position)
+                self.grand_bad.add(position)
 
     def check(self, word, row_number, values):
         sums, bad = (self.block, self.block_bad) if word == "小计" else (self.grand, self.grand_bad)
         issues = []
-        for column in self.columns:
-            given, ok = values[column.index]
-            if not ok or given is None or column.index in bad:
+        for position, (column, (given, _ok)) in enumerate(zip(self.columns, values, strict=True)):
+            if given is None or position in bad or given == sums[position]:
                 continue
-            expected = sums.get(column.index, 0)
-            if given != expected:
-                issues.append(
-                    ImportIssue(
-                        row_number,
-                        column.header,
-                        _("%(word)s行与上方各行之和不符：表中为 %(given)s，上方各行相加为 %(expected)s。请核对此列。")
-                        % {"word": word, "given": given, "expected": expected},
-                    )
+            issues.append(
+                ImportIssue(
+                    row_number,
+                    column.header,
+                    _("%(word)s行与上方各行之和不符：表中为 %(given)s，上方各行相加为 %(expected)s。请核对此列。")
+                    % {"word": word, "given": given, "expected": sums[position]},
                 )
-        self.block, self.block_bad = {}, set()
+            )
+        self.block, self.block_bad = [0] * len(self.columns), set()
         if word != "小计":
-            self.grand, self.grand_bad = {}, set()
+            self.grand, self.grand_bad = [0] * len(self.columns), set()
         return issues
 
 

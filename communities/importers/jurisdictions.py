@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -298,7 +299,7 @@ def _classify(row, stored, stored_by_pk):
 def jurisdiction_import_apply(*, plan, actor=None):
     """Write `plan` in one transaction: new jurisdictions in bulk, renames in bulk, moves one by one."""
     if not plan.is_valid:
-        raise ValueError(_("文件中有错误，未导入任何数据。"))
+        raise ValidationError(_("文件中有 %(n)s 处错误，未导入任何数据。") % {"n": len(plan.issues)})
     with transaction.atomic():
         written = [row for row in plan.rows if row.status != UNCHANGED]
         if not written:

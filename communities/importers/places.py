@@ -11,6 +11,8 @@ from ..models import Jurisdiction
 from .reading import compact
 
 _PATH_SEPARATORS = re.compile(r"[/／\\>＞|｜]")
+# 520115001001 typed into a General-format Excel cell and saved as CSV comes out as 5.20115E+11.
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+\d+$", re.IGNORECASE)
 # How many trailing names of a path a message shows: enough to tell two places apart, short enough to read.
 LABEL_SEGMENTS = 3
 
@@ -83,6 +85,11 @@ class JurisdictionIndex:
         if text in self.by_code:
             return self.by_code[text], None
         code = _code_text(text)
+        if _SCIENTIFIC.match(code):
+            return None, _(
+                "区划代码“%(code)s”被 Excel 显示成了科学计数法，后几位已经丢失："
+                "请把该列设置为“文本”格式后重新填写代码。"
+            ) % {"code": text}
         if not code.isdigit():
             return None, _("区划代码“%(code)s”格式不对：应为6位、9位或12位数字。") % {"code": text}
         place = self.by_code.get(code)

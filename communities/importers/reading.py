@@ -108,7 +108,7 @@ def _read_csv(data):
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        rows = [[clean_text(cell) for cell in row] for row in reader]
+        rows = [[cell.strip(_EDGE_CHARS) for cell in row] for row in reader]
     except csv.Error as exc:
         raise FileReadError(
             _("CSV 文件格式有误（%(reason)s），请用 Excel 打开后另存为 .csv 或 .xlsx。") % {"reason": exc}

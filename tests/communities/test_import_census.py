@@ -252,6 +252,11 @@ class CensusPlaceTests(CensusImportCase):
         self.assertIn("街道1/幸福社区（520115001009）", message)
         self.assertIn("街道2/幸福社区（520115002009）", message)
 
+    def test_a_code_excel_turned_into_scientific_notation_says_how_to_fix_it(self):
+        plan = self.plan([["区划代码", "汉族"], ["5.20115E+11", "1"]])
+        self.assertEqual(self.issues(plan), [(2, "区划代码")])
+        self.assertIn("科学计数法", plan.issues[0].message)
+
     def test_an_unknown_place_or_code_says_so(self):
         plan = self.plan([["区划代码", "地区名称", "汉族"], ["520115009009", "", "1"], ["", "无名社区", "2"]])
         self.assertEqual(self.issues(plan), [(2, "区划代码"), (3, "地区名称")])

@@ -3,6 +3,7 @@ import tempfile
 from io import StringIO
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import TestCase
@@ -152,7 +153,7 @@ class JurisdictionImportTests(TestCase):
             ]
         )
         self.assertEqual(self.issues(plan), [(3, "代码"), (4, "名称"), (5, "级别")])
-        with self.assertRaises(ValueError):
+        with self.assertRaisesMessage(ValidationError, "文件中有 3 处错误，未导入任何数据"):
             jurisdiction_import_apply(plan=plan)
         self.assertFalse(Jurisdiction.objects.exists())
 

@@ -1,15 +1,17 @@
 import io
 from pathlib import Path
+from unittest import mock
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import TestCase
+from django.test import RequestFactory, TestCase
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from communities.choices import Role
 from communities.import_views import SESSION_KEY, STAGING_DIR
-from communities.models import AuditEntry, GroupCount, PopulationRecord
+from communities.models import AuditEntry, GroupCount, Jurisdiction, PopulationRecord
 from tests.factories import csv_bytes, make_member, make_population, make_tree, make_user, xlsx_bytes
 
 WIDE = [
@@ -146,6 +148,13 @@ class CensusImportViewTests(TestCase):
         self.assertNotContains(response, "确认导入")
         self.assertEqual(self.staged_files(), [])
 
+    def test_an_oversized_file_is_refused_by_the_form(self):
+        self.client.force_login(self.admin)
+        with mock.patch("communities.import_views.MAX_UPLOAD_MB", 0):
+            response = self.client.post(UPLOAD, upload())
+        self.assertContains(response, "文件超过 0 MB")
+        self.assertEqual(self.staged_files(), [])
+
     def test_other_file_types_are_refused_by_the_form(self):
         self.client.force_login(self.admin)
         response = self.client.post(UPLOAD, {"file": SimpleUploadedFile("a.pdf", b"%PDF"), "kind": "resident"})
@@ -188,8 +197,18 @@ class CensusImportViewTests(TestCase):
                 self.assertEqual([str(i) for i in plan.issues], [])
                 self.assertEqual(plan.layout, layout)
 
-    def test_the_admin_changelist_links_to_the_upload_page(self):
+    def test_the_admin_changelist_links_to_the_upload_page_and_jurisdictions_export(self):
         superuser = make_user(is_superuser=True, is_staff=True)
         self.client.force_login(superuser)
         response = self.client.get(reverse("admin:communities_populationrecord_changelist"))
         self.assertContains(response, UPLOAD)
+        response = self.client.get(reverse("admin:communities_jurisdiction_changelist"))
+        self.assertContains(response, reverse("admin:communities_jurisdiction_export"))
+        self.assertEqual(self.client.get(reverse("admin:communities_jurisdiction_export")).status_code, 200)
+
+    def test_the_jurisdiction_export_is_scoped_to_the_users_subtree(self):
+        request = RequestFactory().get(reverse("admin:communities_jurisdiction_changelist"))
+        request.user = self.street_admin
+        model_admin = admin.site._registry[Jurisdiction]
+        codes = set(model_admin.get_export_queryset(request).values_list("code", flat=True))
+        self.assertEqual(codes, {"520115002000", "520115002001", "520115002002"})

@@ -1,0 +1,338 @@
+"""Time the census import against a plain django-import-export ModelResource on the same counts.
+
+Run: .venv/bin/python benchmarks/import_census.py [--jurisdictions 2000 --groups 50] [--baseline-rows N]
+
+It builds a throw-away SQLite database in a temporary directory (the site's own settings, so WAL and
+synchronous=NORMAL apply), imports the jurisdictions with import_jurisdictions' engine, writes the files and
+prints one table. "seconds" is wall time from the bytes in memory to the committed import (plan + apply);
+"cpu s" is this process's CPU time over the same span, steadier when other work shares the machine.
+
+openpyxl writes strings inline; Excel and WPS write a shared-string table, which openpyxl reads about twice
+as fast, so the long layout is also timed as Excel would save it ("xlsx, as Excel saves").
+"""
+
+import argparse
+import csv
+import os
+import random
+import re
+import sys
+import tempfile
+import time
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+COLUMNS = (
+    ("import", 32, "s"),
+    ("rows", 8, ","),
+    ("counts", 9, ","),
+    ("read s", 8, ".2f"),
+    ("seconds", 9, ".2f"),
+    ("cpu s", 7, ".2f"),
+    ("counts/s", 10, ",.0f"),
+    ("queries", 8, ","),
+    ("vs baseline", 12, ""),
+)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jurisdictions", type=int, default=2000, help="communities in the file (default 2000)")
+    parser.add_argument("--groups", type=int, default=50, help="ethnic groups per community (default 50, max 58)")
+    parser.add_argument("--year", type=int, default=2024)
+    parser.add_argument(
+        "--baseline-rows",
+        type=int,
+        default=0,
+        help="time the import-export baseline on the first N counts only (default: all; it takes minutes)",
+    )
+    parser.add_argument("--seed", type=int, default=3304)
+    return parser.parse_args()
+
+
+def setup_django(directory):
+    os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unity.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@contextmanager
+def measured():
+    """Yield a dict that receives the wall and CPU seconds and the SQL statements of the block."""
+    from django.db import connection
+
+    counter = QueryCounter()
+    figures = {}
+    with connection.execute_wrapper(counter):
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield figures
+        figures["seconds"] = time.perf_counter() - wall
+        figures["cpu"] = time.process_time() - cpu
+    figures["queries"] = counter.count
+
+
+def build_tree(n_communities):
+    """Create a district, streets of 100 communities each, and the communities, through import_jurisdictions."""
+    from communities.importers.jurisdictions import jurisdiction_import_apply, jurisdiction_import_plan
+
+    lines = ["代码,名称,级别,上级代码", "520115000000,观山湖区,区县,"]
+    codes = []
+    for index in range(n_communities):
+        street, community = divmod(index, 100)
+        if community == 0:
+            lines.append(f"520115{street + 1:03d}000,街道{street + 1},街道,")
+        code = f"520115{street + 1:03d}{community + 1:03d}"
+        codes.append(code)
+        lines.append(f"{code},街道{street + 1}社区{community + 1},社区,")
+    with measured() as figures:
+        plan = jurisdiction_import_plan(file="\n".join(lines).encode(), filename="tree.csv")
+        assert not plan.issues, [str(i) for i in plan.issues[:5]]
+        jurisdiction_import_apply(plan=plan)
+    figures["rows"] = len(lines) - 1
+    return codes, figures
+
+
+def make_data(codes, n_groups, seed):
+    from communities.models import EthnicGroup
+
+    rng = random.Random(seed)
+    groups = list(EthnicGroup.objects.order_by("code")[:n_groups])
+    data = []
+    for code in codes:
+        counts = [rng.randint(0, 5000) if g.code == "01" else rng.randint(0, 300) for g in groups]
+        data.append((code, sum(counts) + rng.randint(0, 50), rng.randint(100, 3000), counts))
+    return groups, data
+
+
+def write_files(directory, groups, data, year):
+    """Write each layout as .csv (UTF-8 with BOM) and .xlsx; return [(label, path, rows)]."""
+    wide_header = ["区划代码", "年份", "常住人口", "户数", *[g.name for g in groups]]
+    wide_rows = [[code, year, residents, households, *counts] for code, residents, households, counts in data]
+    long_header = ["区划代码", "年份", "民族", "人数", "常住人口"]
+    long_rows = [
+        [code, year, g.name, count, residents if i == 0 else None]
+        for code, residents, _households, counts in data
+        for i, (g, count) in enumerate(zip(groups, counts, strict=True))
+    ]
+    files = []
+    for layout, header, rows in (("wide", wide_header, wide_rows), ("long", long_header, long_rows)):
+        path = directory / f"{layout}.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            writer.writerows([["" if v is None else v for v in row] for row in rows])
+        files.append((f"{layout} .csv", path, len(rows)))
+        xlsx = write_xlsx(directory / f"{layout}.xlsx", header, rows)
+        files.append((f"{layout} .xlsx", xlsx, len(rows)))
+        if layout == "long":
+            files.append((f"{layout} .xlsx, as Excel saves", with_shared_strings(xlsx), len(rows)))
+    return files
+
+
+def write_xlsx(path, header, rows):
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("人口")
+    sheet.append(header)
+    for row in rows:
+        sheet.append([int(v) if isinstance(v, str) and v.isdigit() else v for v in row])
+    workbook.save(path)
+    return path
+
+
+_INLINE = re.compile(rb'<c r="([A-Z]+\d+)"( s="\d+")? t="inlineStr"><is><t>(.*?)</t></is></c>')
+
+
+def with_shared_strings(path):
+    """Return a copy of an openpyxl-written .xlsx with its strings in a shared-string table, as Excel writes."""
+    strings = {}
+
+    def shared(match):
+        index = strings.setdefault(match.group(3), len(strings))
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match.group(1), match.group(2) or b"", index)
+
+    target = path.with_name(f"{path.stem}-shared.xlsx")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                body = _INLINE.sub(shared, body)
+            elif item.filename == "[Content_Types].xml":
+                body = body.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                body = body.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdShared" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+                )
+            copy.writestr(item, body)
+        table = b"".join(b"<si><t>%s</t></si>" % text for text in strings)
+        copy.writestr(
+            "xl/sharedStrings.xml",
+            b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+            b'2006/main" count="%d" uniqueCount="%d">%s</sst>' % (len(strings), len(strings), table),
+        )
+    return target
+
+
+def clear_population():
+    from communities.models import AuditEntry, GroupCount, PopulationRecord
+
+    GroupCount.objects.all().delete()
+    PopulationRecord.objects.all().delete()
+    AuditEntry.objects.all().delete()
+
+
+def time_ours(path, year, expected_counts):
+    """Import `path` into an empty population table, then again; return (read seconds, first, again)."""
+    from communities.importers.census import census_import_apply, census_import_plan
+    from communities.importers.reading import read_rows
+    from communities.models import GroupCount
+
+    clear_population()
+    data = path.read_bytes()
+    start = time.perf_counter()
+    read_rows(data, path.name)
+    read_seconds = time.perf_counter() - start
+    with measured() as first:
+        plan = census_import_plan(file=data, filename=path.name, year=year)
+        assert not plan.issues, [str(i) for i in plan.issues[:5]]
+        census_import_apply(plan=plan)
+    assert GroupCount.objects.count() == expected_counts, GroupCount.objects.count()
+    with measured() as again:
+        plan = census_import_plan(file=data, filename=path.name, year=year)
+        result = census_import_apply(plan=plan)
+    assert result.new == result.changed == 0, result
+    return read_seconds, first, again
+
+
+def time_baseline(data, groups, year, limit):
+    """Import the same counts with a plain ModelResource; the records are created beforehand, untimed."""
+    import tablib
+    from import_export import fields, resources
+    from import_export.widgets import ForeignKeyWidget
+
+    from communities.models import EthnicGroup, GroupCount, Jurisdiction, PopulationRecord
+
+    class GroupCountResource(resources.ModelResource):
+        record = fields.Field(attribute="record", column_name="record", widget=ForeignKeyWidget(PopulationRecord))
+        ethnic_group = fields.Field(
+            attribute="ethnic_group", column_name="ethnic_group", widget=ForeignKeyWidget(EthnicGroup, "code")
+        )
+
+        class Meta:
+            model = GroupCount
+
+    clear_population()
+    ids = dict(Jurisdiction.objects.values_list("code", "pk"))
+    records = PopulationRecord.objects.bulk_create(
+        [
+            PopulationRecord(jurisdiction_id=ids[code], year=year, residents=residents)
+            for code, residents, _h, _c in data
+        ]
+    )
+    dataset = tablib.Dataset(headers=["id", "record", "ethnic_group", "count"])
+    for record, (_code, _residents, _households, counts) in zip(records, data, strict=True):
+        for g, count in zip(groups, counts, strict=True):
+            dataset.append(["", record.pk, g.code, count])
+    total = len(dataset)
+    if limit and limit < total:
+        dataset = dataset.subset(rows=range(limit))
+    with measured() as figures:
+        result = GroupCountResource().import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    figures["rows"] = len(dataset)
+    figures["total"] = total
+    return figures
+
+
+def table_row(*values, header=False):
+    cells = []
+    for (title, width, spec), value in zip(COLUMNS, values, strict=True):
+        text = "" if value is None else format(value, "" if header else spec)
+        cells.append(text.ljust(width) if title == "import" else text.rjust(width))
+    return "".join(cells).rstrip()
+
+
+def main():
+    args = parse_args()
+    with tempfile.TemporaryDirectory(prefix="census-bench-") as tmp:
+        directory = Path(tmp)
+        setup_django(directory)
+        codes, tree = build_tree(args.jurisdictions)
+        groups, data = make_data(codes, min(args.groups, 58), args.seed)
+        n_counts = len(codes) * len(groups)
+        files = write_files(directory, groups, data, args.year)
+        baseline = time_baseline(data, groups, args.year, args.baseline_rows)
+        baseline_rate = baseline["rows"] / baseline["seconds"]
+
+        lines = [table_row(*(title for title, _w, _s in COLUMNS), header=True)]
+        lines.append("-" * len(lines[0]))
+        for label, path, rows in files:
+            read_seconds, first, again = time_ours(path, args.year, n_counts)
+            for name, figures, read in (
+                (f"ours {label}", first, read_seconds),
+                ("  re-import, unchanged", again, None),
+            ):
+                rate = n_counts / figures["seconds"]
+                lines.append(
+                    table_row(
+                        name,
+                        rows,
+                        n_counts,
+                        read,
+                        figures["seconds"],
+                        figures["cpu"],
+                        rate,
+                        figures["queries"],
+                        f"{rate / baseline_rate:.1f}x",
+                    )
+                )
+        partial = baseline["rows"] != baseline["total"]
+        lines.append(
+            table_row(
+                "import-export ModelResource" + (" *" if partial else ""),
+                baseline["rows"],
+                baseline["rows"],
+                None,
+                baseline["seconds"],
+                baseline["cpu"],
+                baseline_rate,
+                baseline["queries"],
+                "1.0x",
+            )
+        )
+        if partial:
+            lines.append(f"* timed on the first {baseline['rows']:,} of {baseline['total']:,} counts")
+        lines.append(
+            f"import_jurisdictions: {tree['rows']:,} jurisdictions in {tree['seconds']:.2f} s, "
+            f"{tree['queries']} queries"
+        )
+        print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
