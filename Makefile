@@ -31,12 +31,15 @@ check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Two workers: the machines have two cores. Each worker gets its own test database.
+PYTEST := $(VENV)/bin/pytest -n 2 --dist loadfile
+
 test-sqlite: install system-packages
-	$(VENV)/bin/pytest
+	$(PYTEST)
 
 # The browser tests ran against SQLite already; here the rest of the suite meets a real PostgreSQL server.
 test-postgres: install system-packages
-	bash scripts/with_postgres.sh $(VENV)/bin/pytest -m "not e2e"
+	bash scripts/with_postgres.sh $(PYTEST) -m "not e2e"
 
 test: lint check test-sqlite test-postgres
 
