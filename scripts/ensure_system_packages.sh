@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite needs (PostgreSQL, Chromium, CJK fonts, LibreOffice Writer and
-# poppler to render the work report to PDF and PNG), if any is missing.
+# Install the Debian packages the test suite needs, if any is missing: PostgreSQL (a throw-away server),
+# Chromium and CJK fonts (browser tests), LibreOffice Writer and poppler (render the work report to PDF/PNG).
 set -euo pipefail
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+installed fonts-noto-cjk || need+=(fonts-noto-cjk)
 [ -x /usr/bin/soffice ] || [ -x /usr/bin/libreoffice ] || need+=(libreoffice-writer-nogui)
 [ -x /usr/bin/pdftoppm ] || need+=(poppler-utils)
 [ ${#need[@]} -eq 0 ] && exit 0
