@@ -7,7 +7,7 @@ with indicators, and the last twelve months of monthly returns. Written with bul
 import random
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from activities.choices import (
     OPEN_PETITION_STATUSES,
@@ -257,6 +257,9 @@ def generate(scale, *, today, seed=20260101, stdout=None):
         _population(rng, jurisdictions, leaves, today.year - YEARS + 1)
         _activities_and_petitions(rng, leaves, date(today.year - YEARS + 1, 1, 1), today)
         _plan_and_returns(rng, root, leaves, today)
+    # Fresh statistics, as a database in service would have: without them the planners guess badly.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return root, True
 
 
