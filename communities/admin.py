@@ -40,6 +40,8 @@ class AuditedAdminMixin:
 def _jurisdiction_of(obj):
     if isinstance(obj, Jurisdiction):
         return obj
+    if isinstance(obj, GroupCount):
+        return obj.record.jurisdiction
     return getattr(obj, "jurisdiction", None)
 
 
@@ -105,3 +107,16 @@ class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(GroupCount)
+class GroupCountAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Single group counts, for finding one figure across records; records are edited with their counts inline."""
+
+    scope_field = "record__jurisdiction__path"
+    list_display = ["record", "ethnic_group", "count", "male", "female"]
+    list_filter = ["ethnic_group__is_minority", "record__year", "record__kind"]
+    search_fields = ["record__jurisdiction__name", "record__jurisdiction__code", "ethnic_group__name"]
+    autocomplete_fields = ["ethnic_group"]
+    raw_id_fields = ["record"]
+    list_select_related = ["record__jurisdiction", "ethnic_group"]
