@@ -654,7 +654,11 @@ def _petition_sentence(ctx):
         "ethnic": p["ethnic_factor"],
         "overdue": p["overdue"],
     }
-    channels = [f"{c['label']}{c['count']}件" for c in p.get("by_channel", []) if c["count"]]
+    channels = [
+        _("%(channel)s%(count)d件") % {"channel": c["label"], "count": c["count"]}
+        for c in p.get("by_channel", [])
+        if c["count"]
+    ]
     text = _("高度重视群众来信来访工作，%(when)s共受理群众信访及矛盾纠纷%(received)d件") % {
         **values,
         "when": ctx.when,
