@@ -112,6 +112,8 @@ class DocxLayoutTests(TestCase):
                 with self.subTest(indent=kind, text=paragraph.text[:12]):
                     self.assertEqual(paragraph.paragraph_format.first_line_indent, Pt(32))
                     self.assertEqual(paragraph._p.pPr.ind.get(qn("w:firstLineChars")), "200")
+        for kind in (HEADING, SUBHEADING):
+            self.assertTrue(all(p.paragraph_format.keep_with_next for p in self.by_kind[kind]))
         self.assertEqual(self.by_kind[DATE][0].alignment, WD_ALIGN_PARAGRAPH.RIGHT)
         self.assertEqual(self.by_kind[DATE][0].text, "2026年11月23日")
 

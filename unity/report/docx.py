@@ -86,8 +86,9 @@ def _set_default_style(document):
     style.font.size = BODY_SIZE
     rpr = style.element.get_or_add_rPr()
     rpr.rFonts.set(qn("w:eastAsia"), BODY_FONT)
+    # Figures follow Latin line-breaking rules, so “53.16%” is never split across two lines.
     lang = OxmlElement("w:lang")
-    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
     rpr.append(lang)
     style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
@@ -165,6 +166,9 @@ def render_docx(content):
         if block.kind in (HEADING, SUBHEADING, BODY):
             _indent_chars(paragraph, INDENT_CHARS)
             paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        if block.kind in (HEADING, SUBHEADING):
+            # A heading is never left alone at the foot of a page.
+            paragraph.paragraph_format.keep_with_next = True
         elif block.kind == SIGNATURE:
             # Centred above the date line, which sits four characters in from the right (GB/T 9704 7.3.5.2).
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
