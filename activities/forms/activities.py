@@ -18,6 +18,16 @@ from ..images import process_photo
 from ..models import Activity, ActivityCategory, Indicator, Project, ProjectFunding
 from ..services.activities import ACTIVITY_FIELDS, MAX_PHOTOS_PER_UPLOAD, PROJECT_FIELDS, funding_mismatch_message
 
+# Counts most activities leave at zero: a blank box means none, so only the participants are required.
+ZERO_WHEN_BLANK = (
+    "minority_participants",
+    "posters",
+    "handbooks",
+    "promo_items",
+    "light_boxes",
+    "online_posts",
+    "people_reached",
+)
 PHOTO_ACCEPT = "image/jpeg,image/png,.jpg,.jpeg,.png"
 NUMERIC_ATTRS = {"inputmode": "numeric", "min": "0"}
 
@@ -141,6 +151,8 @@ class ActivityForm(CaptionsMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        for name in ZERO_WHEN_BLANK:
+            self.fields[name].required = False
         self.fields["jurisdiction"] = jurisdiction_field(user)
         current_category = self.instance.category_id if self.instance.pk else None
         self.fields["category"].queryset = ActivityCategory.objects.filter(Q(is_active=True) | Q(pk=current_category))
@@ -150,11 +162,15 @@ class ActivityForm(CaptionsMixin, forms.ModelForm):
         self.fields["indicators"].label_from_instance = lambda i: f"{i.plan.title} · {i.code} {i.title}"
         self.fields["indicators"].help_text = _("这次活动可作为哪些测评指标的佐证（可不选）。")
         if not self.instance.pk:
-            self.fields["date"].initial = timezone.localdate()
-            self.fields["jurisdiction"].initial = default_jurisdiction(user)
+            # Set on the form, not the field: an unsaved instance passed in would otherwise supply empty values.
+            self.initial.setdefault("date", timezone.localdate())
+            self.initial["jurisdiction"] = self.initial.get("jurisdiction") or default_jurisdiction(user)
 
     def clean(self):
         cleaned = super().clean()
+        for name in ZERO_WHEN_BLANK:
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = 0
         participants = cleaned.get("participants")
         minority = cleaned.get("minority_participants")
         if participants is not None and minority is not None and minority > participants:
@@ -247,7 +263,7 @@ class ProjectForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["jurisdiction"] = jurisdiction_field(user)
         if not self.instance.pk:
-            self.fields["jurisdiction"].initial = default_jurisdiction(user)
+            self.initial["jurisdiction"] = self.initial.get("jurisdiction") or default_jurisdiction(user)
 
     def project_fields(self):
         return {name: self.cleaned_data[name] for name in PROJECT_FIELDS}

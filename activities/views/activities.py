@@ -53,6 +53,11 @@ def _person(user):
     return (user.get_full_name() or user.username) if user else ""
 
 
+def _number(amount):
+    # The shared export writes a Decimal as text; a float stays a number people can add up in Excel.
+    return float(amount) if amount is not None else None
+
+
 def _local(value):
     return timezone.localtime(value) if value else None
 
@@ -364,7 +369,7 @@ class ProjectListView(ScopedListView):
     @property
     def export_columns(self):
         def amount(source):
-            return lambda p: next((f.amount for f in p.fundings.all() if f.source == source), None)
+            return lambda p: _number(next((f.amount for f in p.fundings.all() if f.source == source), None))
 
         return [
             (gettext_lazy("辖区"), lambda p: p.jurisdiction.name),
@@ -372,7 +377,7 @@ class ProjectListView(ScopedListView):
             (gettext_lazy("项目名称"), lambda p: p.name),
             (gettext_lazy("类型"), lambda p: p.get_kind_display()),
             (gettext_lazy("状态"), lambda p: p.get_status_display()),
-            (gettext_lazy("总投资（万元）"), lambda p: p.total_investment),
+            (gettext_lazy("总投资（万元）"), lambda p: _number(p.total_investment)),
             *[(_("%(source)s（万元）") % {"source": source.label}, amount(source.value)) for source in FundingSource],
             (gettext_lazy("受益户数"), lambda p: p.households_served),
             (gettext_lazy("受益人数"), lambda p: p.persons_served),
