@@ -123,7 +123,11 @@ class OverviewSection:
 def monthly_overview(*, parents, month):
     """Return an `OverviewSection` per parent: the parent itself, then its children (three queries)."""
     parents = list(parents)
-    children = Jurisdiction.objects.filter(parent__in=parents).order_by("path")
+    children = (
+        Jurisdiction.objects.filter(parent__in=parents)
+        .annotate(has_children=Exists(Jurisdiction.objects.filter(parent=OuterRef("pk"))))
+        .order_by("path")
+    )
     by_parent = {p.pk: [p] for p in parents}
     for child in children:
         by_parent[child.parent_id].append(child)

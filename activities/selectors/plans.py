@@ -218,7 +218,8 @@ def responsibility_rows(*, user, plan, action="view"):
         .filter(indicator__plan=plan)
         .select_related("indicator__parent")
         .annotate(
-            evidence_count=_count(EvidenceFile.objects.filter(responsibility=OuterRef("pk")).values("responsibility")),
+            # Evidence belongs to the indicator's ledger (台账), like the activities that prove it.
+            evidence_count=_count(EvidenceFile.objects.filter(indicator=OuterRef("indicator")).values("indicator")),
             activity_count=_count(
                 Activity.objects.for_user(user).filter(indicators=OuterRef("indicator")).values("indicators")
             ),

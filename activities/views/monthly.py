@@ -82,7 +82,7 @@ def monthly_list(request):
     for section in sections:
         for row in section.rows:
             row.url = _edit_url(row.jurisdiction, month)
-            row.drill = row.jurisdiction.pk != section.parent.pk and bool(row.jurisdiction.code)
+            row.drill = bool(getattr(row.jurisdiction, "has_children", False) and row.jurisdiction.code)
     queue = list(approval_queue(user=request.user))
     for r in queue:
         r.url = _edit_url(r.jurisdiction, r.month)
