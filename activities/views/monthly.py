@@ -99,6 +99,7 @@ def monthly_list(request):
             "queue": queue,
             "export_query": query.urlencode(),
             "selected_code": code,
+            "can_manage_figures": services.can_manage_figures(request.user),
         },
     )
 
