@@ -2,6 +2,7 @@ import random
 import tempfile
 from io import StringIO
 from pathlib import Path
+from unittest import mock
 
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
@@ -170,6 +171,11 @@ class JurisdictionImportTests(TestCase):
         self.assertIn("无法识别文件编码", plan.issues[0].message)
         plan = self.plan(csv_bytes(TREE), filename="tree.xlsx")
         self.assertIn("不是有效的 Excel 文件", plan.issues[0].message)
+
+    def test_new_jurisdictions_get_their_ids_where_bulk_insert_returns_none(self):
+        with mock.patch.object(type(connection.features), "can_return_rows_from_bulk_insert", False):
+            self.import_ok(TREE)
+        self.assertEqual(by_code("520115001001").name_path, "贵州省/贵阳市/观山湖区/金华园街道/金华园社区")
 
     def test_one_audit_entry_per_import(self):
         self.import_ok(TREE)
