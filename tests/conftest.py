@@ -1,6 +1,52 @@
+import importlib
+
 import pytest
+
+# Rows that data migrations put in; a transactional test's flush empties their tables too.
+REFERENCE_DATA_MIGRATIONS = (
+    "communities.migrations.0002_ethnic_groups",
+    "activities.migrations.0002_default_categories_and_figures",
+)
 
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _is_transactional(item):
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return (
+        "transactional_db" in fixtures
+        or "live_server" in fixtures
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
+def reload_reference_data():
+    from django.apps import apps
+
+    from communities.models import EthnicGroup
+
+    if EthnicGroup.objects.exists():
+        return
+    for module in REFERENCE_DATA_MIGRATIONS:
+        migration = importlib.import_module(module)
+        (getattr(migration, "load_groups", None) or migration.load)(apps, None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Put the reference data back after a transactional test flushed it.
+
+    xdist hands each worker whole files in collection order, so a transactional (browser) test can run before a
+    TestCase whose setUpTestData needs the 56 groups; restoring here, after the flush, keeps the order irrelevant.
+    """
+    yield
+    if not _is_transactional(item):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        reload_reference_data()

@@ -3,7 +3,6 @@
 Screenshots go to artifacts/e2e/. No request may leave 127.0.0.1: every other host is aborted and counted.
 """
 
-import importlib
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,25 +20,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-
-
-@pytest.fixture(autouse=True)
-def reference_data(request):
-    """Reload what data migrations put in: a transactional test's flush empties those tables too."""
-    if "django_db_setup" not in request.fixturenames and "live_server" not in request.fixturenames:
-        return
-    request.getfixturevalue("transactional_db")
-    from django.apps import apps
-
-    from communities.models import EthnicGroup
-
-    if not EthnicGroup.objects.exists():
-        for module in (
-            "communities.migrations.0002_ethnic_groups",
-            "activities.migrations.0002_default_categories_and_figures",
-        ):
-            migration = importlib.import_module(module)
-            (getattr(migration, "load_groups", None) or migration.load)(apps, None)
 
 
 @pytest.fixture(scope="session")
