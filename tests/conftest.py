@@ -18,9 +18,7 @@ def _is_transactional(item):
     marker = item.get_closest_marker("django_db")
     fixtures = getattr(item, "fixturenames", ())
     return (
-        "transactional_db" in fixtures
-        or "live_server" in fixtures
-        or bool(marker and marker.kwargs.get("transaction"))
+        "transactional_db" in fixtures or "live_server" in fixtures or bool(marker and marker.kwargs.get("transaction"))
     )
 
 

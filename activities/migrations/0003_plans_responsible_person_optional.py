@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0002_default_categories_and_figures'),
+        ("activities", "0002_default_categories_and_figures"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='responsibility',
-            name='responsible_person',
-            field=models.CharField(blank=True, max_length=50, verbose_name='责任人'),
+            model_name="responsibility",
+            name="responsible_person",
+            field=models.CharField(blank=True, max_length=50, verbose_name="责任人"),
         ),
     ]

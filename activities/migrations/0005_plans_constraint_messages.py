@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0004_petitions_review_replied_on'),
+        ("activities", "0004_petitions_review_replied_on"),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='responsibility',
-            name='responsibility_progress_at_most_100',
-            constraint=models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='responsibility_progress_at_most_100', violation_error_message='进度不能超过100%%。'),
+            model_name="responsibility",
+            name="responsibility_progress_at_most_100",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("progress__lte", 100)),
+                name="responsibility_progress_at_most_100",
+                violation_error_message="进度不能超过100%%。",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='responsibility',
-            name='responsibility_done_means_100',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'done'), _negated=True), ('progress', 100), _connector='OR'), name='responsibility_done_means_100', violation_error_message='状态为“已完成”时进度应为100%%。'),
+            model_name="responsibility",
+            name="responsibility_done_means_100",
+            constraint=models.CheckConstraint(
+                condition=models.Q(models.Q(("status", "done"), _negated=True), ("progress", 100), _connector="OR"),
+                name="responsibility_done_means_100",
+                violation_error_message="状态为“已完成”时进度应为100%%。",
+            ),
         ),
     ]

@@ -48,7 +48,11 @@ def _ensure_can_review(actor, monthly_return):
 
 def _locked_return(monthly_return):
     """Re-read the return under a row lock so two clicks cannot both move it."""
-    return MonthlyReturn.objects.select_for_update().select_related("jurisdiction__parent").get(pk=monthly_return.pk)
+    return (
+        MonthlyReturn.objects.select_for_update(of=("self",))
+        .select_related("jurisdiction__parent")
+        .get(pk=monthly_return.pk)
+    )
 
 
 def _record_step(*, actor, monthly_return, old_status, note, extra=None):

@@ -188,7 +188,7 @@ def petition_update(*, petition, data, actor):
     """Change the details of a case (not its status: that is `petition_transition`)."""
     data = _normalise_personal(data)
     _check_fields(data, DETAIL_FIELDS)
-    petition = Petition.objects.select_for_update().select_related("jurisdiction").get(pk=petition.pk)
+    petition = Petition.objects.select_for_update(of=("self",)).select_related("jurisdiction").get(pk=petition.pk)
     ensure_can(actor=actor, action=Action.CHANGE, jurisdiction=petition.jurisdiction)
     id_before = petition.petitioner_id_number
     for name, value in data.items():
@@ -224,7 +224,7 @@ def petition_transition(*, petition, to_status, on_date, actor, note="", **field
     Refuse a move PETITION_TRANSITIONS does not allow, and any step the 信访工作条例 does not allow:
     a rejection without reason, a second or over-long extension, a review or recheck requested too late.
     """
-    petition = Petition.objects.select_for_update().select_related("jurisdiction").get(pk=petition.pk)
+    petition = Petition.objects.select_for_update(of=("self",)).select_related("jurisdiction").get(pk=petition.pk)
     ensure_can(actor=actor, action=Action.CHANGE, jurisdiction=petition.jurisdiction)
     from_status = petition.status
     if to_status not in PetitionStatus.values:

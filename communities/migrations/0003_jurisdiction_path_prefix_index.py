@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0002_ethnic_groups'),
+        ("communities", "0002_ethnic_groups"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='jurisdiction',
-            index=models.Index(fields=['path'], name='jurisdiction_path_prefix_idx', opclasses=['varchar_pattern_ops']),
+            model_name="jurisdiction",
+            index=models.Index(fields=["path"], name="jurisdiction_path_prefix_idx", opclasses=["varchar_pattern_ops"]),
         ),
     ]

@@ -288,7 +288,6 @@ class EvidencePageTests(PlanPagesTestCase):
         response = self.client.get(reverse("activities:evidence_download", args=[evidence.pk]))
         self.assertEqual(b"".join(response.streaming_content), PDF_BYTES)
         self.assertIn("attachment", response["Content-Disposition"])
-        response.close()
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(reverse("activities:evidence_delete", args=[evidence.pk]))
         self.assertFalse(EvidenceFile.objects.exists())

@@ -1,4 +1,3 @@
-
 import pytest
 
 from communities.choices import Role
