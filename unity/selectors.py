@@ -23,6 +23,8 @@ from communities.choices import JurisdictionLevel
 from communities.models import Jurisdiction
 from communities.selectors import _all_groups, children_population, population_summary
 
+from .freshness import cached
+
 
 @dataclass
 class RankingRow:
@@ -210,8 +212,16 @@ def reporting_jurisdictions(jurisdiction):
 
 
 def jurisdiction_dashboard(*, jurisdiction, period, today=None):
-    """Return every figure the dashboard shows for `jurisdiction`'s subtree over `period`."""
+    """Return every figure the dashboard shows for `jurisdiction`'s subtree over `period`.
+
+    Cached under the data's token (unity.freshness): any write to the records computes it afresh.
+    """
     today = today or timezone.localdate()
+    key = ("dashboard", jurisdiction.pk, jurisdiction.path, period.kind, period.start, period.end, today)
+    return cached(key, lambda: _compute_dashboard(jurisdiction=jurisdiction, period=period, today=today))
+
+
+def _compute_dashboard(*, jurisdiction, period, today):
     groups = _all_groups()
     returns_month = min(today, period.end).replace(day=1)
     plans = plans_for(jurisdiction=jurisdiction)

@@ -89,6 +89,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The dashboard cache is keyed by a token the database replaces on every write (unity/freshness.py), so it can
+# never serve stale figures; a shared backend (memcached, redis) works the same across several processes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "dashboard": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "dashboard",
+        "TIMEOUT": int(os.environ.get("DJANGO_DASHBOARD_CACHE_SECONDS", "3600")),
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

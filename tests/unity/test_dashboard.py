@@ -4,6 +4,7 @@ import json
 import random
 from datetime import date, timedelta
 
+from django.core.cache import caches
 from django.test import TestCase
 from django.urls import reverse
 
@@ -11,7 +12,9 @@ from activities.choices import PetitionStatus, ReturnStatus
 from activities.models import Activity, ActivityCategory, MonthlyReturn, Petition
 from communities.choices import JurisdictionLevel, Role
 from communities.figures import share
+from communities.models import Membership
 from tests.factories import make_jurisdiction, make_member, make_population
+from unity.freshness import CACHE_ALIAS
 from unity.periods import year_period
 from unity.selectors import jurisdiction_dashboard
 
@@ -127,20 +130,51 @@ class DashboardFiguresTests(TestCase):
 
 
 class DashboardQueryCountTests(TestCase):
-    def test_query_count_does_not_grow_with_the_tree(self):
-        small = build("529802000000", streets=1, communities=1, seed=2)
-        large = build("529803000000", streets=4, communities=5, seed=3)
-        counts = []
-        for district in (small, large):
-            from django.db import connection
-            from django.test.utils import CaptureQueriesContext
+    """The number of queries is the same for a district of 1 community and one of 20, cold or cached."""
 
-            with CaptureQueriesContext(connection) as ctx:
-                jurisdiction_dashboard(jurisdiction=district, period=year_period(2026), today=TODAY)
-            counts.append(len(ctx.captured_queries))
+    @classmethod
+    def setUpTestData(cls):
+        cls.small = build("529802000000", streets=1, communities=1, seed=2)
+        cls.large = build("529803000000", streets=4, communities=5, seed=3)
+        cls.leader = make_member(cls.small, Role.LEADER, "count-leader")
+        Membership.objects.create(user=cls.leader, jurisdiction=cls.large, role=Role.LEADER)
+
+    def count(self, call):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            call()
+        return len(ctx.captured_queries)
+
+    def test_the_selector_does_not_grow_with_the_tree(self):
+        counts = []
+        for district in (self.small, self.large):
+            caches[CACHE_ALIAS].clear()
+            counts.append(
+                self.count(
+                    lambda d=district: jurisdiction_dashboard(jurisdiction=d, period=year_period(2026), today=TODAY)
+                )
+            )
         self.assertEqual(counts[0], counts[1])
+        caches[CACHE_ALIAS].clear()
         with self.assertNumQueries(counts[0]):
-            jurisdiction_dashboard(jurisdiction=large, period=year_period(2026), today=TODAY)
+            jurisdiction_dashboard(jurisdiction=self.large, period=year_period(2026), today=TODAY)
+        with self.assertNumQueries(1):  # cached: only the data's token is read
+            jurisdiction_dashboard(jurisdiction=self.large, period=year_period(2026), today=TODAY)
+
+    def test_the_page_and_the_json_do_not_grow_with_the_tree(self):
+        self.client.force_login(self.leader)
+        for name, url in (
+            ("page", lambda d: reverse("dashboard_jurisdiction", args=[d.code]) + "?year=2026"),
+            ("json", lambda d: reverse("api_summary", args=[d.code]) + "?year=2026"),
+        ):
+            with self.subTest(name):
+                counts = []
+                for district in (self.small, self.large):
+                    caches[CACHE_ALIAS].clear()
+                    counts.append(self.count(lambda d=district, u=url: self.client.get(u(d))))
+                self.assertEqual(counts[0], counts[1])
 
 
 class DashboardPageAndJsonTests(TestCase):
