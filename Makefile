@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint check install system-packages demo bench clean
+.PHONY: run test test-sqlite test-postgres lint check install messages system-packages demo bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,10 +14,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# English messages: compiled from the .po with polib at install time (the .mo is not kept in git).
+MO := locale/en/LC_MESSAGES/django.mo
+$(MO): locale/en/LC_MESSAGES/django.po $(STAMP)
+	$(PY) scripts/compile_messages.py
+
+messages: $(MO)
+
 system-packages:
 	bash scripts/ensure_system_packages.sh
 
-demo: install
+demo: install messages
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
 
@@ -27,18 +34,18 @@ run: demo
 lint: install
 	$(VENV)/bin/ruff check .
 
-check: install
+check: install messages
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Two workers: the machines have two cores. Each worker gets its own test database.
 PYTEST := $(VENV)/bin/pytest -n 2 --dist loadfile
 
-test-sqlite: install system-packages
+test-sqlite: install messages system-packages
 	$(PYTEST)
 
 # The browser tests ran against SQLite already; here the rest of the suite meets a real PostgreSQL server.
-test-postgres: install system-packages
+test-postgres: install messages system-packages
 	bash scripts/with_postgres.sh $(PYTEST) -m "not e2e"
 
 test: lint check test-sqlite test-postgres
