@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
@@ -33,8 +35,18 @@ class AuditedAdminMixin:
         )
 
     def delete_model(self, request, obj):
-        audit_record(actor=request.user, action=AuditAction.DELETE, obj=obj, jurisdiction=None, note=str(_("后台")))
+        self._audit_delete(request, obj)
         super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The changelist's "delete selected" action: one audit row per object, as a single delete writes.
+        with transaction.atomic():
+            for obj in queryset:
+                self._audit_delete(request, obj)
+            super().delete_queryset(request, queryset)
+
+    def _audit_delete(self, request, obj):
+        audit_record(actor=request.user, action=AuditAction.DELETE, obj=obj, jurisdiction=None, note=str(_("后台")))
 
 
 def _jurisdiction_of(obj):
@@ -63,8 +75,29 @@ class JurisdictionAdmin(ExportMixin, AuditedAdminMixin, ScopedAdminMixin, admin.
     readonly_fields = ["path", "depth"]
 
 
+class GroupCountInlineFormSet(BaseInlineFormSet):
+    """Check the group counts as edited against the record's residents as edited, in one place."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The record's own clean() would compare its new residents with the saved counts this save replaces.
+        self.instance.group_counts_in_form = True
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        counted = sum(
+            form.cleaned_data.get("count") or 0
+            for form in self.forms
+            if form.cleaned_data and not self._should_delete_form(form)
+        )
+        self.instance.check_group_total(counted)
+
+
 class GroupCountInline(admin.TabularInline):
     model = GroupCount
+    formset = GroupCountInlineFormSet
     extra = 0
     autocomplete_fields = ["ethnic_group"]
 

@@ -239,36 +239,38 @@ def census_template(request, layout):
 
 
 def _template_rows(layout):
+    # The header words, group names and 合计 are the file format the importer reads (census_parsing's header
+    # words), not text for the reader: translated, an English user's template would be refused by the importer.
     if layout == CensusLayout.LONG:
-        header = [_("区划代码"), _("地区名称"), _("年份"), _("民族"), _("人数"), _("常住人口"), _("户数")]
+        header = ["区划代码", "地区名称", "年份", "民族", "人数", "常住人口", "户数"]
         rows = [
-            ["520115001001", _("示例社区"), 2024, _("汉族"), 4800, 5000, 1600],
-            ["520115001001", _("示例社区"), 2024, _("苗族"), 150, None, None],
-            ["520115001001", _("示例社区"), 2024, _("布依族"), 50, None, None],
+            ["520115001001", _("示例社区"), 2024, "汉族", 4800, 5000, 1600],
+            ["520115001001", _("示例社区"), 2024, "苗族", 150, None, None],
+            ["520115001001", _("示例社区"), 2024, "布依族", 50, None, None],
         ]
     elif layout == CensusLayout.WIDE:
         groups = list(EthnicGroup.objects.values_list("name", flat=True))
         header = [
-            _("区划代码"),
-            _("地区名称"),
-            _("年份"),
-            _("常住人口"),
-            _("户数"),
-            _("流动少数民族"),
-            _("少数民族困难户（户）"),
-            _("困难户人数"),
+            "区划代码",
+            "地区名称",
+            "年份",
+            "常住人口",
+            "户数",
+            "流动少数民族",
+            "少数民族困难户（户）",
+            "困难户人数",
             *groups,
         ]
-        example = {_("汉族"): 4800, _("苗族"): 150, _("布依族"): 50}
+        example = {"汉族": 4800, "苗族": 150, "布依族": 50}
         rows = [
             ["520115001001", _("示例社区"), 2024, 5000, 1600, 20, 3, 11, *[example.get(g) for g in groups]],
         ]
     else:
-        header = [_("民族"), _("人数"), _("男"), _("女")]
+        header = ["民族", "人数", "男", "女"]
         rows = [
-            [_("汉族"), 4800, 2400, 2400],
-            [_("苗族"), 150, 70, 80],
-            [_("布依族"), 50, 26, 24],
-            [_("合计"), 5000, 2496, 2504],
+            ["汉族", 4800, 2400, 2400],
+            ["苗族", 150, 70, 80],
+            ["布依族", 50, 26, 24],
+            ["合计", 5000, 2496, 2504],
         ]
     return header, rows

@@ -5,7 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +48,7 @@ class EthnicGroup(models.Model):
     @property
     def short_name(self):
         """Return the name without the trailing 族, as reports write it ("土家、苗、布依")."""
-        return self.name[:-1] if self.name.endswith("族") and len(self.name) > 2 else self.name
+        return self.name[:-1] if self.name.endswith("族") and len(self.name) > 1 else self.name
 
 
 class JurisdictionQuerySet(models.QuerySet):
@@ -233,6 +233,10 @@ class PopulationRecord(models.Model):
 
     objects = PopulationRecordQuerySet.as_manager()
 
+    # True while a form checks this record together with the group counts it is editing (the admin's inline):
+    # that form checks their new sum, so clean() must not judge the new residents by the counts being replaced.
+    group_counts_in_form = False
+
     class Meta:
         ordering = ["jurisdiction__path", "-year", "kind"]
         verbose_name = _("人口记录")
@@ -256,6 +260,23 @@ class PopulationRecord(models.Model):
 
     def __str__(self):
         return f"{self.jurisdiction} {self.year} {self.get_kind_display()}"
+
+    def clean(self):
+        if self.pk is None or self.group_counts_in_form:
+            return
+        try:
+            self.check_group_total(self.group_counts.aggregate(total=Sum("count"))["total"] or 0)
+        except ValidationError as error:
+            raise ValidationError({"residents": error}) from None
+
+    def check_group_total(self, counted):
+        """Refuse group counts adding up to `counted` people when the residents are given and fewer."""
+        if self.residents is not None and counted > self.residents:
+            raise ValidationError(
+                _("各民族人数合计%(counted)s人，超过常住人口%(residents)s人：请核对常住人口或各民族人数。"),
+                code="group_total_exceeds_residents",
+                params={"counted": counted, "residents": self.residents},
+            )
 
 
 class GroupCount(models.Model):
@@ -290,6 +311,15 @@ class GroupCount(models.Model):
 
     def __str__(self):
         return f"{self.ethnic_group} {self.count}"
+
+    def clean(self):
+        if self.count is None or self.record_id is None or self.record.group_counts_in_form:
+            return
+        others = self.record.group_counts.exclude(pk=self.pk).aggregate(total=Sum("count"))["total"] or 0
+        try:
+            self.record.check_group_total(others + self.count)
+        except ValidationError as error:
+            raise ValidationError({"count": error}) from None
 
 
 class MembershipQuerySet(ScopedQuerySet):

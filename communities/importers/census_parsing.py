@@ -8,8 +8,10 @@ Three layouts are understood, detected from the header row:
 
 Where a total word (合计/总计/小计) stands in the place column, the row is a checksum of the rows above it,
 never a place: 小计 covers the rows since the previous total row of any kind, 合计/总计 those since the
-previous 合计/总计, so sub-totals and a grand total can both be checked. Where it stands in the 民族 column
-(long and single layouts), the row gives that jurisdiction's total population.
+previous 合计/总计, so sub-totals and a grand total can both be checked; consecutive total rows all check the same
+rows above. In the long layout a total row that names a group in the 民族 column (合计, 苗族, 5) checks that
+group's rows above. Where a total word stands in the 民族 column (long and single layouts), the row gives that
+jurisdiction's total population.
 
 This module only reads and checks; `census` compares with the database and writes.
 """
@@ -564,8 +566,15 @@ class _CensusReader:
             values = self._numbers(row_number, row, checksum.columns)
             if single_place is None:
                 text, column = self._place_text(row)
-                if self._total_word(text):
-                    self.issues.extend(checksum.check(self._total_word(text), row_number, values))
+                word = self._total_word(text)
+                if word:
+                    group = None
+                    group_text = self._cell(row, group_column)
+                    if group_text and not self._total_word(group_text):
+                        group = self._resolve_group(row_number, group_text, group_column)
+                        if group is None:
+                            continue
+                    self.issues.extend(checksum.check(word, row_number, values, group))
                     continue
                 # A place or year written once over merged cells applies to the rows below it.
                 if text:
@@ -600,8 +609,8 @@ class _CensusReader:
                     for column, value in record_values:
                         self._set_value(draft, column.key, value, row_number, column)
                 continue
-            checksum.add(values)
             group = self._resolve_group(row_number, group_text, group_column)
+            checksum.add(values, group.id if group is not None else None)
             if count_ok and count is None and (male or female):
                 self.issue(row_number, count_column, _("填写了男女人数但人数为空：请填写该民族的人数。"))
             if place is None or year is None or group is None or count is None:
@@ -678,44 +687,80 @@ class _CensusReader:
 
 
 class _Checksum:
-    """Running sums of the figures above a total row: one since any total row, one since the last 合计/总计.
+    """Sums of the figures above a total row, of all rows and per ethnic group (long layout).
 
-    Values come as lists in the order of `columns`.
+    A 小计 row checks the rows since the previous total row of any kind, a 合计/总计 row those since the previous
+    合计/总计. Sums run from the top of the file and each scope remembers where it starts, so a figure row only
+    adds; a scope restarts at the first figure row after the total rows that closed it, so consecutive total
+    rows (合计, 汉族 / 合计, 苗族) all check the same rows. Values come as lists in the order of `columns`; a cell
+    that could not be read is counted in `bad` and spoils its column's check.
     """
 
     def __init__(self, columns):
         self.columns = columns
-        self.block, self.grand = [0] * len(columns), [0] * len(columns)
-        self.block_bad, self.grand_bad = set(), set()
+        width = len(columns)
+        self.sums, self.bad = [0] * width, [0] * width
+        self.group_sums, self.group_bad = {}, {}
+        self.block_start = self.grand_start = self._mark()
+        self.restart_block = self.restart_grand = False
 
-    def add(self, values):
-        block, grand = self.block, self.grand
-        for position, (value, ok) in enumerate(values):
-            if value is not None:
-                block[position] += value
-                grand[position] += value
-            elif not ok:
-                self.block_bad.add(position)
-                self.grand_bad.add(position)
+    def _mark(self):
+        return (
+            list(self.sums),
+            list(self.bad),
+            {gid: list(v) for gid, v in self.group_sums.items()},
+            {gid: list(v) for gid, v in self.group_bad.items()},
+        )
 
-    def check(self, word, row_number, values):
-        sums, bad = (self.block, self.block_bad) if word == "小计" else (self.grand, self.grand_bad)
+    def add(self, values, group_id=None):
+        if self.restart_block:
+            self.block_start = self._mark()
+            if self.restart_grand:
+                self.grand_start = self.block_start
+            self.restart_block = self.restart_grand = False
+        _accumulate(self.sums, self.bad, values)
+        if group_id is not None:
+            if group_id not in self.group_sums:
+                self.group_sums[group_id], self.group_bad[group_id] = [0] * len(values), [0] * len(values)
+            _accumulate(self.group_sums[group_id], self.group_bad[group_id], values)
+
+    def check(self, word, row_number, values, group=None):
+        """Return the issues of total row `row_number`: of all rows above, or of `group`'s rows above."""
+        start_sums, start_bad, start_group_sums, start_group_bad = (
+            self.block_start if word == "小计" else self.grand_start
+        )
+        if group is None:
+            sums, bad = self.sums, self.bad
+        else:
+            zeros = [0] * len(self.columns)
+            sums, bad = self.group_sums.get(group.id, zeros), self.group_bad.get(group.id, zeros)
+            start_sums, start_bad = start_group_sums.get(group.id, zeros), start_group_bad.get(group.id, zeros)
         issues = []
         for position, (column, (given, _ok)) in enumerate(zip(self.columns, values, strict=True)):
-            if given is None or position in bad or given == sums[position]:
+            expected = sums[position] - start_sums[position]
+            if given is None or bad[position] > start_bad[position] or given == expected:
                 continue
-            issues.append(
-                ImportIssue(
-                    row_number,
-                    column.header,
-                    _("%(word)s行与上方各行之和不符：表中为 %(given)s，上方各行相加为 %(expected)s。请核对此列。")
-                    % {"word": word, "given": given, "expected": sums[position]},
-                )
-            )
-        self.block, self.block_bad = [0] * len(self.columns), set()
-        if word != "小计":
-            self.grand, self.grand_bad = [0] * len(self.columns), set()
+            if group is None:
+                message = _(
+                    "%(word)s行与上方各行之和不符：表中为 %(given)s，上方各行相加为 %(expected)s。请核对此列。"
+                ) % {"word": word, "given": given, "expected": expected}
+            else:
+                message = _(
+                    "%(word)s行的%(group)s与上方各行%(group)s之和不符：表中为 %(given)s，上方各行相加为 "
+                    "%(expected)s。请核对此列。"
+                ) % {"word": word, "group": group.name, "given": given, "expected": expected}
+            issues.append(ImportIssue(row_number, column.header, message))
+        self.restart_block = True
+        self.restart_grand = self.restart_grand or word != "小计"
         return issues
+
+
+def _accumulate(sums, bad, values):
+    for position, (value, ok) in enumerate(values):
+        if value is not None:
+            sums[position] += value
+        elif not ok:
+            bad[position] += 1
 
 
 @lru_cache(maxsize=1024)

@@ -234,6 +234,54 @@ class CensusTotalRowTests(CensusImportCase):
         plan = self.plan([*LONG, ["街道1社区1", "2024", "合计", "1000"]])
         self.assertEqual(plan.records[0].residents, 1000)
 
+    def test_per_group_total_rows_check_that_group_and_are_not_places(self):
+        rows = [
+            ["地区", "民族", "人数", "男", "女"],
+            ["街道1社区1", "汉族", "900", "450", "450"],
+            ["街道1社区1", "苗族", "60", "30", "30"],
+            ["街道1社区2", "汉族", "450", "200", "250"],
+            ["合计", "汉族", "1350", "650", "700"],
+            ["合计", "苗", "60", "30", "30"],
+            ["合计", "", "1410", "680", "730"],
+        ]
+        result = self.import_ok(rows)
+        self.assertEqual((result.new, PopulationRecord.objects.count()), (2, 2))
+        self.assertEqual(self.counts_of(self.communities[0]), {"汉族": 900, "苗族": 60})
+        self.assertEqual(self.counts_of(self.communities[1]), {"汉族": 450})
+
+    def test_a_wrong_per_group_total_names_its_row_and_column_and_nothing_is_written(self):
+        rows = [*LONG, ["合计", "2024", "汉族", "1350"], ["合计", "2024", "苗族", "61"]]
+        plan = self.plan(rows)
+        self.assertEqual(self.issues(plan), [(6, "人数")])
+        self.assertIn("苗族", plan.issues[0].message)
+        self.assertIn("61", plan.issues[0].message)
+        self.assertIn("60", plan.issues[0].message)
+        with self.assertRaisesMessage(ValidationError, "未导入任何数据"):
+            census_import_apply(plan=plan)
+        self.assertFalse(PopulationRecord.objects.exists())
+
+    def test_per_group_subtotals_cover_the_rows_since_the_previous_total(self):
+        rows = [
+            ["地区", "民族", "人数"],
+            ["街道1社区1", "汉族", "900"],
+            ["街道1社区2", "汉族", "450"],
+            ["小计", "汉族", "1350"],
+            ["街道2社区1", "汉族", "10"],
+            ["街道2社区1", "苗族", "3"],
+            ["小计", "汉族", "1360"],
+            ["小计", "苗族", "3"],
+            ["总计", "汉族", "1360"],
+            ["总计", "苗族", "3"],
+        ]
+        plan = self.plan(rows)
+        self.assertEqual(self.issues(plan), [(7, "人数")])
+        self.assertIn("上方各行相加为 10", plan.issues[0].message)
+
+    def test_a_per_group_total_naming_an_unknown_group_says_so(self):
+        plan = self.plan([*LONG, ["合计", "2024", "火星族", "1"]])
+        self.assertEqual(self.issues(plan), [(5, "民族")])
+        self.assertIn("无法识别的民族", plan.issues[0].message)
+
 
 class CensusPlaceTests(CensusImportCase):
     def test_places_by_code_name_path_and_unique_name(self):

@@ -7,10 +7,12 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory, TestCase
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from communities.choices import Role
 from communities.import_views import SESSION_KEY, STAGING_DIR
+from communities.importers.census import census_import_plan
 from communities.models import AuditEntry, GroupCount, Jurisdiction, PopulationRecord
 from tests.factories import csv_bytes, make_member, make_population, make_tree, make_user, xlsx_bytes
 
@@ -196,6 +198,33 @@ class CensusImportViewTests(TestCase):
                 # The examples name a community code that make_tree does have.
                 self.assertEqual([str(i) for i in plan.issues], [])
                 self.assertEqual(plan.layout, layout)
+
+    def test_templates_keep_the_chinese_words_the_importer_reads_in_any_language(self):
+        # No English catalogue is compiled, so stand one in that translates every message.
+        def english(message):
+            return f"EN-{message}"
+
+        self.client.force_login(self.admin)
+        expected = {
+            "long": ["区划代码", "地区名称", "年份", "民族", "人数", "常住人口", "户数"],
+            "wide": ["区划代码", "地区名称", "年份", "常住人口", "户数", "流动少数民族", "少数民族困难户（户）"],
+            "single": ["民族", "人数", "男", "女"],
+        }
+        for layout, header in expected.items():
+            with self.subTest(layout=layout):
+                with translation.override("en"), mock.patch.object(translation._trans, "gettext", english):
+                    response = self.client.get(reverse("communities:census_template", args=[layout]))
+                    data = b"".join(response.streaming_content)
+                sheet = load_workbook(io.BytesIO(data)).active
+                # The stand-in did translate: the sheet's title is text for the reader.
+                self.assertEqual(sheet.title, "EN-人口统计")
+                self.assertEqual([cell.value for cell in sheet[1]][: len(header)], header)
+                plan = census_import_plan(
+                    file=data, filename="t.xlsx", year=2024, jurisdiction="520115001001" if layout == "single" else None
+                )
+                self.assertEqual([str(i) for i in plan.issues], [])
+                # The example groups were read as groups: they add up to the example's 5000 residents.
+                self.assertEqual([r.counted_total for r in plan.records], [5000])
 
     def test_the_admin_changelist_links_to_the_upload_page_and_jurisdictions_export(self):
         superuser = make_user(is_superuser=True, is_staff=True)
