@@ -5,6 +5,7 @@ one of them is the figure shown in the others.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -15,7 +16,13 @@ from activities.selectors.activities import (
     largest_activities,
     project_totals,
 )
-from activities.selectors.monthly import monthly_figure_totals, return_statuses, status_counts
+from activities.selectors.monthly import (
+    first_of_month,
+    monthly_figure_totals,
+    return_due_on,
+    return_statuses,
+    status_counts,
+)
 from activities.selectors.petitions import mediation_figures, petition_figures
 from activities.selectors.plans import plan_progress, plans_for
 from activities.selectors.rollups import activity_totals_by_child, petition_counts_by_child
@@ -75,6 +82,8 @@ class Dashboard:
     returns_month: object = None
     returns: list = field(default_factory=list)
     returns_summary: list = field(default_factory=list)
+    returns_due_on: object = None
+    returns_late: int = 0
     plan: object = None
     plan_progress: object = None
     projects: object = None
@@ -124,9 +133,12 @@ class Dashboard:
             ],
             "monthly_returns": {
                 "month": f"{self.returns_month:%Y-%m}",
+                "due_on": self.returns_due_on.isoformat(),
                 "by_status": {key: count for key, _label, count in self.returns_summary},
+                "late": self.returns_late,
                 "children": [
-                    {"code": r.jurisdiction.code, "name": r.jurisdiction.name, "status": r.status} for r in self.returns
+                    {"code": r.jurisdiction.code, "name": r.jurisdiction.name, "status": r.status, "late": r.is_late}
+                    for r in self.returns
                 ],
             },
             "creation": _creation_json(self.plan, progress) if progress is not None else None,
@@ -211,6 +223,15 @@ def reporting_jurisdictions(jurisdiction):
     )
 
 
+def reporting_month(*, today, period):
+    """Return the month whose returns are being filed: the last month that has ended, within the period.
+
+    In November the communities file October's return (due on 5 November); for a past period, its last month.
+    """
+    last_ended = first_of_month(today) - timedelta(days=1)
+    return first_of_month(min(last_ended, period.end))
+
+
 def jurisdiction_dashboard(*, jurisdiction, period, today=None):
     """Return every figure the dashboard shows for `jurisdiction`'s subtree over `period`.
 
@@ -223,7 +244,7 @@ def jurisdiction_dashboard(*, jurisdiction, period, today=None):
 
 def _compute_dashboard(*, jurisdiction, period, today):
     groups = _all_groups()
-    returns_month = min(today, period.end).replace(day=1)
+    returns_month = reporting_month(today=today, period=period)
     plans = plans_for(jurisdiction=jurisdiction)
     plan = plans[0] if plans else None
     board = Dashboard(
@@ -244,11 +265,13 @@ def _compute_dashboard(*, jurisdiction, period, today):
             jurisdiction=jurisdiction, start_month=period.start, end_month=period.end
         ),
         returns_month=returns_month,
-        returns=return_statuses(jurisdictions=reporting_jurisdictions(jurisdiction), month=returns_month),
+        returns=return_statuses(jurisdictions=reporting_jurisdictions(jurisdiction), month=returns_month, today=today),
+        returns_due_on=return_due_on(returns_month),
         plan=plan,
         plan_progress=plan_progress(plan=plan, today=today) if plan else None,
         projects=project_totals(jurisdiction=jurisdiction),
         ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today, groups=groups),
     )
     board.returns_summary = status_counts(board.returns)
+    board.returns_late = sum(row.is_late for row in board.returns)
     return board

@@ -24,6 +24,15 @@ STATUS_LABELS = {MISSING: _("未填报"), **dict(ReturnStatus.choices)}
 STATUS_ORDER = (MISSING, ReturnStatus.DRAFT, ReturnStatus.RETURNED, ReturnStatus.SUBMITTED, ReturnStatus.APPROVED)
 
 
+# A month's return is due by this day of the following month (e.g. October's by 5 November).
+RETURN_DUE_DAY = 5
+
+
+def return_due_on(month):
+    """Return the last day on which `month`'s return counts as on time."""
+    return next_month(first_of_month(month)).replace(day=RETURN_DUE_DAY)
+
+
 def first_of_month(day):
     return day.replace(day=1)
 
@@ -39,6 +48,8 @@ class ReturnStatusRow:
     jurisdiction: Jurisdiction
     monthly_return: MonthlyReturn | None
     values_filled: int = 0
+    due_on: date | None = None
+    today: date | None = None
 
     @property
     def status(self):
@@ -52,9 +63,17 @@ class ReturnStatusRow:
     def has_submitted(self):
         return self.status in (ReturnStatus.SUBMITTED, ReturnStatus.APPROVED)
 
+    @property
+    def is_late(self):
+        """Not submitted although the due date has passed."""
+        return not self.has_submitted and self.today is not None and self.today > self.due_on
 
-def return_statuses(*, jurisdictions, month):
-    """Return a `ReturnStatusRow` per jurisdiction, in the given order, with one query for the returns."""
+
+def return_statuses(*, jurisdictions, month, today=None):
+    """Return a `ReturnStatusRow` per jurisdiction, in the given order, with one query for the returns.
+
+    With `today`, each row also knows whether it is late (see RETURN_DUE_DAY).
+    """
     jurisdictions = list(jurisdictions)
     returns = {
         r.jurisdiction_id: r
@@ -67,6 +86,8 @@ def return_statuses(*, jurisdictions, month):
             jurisdiction=j,
             monthly_return=returns.get(j.pk),
             values_filled=returns[j.pk].values_filled if j.pk in returns else 0,
+            due_on=return_due_on(month),
+            today=today,
         )
         for j in jurisdictions
     ]

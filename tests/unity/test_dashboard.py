@@ -73,7 +73,7 @@ def build(district_code, streets=2, communities=2, seed=1):
                 )
             MonthlyReturn.objects.create(
                 jurisdiction=community,
-                month=date(2026, 11, 1),
+                month=date(2026, 10, 1),  # on 23 November the communities file October's return
                 status=ReturnStatus.SUBMITTED if c == 1 else ReturnStatus.DRAFT,
             )
     return district
@@ -127,6 +127,25 @@ class DashboardFiguresTests(TestCase):
         counts = {key: n for key, _label, n in self.board.returns_summary}
         self.assertEqual(counts[ReturnStatus.SUBMITTED], 2)
         self.assertEqual(counts[ReturnStatus.DRAFT], 2)
+
+    def test_drafts_past_the_due_date_are_late_and_submitted_ones_are_not(self):
+        self.assertEqual(self.board.returns_month, date(2026, 10, 1))
+        self.assertEqual(self.board.returns_due_on, date(2026, 11, 5))
+        late = {r.jurisdiction.name for r in self.board.returns if r.is_late}
+        self.assertEqual(late, {r.jurisdiction.name for r in self.board.returns if r.status == ReturnStatus.DRAFT})
+        self.assertEqual(self.board.returns_late, 2)
+        data = self.board.as_dict()["monthly_returns"]
+        self.assertEqual((data["month"], data["due_on"], data["late"]), ("2026-10", "2026-11-05", 2))
+
+    def test_before_the_due_date_nothing_is_late(self):
+        board = jurisdiction_dashboard(jurisdiction=self.district, period=year_period(2026), today=date(2026, 11, 5))
+        self.assertEqual(board.returns_late, 0)
+        self.assertEqual(board.returns_month, date(2026, 10, 1))
+
+    def test_a_past_period_shows_its_last_month(self):
+        board = jurisdiction_dashboard(jurisdiction=self.district, period=year_period(2025), today=TODAY)
+        self.assertEqual(board.returns_month, date(2025, 12, 1))
+        self.assertEqual(board.returns_late, 4)  # no return at all for December 2025
 
 
 class DashboardQueryCountTests(TestCase):
