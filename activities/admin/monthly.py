@@ -30,6 +30,18 @@ class MonthlyFigureAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.figure_save(figure=obj, actor=request.user)
 
+    def delete_model(self, request, obj):
+        services.figure_delete(figure=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        # One by one through the service, so each deleted figure has its own audit row.
+        for figure in queryset:
+            try:
+                services.figure_delete(figure=figure, actor=request.user)
+            except (PermissionDenied, ValidationError) as exc:
+                text = str(exc) if isinstance(exc, PermissionDenied) else " ".join(exc.messages)
+                self.message_user(request, text, messages.ERROR)
+
 
 class MonthlyValueInline(admin.TabularInline):
     model = MonthlyValue

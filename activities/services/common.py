@@ -2,10 +2,11 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
-from communities.choices import Action, AuditAction
-from communities.models import user_can
+from communities.choices import Action, AuditAction, JurisdictionLevel
+from communities.models import PATH_SEGMENT_WIDTH, Jurisdiction, user_can
 from communities.services import audit_record, model_changes, snapshot
 
 from ..choices import ReturnStatus
@@ -16,11 +17,32 @@ def first_of_month(day):
     return day.replace(day=1)
 
 
+# Grid cells and units seldom file a return of their own: their records are part of the return above them.
+LOCK_INHERITING_LEVELS = (JurisdictionLevel.GRID, JurisdictionLevel.UNIT)
+
+
 def month_is_locked(*, jurisdiction, day):
-    """Tell whether `jurisdiction`'s return for the month of `day` is approved, which freezes that month's records."""
-    return MonthlyReturn.objects.filter(
-        jurisdiction=jurisdiction, month=first_of_month(day), status=ReturnStatus.APPROVED
-    ).exists()
+    """Tell whether an approved return freezes `jurisdiction`'s records of the month of `day` (one query).
+
+    The jurisdiction's own return decides. A grid cell or unit without one follows the nearest jurisdiction
+    above it that has one, looking no higher than the first level that is neither (a community, a village …):
+    a community's approved return locks the cells and units below it that file no return, not its siblings'.
+    """
+    path = jurisdiction.path
+    chain = [path[:end] for end in range(PATH_SEGMENT_WIDTH, len(path) + 1, PATH_SEGMENT_WIDTH)]
+    own_return = MonthlyReturn.objects.filter(jurisdiction=OuterRef("pk"), month=first_of_month(day))
+    rows = (
+        Jurisdiction.objects.filter(path__in=chain)
+        .annotate(return_status=Subquery(own_return.values("status")[:1]))
+        .order_by("-depth")
+        .values_list("level", "return_status")
+    )
+    for level, status in rows:
+        if status is not None:
+            return status == ReturnStatus.APPROVED
+        if level not in LOCK_INHERITING_LEVELS:
+            return False
+    return False
 
 
 def ensure_month_open(*, jurisdiction, day, field="date"):

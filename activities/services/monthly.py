@@ -1,10 +1,10 @@
 """Writes of the monthly returns: fill the grid, submit, approve, send back, reopen; and the figure list.
 
 The life of a return: draft → submitted → approved | returned; returned → submitted; approved → (reopen) → draft.
-Only an approved return locks its month (`common.month_is_locked` looks for APPROVED), so a submitted month
-can still be corrected by the leader sending it back. Staff fill and submit in their CHANGE scope; a leader
-approves, sends back and reopens only returns of jurisdictions strictly below one where they may APPROVE, so
-nobody approves their own return.
+Only an approved return locks its month (`common.month_is_locked` looks for APPROVED; grid cells and units
+without a return follow the one above them), so a submitted month can still be corrected by the leader
+sending it back. Staff fill and submit in their CHANGE scope; a leader approves, sends back and reopens only
+returns of jurisdictions strictly below one where they may APPROVE, so nobody approves their own return.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -279,3 +279,21 @@ def figure_save(*, figure, actor):
         changes=model_changes(before, snapshot(figure, FIGURE_FIELDS), FIGURE_FIELDS),
     )
     return figure
+
+
+@transaction.atomic
+def figure_delete(*, figure, actor):
+    """Delete a figure no return has a value for yet; one with values is switched off instead."""
+    if not can_manage_figures(actor):
+        raise PermissionDenied(_("只有管理员可以设置月报指标。"))
+    if figure.values.exists():
+        raise ValidationError(
+            _("月报指标“%(name)s”已有填报数据，不能删除；如不再填报，请改为不启用。") % {"name": figure.name}
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=figure,
+        changes=model_changes(snapshot(figure, FIGURE_FIELDS), {}, FIGURE_FIELDS),
+    )
+    figure.delete()

@@ -10,7 +10,7 @@ from activities.choices import ReturnStatus
 from activities.models import Activity, ActivityCategory, MonthlyFigure, MonthlyReturn
 from activities.services import monthly as services
 from activities.services.common import month_is_locked, save_scoped
-from communities.choices import JurisdictionLevel, Role
+from communities.choices import AuditAction, JurisdictionLevel, Role
 from communities.models import AuditEntry
 from tests.activities.factories_plans import make_figure, make_return
 from tests.factories import make_jurisdiction, make_member
@@ -240,3 +240,72 @@ class MonthLockTests(TestCase):
     def test_a_submitted_month_is_not_locked(self):
         make_return(self.community, MONTH, status=ReturnStatus.SUBMITTED)
         self.assertFalse(month_is_locked(jurisdiction=self.community, day=MONTH))
+
+    def test_a_communitys_approved_return_locks_the_cells_and_units_below_it_that_file_none(self):
+        grid = make_jurisdiction("一号网格", JurisdictionLevel.GRID, self.community)
+        school = make_jurisdiction("甲社区小学", JurisdictionLevel.UNIT, self.community)
+        school_grid = make_jurisdiction("小学网格", JurisdictionLevel.GRID, school)
+        filing_grid = make_jurisdiction("自报网格", JurisdictionLevel.GRID, self.community)
+        sibling_grid = make_jurisdiction("乙社区网格", JurisdictionLevel.GRID, self.sibling)
+        make_return(self.community, MONTH, status=ReturnStatus.APPROVED)
+        make_return(filing_grid, MONTH, status=ReturnStatus.DRAFT)
+        day = date(2024, 3, 9)
+        for place, locked in [
+            (self.community, True),
+            (grid, True),
+            (school, True),
+            (school_grid, True),
+            (filing_grid, False),
+            (self.sibling, False),
+            (sibling_grid, False),
+        ]:
+            with self.subTest(place=place.name), self.assertNumQueries(1):
+                self.assertEqual(month_is_locked(jurisdiction=place, day=day), locked)
+        self.assertFalse(month_is_locked(jurisdiction=grid, day=date(2024, 4, 9)))
+
+    def test_a_grid_cells_own_approved_return_locks_it_under_an_open_community(self):
+        grid = make_jurisdiction("一号网格", JurisdictionLevel.GRID, self.community)
+        make_return(self.community, MONTH, status=ReturnStatus.DRAFT)
+        make_return(grid, MONTH, status=ReturnStatus.APPROVED)
+        self.assertTrue(month_is_locked(jurisdiction=grid, day=MONTH))
+        self.assertFalse(month_is_locked(jurisdiction=self.community, day=MONTH))
+
+    def test_a_streets_approved_return_does_not_lock_its_communities(self):
+        # A community files its own return; not having filed one yet must not freeze its records.
+        make_return(self.street, MONTH, status=ReturnStatus.APPROVED)
+        self.assertTrue(month_is_locked(jurisdiction=self.street, day=MONTH))
+        self.assertFalse(month_is_locked(jurisdiction=self.community, day=MONTH))
+
+    def test_a_grid_cells_activity_is_refused_in_its_communitys_approved_month(self):
+        grid = make_jurisdiction("一号网格", JurisdictionLevel.GRID, self.community)
+        make_return(self.community, MONTH, status=ReturnStatus.APPROVED)
+        activity = Activity(jurisdiction=grid, date=date(2024, 3, 8), category=self.category, title="网格宣讲")
+        with self.assertRaisesMessage(ValidationError, "2024年03月的月报已审核锁定"):
+            self._save(activity)
+        self.assertFalse(Activity.objects.exists())
+
+
+class FigureDeleteTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        MonthlyWorld.build(cls)
+
+    def test_an_unused_figure_is_deleted_with_an_audit_row(self):
+        figure = make_figure("临时指标")
+        pk = figure.pk
+        services.figure_delete(figure=figure, actor=self.admin)
+        self.assertFalse(MonthlyFigure.objects.filter(pk=pk).exists())
+        entry = AuditEntry.objects.get(content_type__model="monthlyfigure", object_id=str(pk))
+        self.assertEqual((entry.action, entry.user), (AuditAction.DELETE, self.admin))
+
+    def test_a_figure_with_values_is_kept(self):
+        make_return(self.community, MONTH, values={self.calls: 1})
+        with self.assertRaisesMessage(ValidationError, "已有填报数据，不能删除"):
+            services.figure_delete(figure=self.calls, actor=self.admin)
+        self.assertTrue(MonthlyFigure.objects.filter(pk=self.calls.pk).exists())
+
+    def test_only_administrators_delete_figures(self):
+        figure = make_figure("临时指标")
+        with self.assertRaises(PermissionDenied):
+            services.figure_delete(figure=figure, actor=self.leader)
+        self.assertTrue(MonthlyFigure.objects.filter(pk=figure.pk).exists())
