@@ -1,9 +1,11 @@
 """Writes of the communities app: each atomic, validated, and written to the audit trail."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from .choices import Action, AuditAction, Role
@@ -101,7 +103,61 @@ def membership_grant(*, username, jurisdiction, role, actor=None):
             jurisdiction=jurisdiction,
             changes={"role": [old_role, role]},
         )
+        if Role.ADMIN in (old_role, role):
+            _sync_admin_site_access(user=user, actor=actor, jurisdiction=jurisdiction)
     return membership
+
+
+# The auth group that lets administrators into the Django admin. Its name is stored data, looked up by this
+# exact text, so it is not translated.
+ADMIN_GROUP_NAME = "管理员"
+
+
+def _admin_group_permissions():
+    # The activities admin saves through the services, which check the subtree. The communities admin saves
+    # its forms directly and accepts any jurisdiction (or user) in them, so administrators only view there and
+    # grant roles on the membership pages; auth's own models stay with the superuser.
+    return Permission.objects.filter(
+        Q(content_type__app_label="activities") | Q(content_type__app_label="communities", codename__startswith="view_")
+    )
+
+
+def admin_group():
+    """Return the 管理员 group, creating it when missing, with the permissions administrators need in the admin."""
+    group, _created = Group.objects.get_or_create(name=ADMIN_GROUP_NAME)
+    group.permissions.set(_admin_group_permissions())
+    return group
+
+
+def _sync_admin_site_access(*, user, actor, jurisdiction):
+    """Let `user` into the Django admin exactly while they hold the admin role somewhere; audit any change.
+
+    The admin's changelists are scoped to the user's subtree (communities.admin.ScopedAdminMixin); the
+    site-wide lists there (figures, categories) are open to every administrator on the pages as well.
+    """
+    is_admin = Membership.objects.filter(user=user, role=Role.ADMIN).exists()
+    in_group = user.groups.filter(name=ADMIN_GROUP_NAME).exists()
+    changes = {}
+    if is_admin and not in_group:
+        user.groups.add(admin_group())
+        changes["groups"] = [None, ADMIN_GROUP_NAME]
+    elif in_group and not is_admin:
+        user.groups.remove(*Group.objects.filter(name=ADMIN_GROUP_NAME))
+        changes["groups"] = [ADMIN_GROUP_NAME, None]
+    is_staff = is_admin or user.is_superuser
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+        changes["is_staff"] = [not is_staff, is_staff]
+    if changes:
+        audit_record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            obj=user,
+            jurisdiction=jurisdiction,
+            changes=changes,
+            note=_("管理后台权限"),
+        )
 
 
 @transaction.atomic
@@ -118,6 +174,7 @@ def user_create(*, username, password, full_name="", actor=None):
 
 @transaction.atomic
 def membership_revoke(*, membership, actor):
+    """Take a role away; losing the last admin role also closes the Django admin to the user."""
     if not user_can(actor, Action.MANAGE, membership.jurisdiction):
         raise PermissionDenied(_("您无权在该辖区撤销角色。"))
     audit_record(
@@ -128,3 +185,5 @@ def membership_revoke(*, membership, actor):
         changes={"role": [membership.role, None]},
     )
     membership.delete()
+    if membership.role == Role.ADMIN:
+        _sync_admin_site_access(user=membership.user, actor=actor, jurisdiction=membership.jurisdiction)

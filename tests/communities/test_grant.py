@@ -1,10 +1,13 @@
 from io import StringIO
 
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import TestCase
+from django.urls import reverse
 
 from communities.choices import Role
 from communities.models import AuditEntry, Membership
+from communities.services import ADMIN_GROUP_NAME
 from tests.factories import make_tree, make_user
 
 
@@ -39,3 +42,80 @@ class GrantCommandTests(TestCase):
     def test_unknown_role_is_refused(self):
         with self.assertRaises(CommandError):
             call_command("grant", "wang", self.district.code, "boss")
+
+
+class AdminSiteAccessTests(TestCase):
+    """Granting the admin role opens the Django admin for the grantee's subtree; other roles do not."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.district, cls.streets, cls.communities = make_tree()
+        cls.user = make_user("zhao")
+
+    def grant(self, code, role):
+        out = StringIO()
+        call_command("grant", "zhao", code, role, stdout=out)
+        self.user.refresh_from_db()
+        return out.getvalue()
+
+    def test_an_administrator_enters_the_admin_and_sees_only_their_subtree(self):
+        out = self.grant(self.streets[0].code, "admin")
+        self.assertIn("管理后台", out)
+        self.assertTrue(self.user.is_staff)
+        self.assertEqual(list(self.user.groups.values_list("name", flat=True)), [ADMIN_GROUP_NAME])
+        self.client.force_login(self.user)
+        self.assertEqual(self.client.get(reverse("admin:index")).status_code, 200)
+        response = self.client.get(reverse("admin:communities_jurisdiction_changelist"))
+        self.assertContains(response, "街道1社区2")
+        self.assertNotContains(response, "街道2社区2")
+        shown = {j.name for j in response.context["cl"].result_list}
+        self.assertEqual(shown, {"街道1", "街道1社区1", "街道1社区2"})
+        response = self.client.get(reverse("admin:activities_activity_changelist"))
+        self.assertEqual(response.status_code, 200)
+
+    def test_administrators_view_but_do_not_write_the_communities_admin(self):
+        # Its forms take any jurisdiction; roles are granted on the membership pages, which check the subtree.
+        self.grant(self.streets[0].code, "admin")
+        self.client.force_login(self.user)
+        for name in ("admin:communities_membership_add", "admin:communities_jurisdiction_add", "admin:auth_user_add"):
+            with self.subTest(name=name):
+                self.assertEqual(self.client.get(reverse(name)).status_code, 403)
+        self.assertEqual(self.client.get(reverse("admin:auth_user_changelist")).status_code, 403)
+
+    def test_staff_and_leaders_get_no_admin_access(self):
+        for role in ("staff", "leader"):
+            with self.subTest(role=role):
+                self.grant(self.communities[0].code, role)
+                self.assertFalse(self.user.is_staff)
+                self.assertFalse(self.user.groups.exists())
+                self.client.force_login(self.user)
+                response = self.client.get(reverse("admin:index"))
+                self.assertEqual(response.status_code, 302)
+                self.assertIn(reverse("admin:login"), response["Location"])
+
+    def test_granting_admin_twice_keeps_one_group_with_the_same_permissions(self):
+        self.grant(self.streets[0].code, "admin")
+        permissions = set(Group.objects.get(name=ADMIN_GROUP_NAME).permissions.values_list("pk", flat=True))
+        self.assertTrue(permissions)
+        self.grant(self.streets[1].code, "admin")
+        self.assertEqual(Group.objects.filter(name=ADMIN_GROUP_NAME).count(), 1)
+        self.assertEqual(set(Group.objects.get().permissions.values_list("pk", flat=True)), permissions)
+
+    def test_changing_the_last_admin_role_to_leader_closes_the_admin(self):
+        self.grant(self.streets[0].code, "admin")
+        self.grant(self.district.code, "admin")
+        self.grant(self.streets[0].code, "leader")
+        self.assertTrue(self.user.is_staff)
+        self.grant(self.district.code, "staff")
+        self.assertFalse(self.user.is_staff)
+        self.assertFalse(self.user.groups.exists())
+        entry = AuditEntry.objects.for_object(self.user).latest("pk")
+        self.assertEqual(entry.changes, {"groups": [ADMIN_GROUP_NAME, None], "is_staff": [True, False]})
+
+    def test_a_superuser_keeps_the_admin_when_the_role_goes(self):
+        self.user.is_superuser = True
+        self.user.save()
+        self.grant(self.streets[0].code, "admin")
+        self.grant(self.streets[0].code, "staff")
+        self.assertTrue(self.user.is_staff)
+        self.assertFalse(self.user.groups.exists())

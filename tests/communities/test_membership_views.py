@@ -63,3 +63,55 @@ class MembershipViewsTests(TestCase):
         self.assertTrue(Membership.objects.filter(pk=membership.pk).exists())
         self.client.post(url)
         self.assertFalse(Membership.objects.filter(pk=membership.pk).exists())
+
+
+class AdminSiteAccessPagesTests(TestCase):
+    """Granting and revoking the admin role on the pages opens and closes the Django admin."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.district, cls.streets, cls.communities = make_tree()
+        cls.admin = make_member(cls.district, Role.ADMIN, "district-admin")
+        cls.zhou = make_member(cls.communities[0], Role.STAFF, "zhou")
+
+    def grant(self, jurisdiction, role):
+        self.client.force_login(self.admin)
+        response = self.client.post(
+            reverse("communities:membership_list"),
+            {"username": "zhou", "jurisdiction": jurisdiction.pk, "role": role},
+        )
+        self.assertRedirects(response, reverse("communities:membership_list"))
+
+    def revoke(self, jurisdiction):
+        self.client.force_login(self.admin)
+        membership = Membership.objects.get(user=self.zhou, jurisdiction=jurisdiction)
+        self.client.post(reverse("communities:membership_revoke", args=[membership.pk]))
+
+    def admin_index_status(self):
+        self.client.force_login(get_user_model().objects.get(pk=self.zhou.pk))
+        return self.client.get(reverse("admin:index")).status_code
+
+    def test_a_staff_role_gives_no_admin_access(self):
+        self.assertEqual(self.admin_index_status(), 302)
+
+    def test_granted_admin_enters_the_admin_scoped_to_their_street(self):
+        self.grant(self.streets[1], Role.ADMIN)
+        self.assertEqual(self.admin_index_status(), 200)
+        response = self.client.get(reverse("admin:communities_jurisdiction_changelist"))
+        shown = {j.name for j in response.context["cl"].result_list}
+        self.assertEqual(shown, {"街道2", "街道2社区1", "街道2社区2", "街道1社区1"})
+        entry = AuditEntry.objects.for_object(self.zhou).get()
+        self.assertEqual((entry.user, entry.changes["is_staff"]), (self.admin, [False, True]))
+
+    def test_revoking_the_last_admin_role_closes_the_admin(self):
+        self.grant(self.streets[0], Role.ADMIN)
+        self.grant(self.streets[1], Role.ADMIN)
+        self.revoke(self.streets[0])
+        self.assertEqual(self.admin_index_status(), 200)
+        self.revoke(self.streets[1])
+        self.assertEqual(self.admin_index_status(), 302)
+        zhou = get_user_model().objects.get(pk=self.zhou.pk)
+        self.assertFalse(zhou.is_staff)
+        self.assertFalse(zhou.groups.exists())
+        # The staff role in the community is untouched.
+        self.assertEqual(list(zhou.memberships.values_list("role", flat=True)), [Role.STAFF])

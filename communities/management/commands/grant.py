@@ -30,3 +30,5 @@ class Command(BaseCommand):
                 f"已授予 {membership.user.username} 在 {jurisdiction.name} 的角色：{membership.get_role_display()}"
             )
         )
+        if membership.role == Role.ADMIN:
+            self.stdout.write(_("该用户可以登录管理后台（/admin/），只能看到本辖区及其下级的数据。"))
