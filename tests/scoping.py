@@ -21,6 +21,12 @@ class ScopedView:
       view has no object (lists: then `foreign_text` must not appear in the permitted user's page).
     - `user`: which of the world's users is the permitted one ("staff", "leader", "admin").
     - `method`: "get" or "post" (a POST view is tested with `data` and must not answer 200/302 to outsiders).
+    - `foreign_text`: text of the other subtree that the permitted user's page (or the target of its redirect)
+      must not contain; `own_text`, text of their own subtree it must contain, so the check is not vacuous.
+    - `foreign_query`: function(world) -> query parameters naming the other subtree (e.g. a preselected
+      jurisdiction on a create page); with them the page must answer 404 or still not show `foreign_text`.
+    - `no_foreign`: why the view has no other-subtree case at all (a site-wide list, a blank template).
+      Every entry needs `make_foreign`, `foreign_text` or this reason: the table test fails otherwise.
     """
 
     url_name: str
@@ -31,5 +37,12 @@ class ScopedView:
     data: dict = field(default_factory=dict)
     ok_status: tuple = (200,)
     foreign_text: str | None = None
+    own_text: str | None = None
+    foreign_query: Callable[[Any], dict] | None = None
+    no_foreign: str = ""
     json: bool = False
     public: bool = False
+
+    @property
+    def has_foreign_case(self):
+        return bool(self.make_foreign or self.foreign_text or self.no_foreign.strip())

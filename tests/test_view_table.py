@@ -2,6 +2,7 @@
 
 import importlib
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.db import transaction
 from django.test import TestCase
@@ -65,6 +66,12 @@ class ViewTableTests(TestCase):
         missing = sorted(named_routes() - covered - UNSCOPED)
         self.assertEqual(missing, [], "routes without an entry in a tests/**/view_table_*.py")
 
+    def test_every_entry_has_an_other_subtree_case_or_says_why_not(self):
+        missing = sorted(entry.url_name for entry in self.table if not entry.has_foreign_case)
+        self.assertEqual(missing, [], "entries without make_foreign, foreign_text or a no_foreign reason")
+        blind = sorted(entry.url_name for entry in self.table if entry.foreign_query and not entry.foreign_text)
+        self.assertEqual(blind, [], "a foreign_query needs the foreign_text its page must not show")
+
     def _resolve(self, entry, made):
         if made is None:
             return reverse(entry.url_name)
@@ -105,13 +112,35 @@ class ViewTableTests(TestCase):
         self.client.force_login(world.users[entry.user])
         response = self._request(entry, url)
         self.assertIn(response.status_code, entry.ok_status, f"permitted {url}")
-        if entry.foreign_text and response.status_code == 200:
-            self.assertNotContains(response, entry.foreign_text)
+        self._check_texts(entry, response, url)
+
+        if entry.foreign_query:
+            query_url = f"{url}?{urlencode(entry.foreign_query(world))}"
+            response = self._request(entry, query_url)
+            if response.status_code != 404:
+                self.assertIn(response.status_code, entry.ok_status, f"another subtree named in {query_url}")
+                self._check_texts(entry, response, query_url)
 
         if entry.make_foreign:
             foreign_url = self._resolve(entry, entry.make_foreign(world))
             response = self._request(entry, foreign_url)
             self.assertEqual(response.status_code, 404, f"another subtree {foreign_url}")
+
+    def _check_texts(self, entry, response, url):
+        """Look for the own and foreign texts in the page, or in the address a redirect goes to."""
+        if not (entry.own_text or entry.foreign_text):
+            return
+        if response.status_code in (301, 302):
+            shown = response["Location"]
+        elif response.status_code == 200:
+            shown = response.content.decode(response.charset or "utf-8")
+        else:
+            return
+        # assertTrue/assertFalse: assertIn would print the whole page.
+        if entry.own_text:
+            self.assertTrue(entry.own_text in shown, f"{url} does not show the own subtree's {entry.own_text!r}")
+        if entry.foreign_text:
+            self.assertFalse(entry.foreign_text in shown, f"{url} shows another subtree's {entry.foreign_text!r}")
 
 
 class _RollBack(Exception):

@@ -2,6 +2,8 @@
 
 from tests.scoping import ScopedView
 
+_SITE_WIDE_CATEGORIES = "activity categories are one site-wide list kept by administrators: no other subtree"
+
 
 def _activity(world, where, title=None):
     from tests.activities.factories_activities import make_activity
@@ -41,6 +43,11 @@ def _category(world):
     return [ActivityCategory.objects.order_by("pk").first().pk]
 
 
+def _sibling_preselected(world):
+    # Create pages take no preselection today; this keeps a future `?jurisdiction=` from offering the sibling.
+    return {"jurisdiction": world.sibling.pk}
+
+
 def _home_activity(world):
     return [_activity(world, "community").pk]
 
@@ -51,7 +58,9 @@ def _sibling_activity(world):
 
 VIEWS = [
     ScopedView("activities:activity_list", make=_both_activities, foreign_text="乙社区专属活动"),
-    ScopedView("activities:activity_create"),
+    ScopedView(
+        "activities:activity_create", own_text="甲社区", foreign_text="乙社区", foreign_query=_sibling_preselected
+    ),
     ScopedView("activities:activity_detail", make=_home_activity, make_foreign=_sibling_activity),
     ScopedView("activities:activity_update", make=_home_activity, make_foreign=_sibling_activity),
     ScopedView("activities:activity_delete", make=_home_activity, make_foreign=_sibling_activity),
@@ -77,12 +86,13 @@ VIEWS = [
         make=lambda w: [_photo(w, "community").pk],
         make_foreign=lambda w: [_photo(w, "sibling").pk],
     ),
-    # Categories are one list for the whole site: administrators keep it, there is no other subtree.
-    ScopedView("activities:category_list", user="admin"),
-    ScopedView("activities:category_create", user="admin"),
-    ScopedView("activities:category_update", make=_category, user="admin"),
+    ScopedView("activities:category_list", user="admin", no_foreign=_SITE_WIDE_CATEGORIES),
+    ScopedView("activities:category_create", user="admin", no_foreign=_SITE_WIDE_CATEGORIES),
+    ScopedView("activities:category_update", make=_category, user="admin", no_foreign=_SITE_WIDE_CATEGORIES),
     ScopedView("activities:project_list", make=_both_projects, foreign_text="乙社区专属项目"),
-    ScopedView("activities:project_create"),
+    ScopedView(
+        "activities:project_create", own_text="甲社区", foreign_text="乙社区", foreign_query=_sibling_preselected
+    ),
     ScopedView(
         "activities:project_detail",
         make=lambda w: [_project(w, "community").pk],

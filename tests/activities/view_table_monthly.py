@@ -8,6 +8,7 @@ from tests.activities.factories_plans import make_return
 from tests.scoping import ScopedView
 
 MONTH = date(2024, 3, 1)
+_SITE_WIDE_FIGURES = "figures are global definitions, not rows of a jurisdiction: nothing is foreign"
 
 
 def _return(jurisdiction, status):
@@ -48,12 +49,12 @@ VIEWS = [
         make=lambda w: _return(w.community, ReturnStatus.APPROVED),
         make_foreign=lambda w: _return(w.district, ReturnStatus.APPROVED),
     ),
-    # Figures are global definitions, not rows of a jurisdiction: nothing is foreign.
-    ScopedView("activities:figure_list", user="admin"),
-    ScopedView("activities:figure_create", user="admin"),
+    ScopedView("activities:figure_list", user="admin", no_foreign=_SITE_WIDE_FIGURES),
+    ScopedView("activities:figure_create", user="admin", no_foreign=_SITE_WIDE_FIGURES),
     ScopedView(
         "activities:figure_update",
         user="admin",
         make=lambda w: [MonthlyFigure.objects.order_by("pk").first().pk],
+        no_foreign=_SITE_WIDE_FIGURES,
     ),
 ]

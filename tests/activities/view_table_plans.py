@@ -32,8 +32,13 @@ def _row(name, make, **extra):
 
 VIEWS = [
     ScopedView("activities:plan_list", make=lambda w: (_plan(w.sibling), None)[1], foreign_text="乙社区创建方案"),
-    ScopedView("activities:plan_create"),
-    ScopedView("activities:indicator_template"),
+    ScopedView(
+        "activities:plan_create",
+        own_text="甲社区",
+        foreign_text="乙社区",
+        foreign_query=lambda w: {"jurisdiction": w.sibling.pk},
+    ),
+    ScopedView("activities:indicator_template", no_foreign="a blank spreadsheet, the same for everyone"),
     _plan_row("activities:plan_detail"),
     _plan_row("activities:plan_update"),
     _plan_row("activities:plan_delete"),

@@ -19,7 +19,14 @@ VIEWS = [
 
 
 VIEWS += [
-    ScopedView("communities:membership_list", user="admin"),
+    # The district administrator lists and grants roles in their district only, not in another district.
+    ScopedView(
+        "communities:membership_list",
+        user="admin",
+        make=lambda w: (_foreign_membership(w), None)[1],
+        own_text="world-staff",
+        foreign_text="别的区",
+    ),
     ScopedView(
         "communities:membership_revoke",
         user="admin",

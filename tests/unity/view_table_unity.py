@@ -3,7 +3,13 @@
 from tests.scoping import ScopedView
 
 VIEWS = [
-    ScopedView("dashboard", ok_status=(302,)),
+    # The entry page sends staff to their own community's dashboard, never to the sibling's.
+    ScopedView("dashboard", ok_status=(302,), own_text="529901001001", foreign_text="529901001002"),
+    ScopedView(
+        "dashboard_jurisdiction",
+        make=lambda w: [w.community.code],
+        make_foreign=lambda w: [w.sibling.code],
+    ),
     ScopedView(
         "dashboard_jurisdiction",
         user="leader",
