@@ -11,25 +11,25 @@ import secrets
 
 from django.apps import apps
 from django.core.cache import caches
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import translation
 
+from .models import DataVersion
+
 TRACKED_APPS = ("communities", "activities")
-TABLE = "unity_dataversion"
 CACHE_ALIAS = "dashboard"
 
 _SQLITE_TRIGGER = """
 CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {op} ON "{table}" BEGIN
-    INSERT INTO unity_dataversion (id, token, changed_at) VALUES (1, lower(hex(randomblob(8))), datetime('now'))
-    ON CONFLICT(id) DO UPDATE SET token = excluded.token, changed_at = excluded.changed_at;
+    INSERT INTO unity_dataversion (id, token) VALUES (1, lower(hex(randomblob(8))))
+    ON CONFLICT(id) DO UPDATE SET token = excluded.token;
 END
 """
 _POSTGRES_FUNCTION = """
 CREATE OR REPLACE FUNCTION unity_bump_data_version() RETURNS trigger AS $$
 BEGIN
-    INSERT INTO unity_dataversion (id, token, changed_at)
-    VALUES (1, md5(random()::text || clock_timestamp()::text), now())
-    ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token, changed_at = EXCLUDED.changed_at;
+    INSERT INTO unity_dataversion (id, token) VALUES (1, md5(random()::text || clock_timestamp()::text))
+    ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token;
     RETURN NULL;
 END $$ LANGUAGE plpgsql
 """
@@ -56,10 +56,8 @@ def trigger_name(table, op=""):
 
 def install_triggers(using=None, **kwargs):
     """Create the token triggers on every tracked table; idempotent, run after each migrate."""
-    from django.db import connections
-
-    conn = connections[using or "default"]
-    if TABLE not in conn.introspection.table_names():
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if DataVersion._meta.db_table not in conn.introspection.table_names():
         return
     with conn.cursor() as cursor:
         # A fresh random token for the data as it stands, so reads are cached before the first write.

@@ -6,7 +6,6 @@ class DataVersion(models.Model):
     """A token the database itself changes on every write to the recorded data (see unity.freshness)."""
 
     token = models.CharField(_("数据版本"), max_length=64)
-    changed_at = models.DateTimeField(_("变更时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("数据版本")

@@ -1,7 +1,7 @@
 """Admin for activities, their photos, activity categories and projects; saves go through the services."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.urls import reverse
@@ -18,6 +18,7 @@ from ..selectors.activities import user_manages_categories
 from ..services import activities as services
 from ..services.activities import ACTIVITY_FIELDS, CATEGORY_FIELDS, PROJECT_FIELDS
 from ..services.common import month_is_locked
+from .common import report_refusal
 
 
 class ScopedWriteMixin(ScopedAdminMixin):
@@ -53,8 +54,7 @@ class ScopedWriteMixin(ScopedAdminMixin):
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def _report(self, request, error):
-        for message in [str(error)] if isinstance(error, PermissionDenied) else error.messages:
-            self.message_user(request, message, messages.ERROR)
+        report_refusal(self, request, error)
 
 
 class ActivityAdminForm(forms.ModelForm):

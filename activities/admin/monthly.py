@@ -8,6 +8,7 @@ from communities.admin import ScopedAdminMixin
 
 from ..models import MonthlyFigure, MonthlyReturn, MonthlyValue
 from ..services import monthly as services
+from .common import report_refusal
 
 
 @admin.register(MonthlyFigure)
@@ -38,9 +39,8 @@ class MonthlyFigureAdmin(admin.ModelAdmin):
         for figure in queryset:
             try:
                 services.figure_delete(figure=figure, actor=request.user)
-            except (PermissionDenied, ValidationError) as exc:
-                text = str(exc) if isinstance(exc, PermissionDenied) else " ".join(exc.messages)
-                self.message_user(request, text, messages.ERROR)
+            except (PermissionDenied, ValidationError) as error:
+                report_refusal(self, request, error)
 
 
 class MonthlyValueInline(admin.TabularInline):

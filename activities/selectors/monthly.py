@@ -75,6 +75,7 @@ def return_statuses(*, jurisdictions, month, today=None):
     With `today`, each row also knows whether it is late (see RETURN_DUE_DAY).
     """
     jurisdictions = list(jurisdictions)
+    due_on = return_due_on(month)
     returns = {
         r.jurisdiction_id: r
         for r in MonthlyReturn.objects.filter(jurisdiction__in=jurisdictions, month=first_of_month(month))
@@ -86,7 +87,7 @@ def return_statuses(*, jurisdictions, month, today=None):
             jurisdiction=j,
             monthly_return=returns.get(j.pk),
             values_filled=returns[j.pk].values_filled if j.pk in returns else 0,
-            due_on=return_due_on(month),
+            due_on=due_on,
             today=today,
         )
         for j in jurisdictions

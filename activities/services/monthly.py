@@ -283,7 +283,7 @@ def figure_save(*, figure, actor):
 
 @transaction.atomic
 def figure_delete(*, figure, actor):
-    """Delete a figure no return has a value for yet; one with values is switched off instead."""
+    """Delete a figure no return has a value for yet; refuse one with values (it can be switched off instead)."""
     if not can_manage_figures(actor):
         raise PermissionDenied(_("只有管理员可以设置月报指标。"))
     if figure.values.exists():

@@ -14,7 +14,6 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("token", models.CharField(max_length=64, verbose_name="数据版本")),
-                ("changed_at", models.DateTimeField(blank=True, null=True, verbose_name="变更时间")),
             ],
             options={
                 "verbose_name": "数据版本",
