@@ -61,8 +61,8 @@ def record_form(jurisdiction, residents, counts, record=None):
     return data
 
 
-class PopulationRecordAdminGroupTotalTests(TestCase):
-    """The admin refuses group counts adding up to more than the residents, as the census import does."""
+class SuperuserAdminTestCase(TestCase):
+    """A district tree and a logged-in superuser, for tests of what the admin itself does."""
 
     @classmethod
     def setUpTestData(cls):
@@ -71,6 +71,10 @@ class PopulationRecordAdminGroupTotalTests(TestCase):
 
     def setUp(self):
         self.client.force_login(self.superuser)
+
+
+class PopulationRecordAdminGroupTotalTests(SuperuserAdminTestCase):
+    """The admin refuses group counts adding up to more than the residents, as the census import does."""
 
     def add(self, residents, counts):
         url = reverse("admin:communities_populationrecord_add")
@@ -141,16 +145,11 @@ class PopulationRecordAdminGroupTotalTests(TestCase):
         self.assertEqual(GroupCount.objects.get(pk=miao).count, 600)
 
 
-class AuditedAdminDeleteTests(TestCase):
+class AuditedAdminDeleteTests(SuperuserAdminTestCase):
     """Deletes from the admin leave an audit row per object, whether one at a time or from the changelist."""
 
-    @classmethod
-    def setUpTestData(cls):
-        cls.district, cls.streets, cls.communities = make_tree()
-        cls.superuser = make_user(is_superuser=True, is_staff=True)
-
     def setUp(self):
-        self.client.force_login(self.superuser)
+        super().setUp()
         self.records = [make_population(c, 2024, {"汉族": 1}) for c in self.communities[:3]]
 
     def deletes(self, model):

@@ -21,6 +21,12 @@ WIDE = [
     ["520115001001", "街道1社区1", "1000", "900", "60"],
     ["520115001002", "街道1社区2", "500", "450", "50"],
 ]
+# The header words the importer reads, as each downloadable template must start.
+TEMPLATE_HEADERS = {
+    "long": ["区划代码", "地区名称", "年份", "民族", "人数", "常住人口", "户数"],
+    "wide": ["区划代码", "地区名称", "年份", "常住人口", "户数", "流动少数民族", "少数民族困难户（户）"],
+    "single": ["民族", "人数", "男", "女"],
+}
 UPLOAD = reverse("communities:census_import")
 CONFIRM = reverse("communities:census_import_confirm")
 
@@ -164,12 +170,7 @@ class CensusImportViewTests(TestCase):
 
     def test_templates_are_valid_xlsx_with_the_expected_headers(self):
         self.client.force_login(self.admin)
-        expected = {
-            "long": ["区划代码", "地区名称", "年份", "民族", "人数", "常住人口", "户数"],
-            "wide": ["区划代码", "地区名称", "年份", "常住人口", "户数", "流动少数民族", "少数民族困难户（户）"],
-            "single": ["民族", "人数", "男", "女"],
-        }
-        for layout, header in expected.items():
+        for layout, header in TEMPLATE_HEADERS.items():
             with self.subTest(layout=layout):
                 response = self.client.get(reverse("communities:census_template", args=[layout]))
                 self.assertEqual(response.status_code, 200)
@@ -200,17 +201,12 @@ class CensusImportViewTests(TestCase):
                 self.assertEqual(plan.layout, layout)
 
     def test_templates_keep_the_chinese_words_the_importer_reads_in_any_language(self):
-        # No English catalogue is compiled, so stand one in that translates every message.
+        # A stand-in catalogue that translates every message, so no header can pass by lacking an English entry.
         def english(message):
             return f"EN-{message}"
 
         self.client.force_login(self.admin)
-        expected = {
-            "long": ["区划代码", "地区名称", "年份", "民族", "人数", "常住人口", "户数"],
-            "wide": ["区划代码", "地区名称", "年份", "常住人口", "户数", "流动少数民族", "少数民族困难户（户）"],
-            "single": ["民族", "人数", "男", "女"],
-        }
-        for layout, header in expected.items():
+        for layout, header in TEMPLATE_HEADERS.items():
             with self.subTest(layout=layout):
                 with translation.override("en"), mock.patch.object(translation._trans, "gettext", english):
                     response = self.client.get(reverse("communities:census_template", args=[layout]))
