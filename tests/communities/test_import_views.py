@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
+from base.staging import STAGING_DIR
 from communities.choices import Role
-from communities.import_views import SESSION_KEY, STAGING_DIR
+from communities.import_views import SESSION_KEY
 from communities.importers.census import census_import_plan
 from communities.models import AuditEntry, GroupCount, Jurisdiction, PopulationRecord
 from tests.factories import csv_bytes, make_member, make_population, make_tree, make_user, xlsx_bytes
@@ -158,10 +159,33 @@ class CensusImportViewTests(TestCase):
 
     def test_an_oversized_file_is_refused_by_the_form(self):
         self.client.force_login(self.admin)
-        with mock.patch("communities.import_views.MAX_UPLOAD_MB", 0):
+        with self.settings(SPREADSHEET_LIMITS={"max_file_bytes": 10}):
             response = self.client.post(UPLOAD, upload())
-        self.assertContains(response, "文件超过 0 MB")
+        self.assertContains(response, "导入文件不能超过 0 MB")
         self.assertEqual(self.staged_files(), [])
+
+    def test_cancel_removes_the_staged_file_and_writes_nothing(self):
+        self.client.force_login(self.admin)
+        self.client.post(UPLOAD, upload())
+        self.assertEqual(len(self.staged_files()), 1)
+        response = self.client.post(CONFIRM, {"cancel": "1"}, follow=True)
+        self.assertRedirects(response, UPLOAD)
+        self.assertContains(response, "已取消导入")
+        self.assertEqual(self.staged_files(), [])
+        self.assertNotIn(SESSION_KEY, self.client.session)
+        self.assertFalse(PopulationRecord.objects.exists())
+
+    def test_a_missing_year_names_the_form_field(self):
+        self.client.force_login(self.admin)
+        response = self.client.post(UPLOAD, upload(year=""))
+        self.assertContains(response, "在上传页填写“年份”")
+        self.assertNotContains(response, "--year")
+
+    def test_a_single_jurisdiction_file_without_a_code_names_the_form_field(self):
+        self.client.force_login(self.admin)
+        response = self.client.post(UPLOAD, upload([["民族", "人数"], ["汉族", "10"]]))
+        self.assertContains(response, "请在上传页填写“辖区代码”")
+        self.assertNotContains(response, "--jurisdiction")
 
     def test_other_file_types_are_refused_by_the_form(self):
         self.client.force_login(self.admin)
