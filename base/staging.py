@@ -88,8 +88,10 @@ def purge_staged_uploads(*, max_age=None, now=None):
 
 
 def remember(request, key, staged):
-    """Keep `staged` in the session under `key`, discarding what was staged there before."""
-    forget(request, key)
+    """Keep `staged` in the session under `key`, discarding what else was staged there before."""
+    previous = request.session.get(key)
+    if not (isinstance(previous, dict) and previous.get("token") == staged.token):
+        forget(request, key)
     request.session[key] = asdict(staged)
 
 
