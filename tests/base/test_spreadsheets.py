@@ -81,7 +81,7 @@ class ReadingTests(SimpleTestCase):
         rows = sheet.filled_rows(skip_columns=(2,))
         self.assertEqual(rows[2], ["一、组织领导", "1.2", ""])
         # A header merged across columns keeps one word; the sheet's own rows are untouched.
-        self.assertEqual(rows[0], ["一级指标"])
+        self.assertEqual(rows[0], ["一级指标", "", "分值"])
         self.assertEqual(sheet.rows[2], ["", "1.2"])
 
     def test_a_path_an_upload_and_bytes_read_the_same(self):
