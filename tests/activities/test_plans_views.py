@@ -27,6 +27,7 @@ from tests.activities.factories_plans import (
 )
 from tests.activities.test_plans_import import HEADER, ROWS, xlsx_bytes
 from tests.activities.test_plans_services import formset_data
+from tests.base.hostile_cases import HostileUploadCases
 from tests.factories import make_jurisdiction, make_member
 
 
@@ -356,3 +357,16 @@ class IndicatorImportPageTests(PlanPagesTestCase):
             list(Indicator.objects.order_by("order").values_list("code", "title")),
             [("1", "组织领导"), ("1.1", "成立创建工作领导小组"), ("1.2", "制定创建工作方案")],
         )
+
+
+class IndicatorHostileUploadTests(HostileUploadCases, PlanPagesTestCase):
+    session_key = "indicator_import"
+    million_row_header = ("一级指标", "分值")
+
+    def upload(self, file):
+        return self.client.post(
+            reverse("activities:indicator_import", args=[self.plan.pk]), {"step": "upload", "file": file}
+        )
+
+    def written(self):
+        return Indicator.objects.count()
