@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 @dataclass(frozen=True)
@@ -110,4 +111,7 @@ def write_issues(stream, issues):
         stream.write(str(issue))
     hidden = getattr(issues, "hidden", 0)
     if hidden:
-        stream.write(_("只列出前 %(shown)s 处错误，另有 %(n)s 处未列出。") % {"shown": issues.limit, "n": hidden})
+        message = ngettext(
+            "只列出前 %(shown)s 处错误，另有 %(n)s 处未列出。", "只列出前 %(shown)s 处错误，另有 %(n)s 处未列出。", hidden
+        )
+        stream.write(message % {"shown": issues.limit, "n": hidden})

@@ -124,6 +124,15 @@ class CensusImportViewTests(TestCase):
         self.assertContains(response, 'class="error-row"', count=2)
         self.assertEqual(self.staged_files(), [])
 
+    def test_more_than_200_errors_list_200_and_count_the_rest(self):
+        self.client.force_login(self.admin)
+        rows = [WIDE[0], *[[f"5201159{n:05d}", "", "1", "", "1", "", ""] for n in range(250)]]
+        response = self.client.post(UPLOAD, upload(rows))
+        self.assertContains(response, "发现 250 处错误")
+        self.assertContains(response, 'class="error-row"', count=200)
+        self.assertContains(response, "只列出前 200 处错误，另有 50 处未列出。")
+        self.assertEqual(self.staged_files(), [])
+
     def test_a_stale_or_missing_staging_file_asks_to_upload_again(self):
         self.client.force_login(self.admin)
         self.client.post(UPLOAD, upload())
