@@ -112,6 +112,8 @@ def write_issues(stream, issues):
     hidden = getattr(issues, "hidden", 0)
     if hidden:
         message = ngettext(
-            "只列出前 %(shown)s 处错误，另有 %(n)s 处未列出。", "只列出前 %(shown)s 处错误，另有 %(n)s 处未列出。", hidden
+            "只列出前 %(shown)s 处错误，另有 %(n)s 处未列出。",
+            "只列出前 %(shown)s 处错误，另有 %(n)s 处未列出。",
+            hidden,
         )
         stream.write(message % {"shown": issues.limit, "n": hidden})
