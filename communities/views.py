@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,10 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .choices import Action, PopulationKind
+from .filtersets import MembershipFilterSet
 from .forms import GrantForm
 from .models import Jurisdiction, Membership
 from .selectors import children_population, population_summary, recorded_years
 from .services import membership_grant, membership_revoke, user_create
+
+MEMBERSHIPS_PER_PAGE = 50
 
 
 def _year_from(request, years):
@@ -119,7 +123,20 @@ def membership_list(request):
     memberships = Membership.objects.filter(
         jurisdiction__in=Jurisdiction.objects.for_user(request.user, Action.MANAGE)
     ).select_related("user", "jurisdiction")
-    return render(request, "communities/membership_list.html", {"form": form, "memberships": memberships})
+    filterset = MembershipFilterSet(request.GET or None, queryset=memberships, request=request)
+    filterset.form.auto_id = "filter_%s"  # the grant form on the same page has fields of the same names
+    page = Paginator(filterset.qs, MEMBERSHIPS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "communities/membership_list.html",
+        {
+            "form": form,
+            "filter_form": filterset.form,
+            "memberships": page.object_list,
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
+        },
+    )
 
 
 @login_required
