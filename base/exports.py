@@ -9,6 +9,7 @@
   dates stay dates.
 """
 
+import contextlib
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -176,9 +177,22 @@ def _write_sheet(workbook, spec):
 def write_xlsx(target, sheets):
     """Write `sheets` (Sheet objects) as an .xlsx into `target`, a path or a binary file object."""
     workbook = Workbook(write_only=True)
-    for spec in sheets:
-        _write_sheet(workbook, spec)
+    try:
+        for spec in sheets:
+            _write_sheet(workbook, spec)
+    except BaseException:
+        _abandon(workbook)
+        raise
     workbook.save(target)
+
+
+def _abandon(workbook):
+    """Close and delete the sheets' temporary files; saving would, but an export refused half-way is not saved."""
+    for sheet in workbook.worksheets:
+        with contextlib.suppress(Exception):
+            sheet.close()
+        with contextlib.suppress(Exception):
+            sheet._writer.cleanup()
 
 
 def xlsx_bytes(sheets):
