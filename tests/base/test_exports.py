@@ -200,6 +200,7 @@ class EveryExportTests(TestCase):
                 {},
                 ["一级指标", "二级指标", "牵头部门", "配合部门", "责任人", "工作目标", "进展说明"],
             ),
+            "memberships": (reverse("communities:membership_list"), {}, ["辖区"]),
             "monthly": (
                 reverse("activities:monthly_list"),
                 {"month": "2024-05", "jurisdiction": self.streets[0].code},

@@ -1,7 +1,10 @@
 """The jurisdiction filter every list declares, and the membership list's filters and pages."""
 
+from io import BytesIO
+
 from django.test import TestCase
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from communities.choices import Role
 from tests.factories import make_member, make_tree
@@ -54,3 +57,12 @@ class MembershipListFilterTests(TestCase):
         self.assertContains(response, "?role=staff&amp;page=2")
         second = self.client.get(self.url, {"role": Role.STAFF, "page": "2"})
         self.assertEqual(len(second.context["memberships"]), 6)  # 55 + wang
+
+    def test_export_keeps_the_filters_and_the_scope(self):
+        response = self.client.get(self.url, {"role": Role.STAFF, "format": "xlsx"})
+        self.assertEqual(response.status_code, 200)
+        rows = list(load_workbook(BytesIO(response.getvalue())).active.iter_rows(values_only=True))
+        self.assertEqual(rows[0][:5], ("用户", "姓名", "辖区", "区划代码", "角色"))
+        self.assertEqual([r[0] for r in rows[1:]], ["wang"])
+        rows = list(load_workbook(BytesIO(self.client.get(self.url, {"format": "xlsx"}).getvalue())).active.values)
+        self.assertNotIn("far-away", [r[0] for r in rows])
