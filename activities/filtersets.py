@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from base.listing import YES_NO, CheckboxFilter, MonthFilter, SearchFilter
+from base.listing import ALL, YES_NO, CheckboxFilter, MonthFilter, SearchFilter
 from communities.filtersets import SubtreeFilter
 
 from .choices import (
@@ -22,7 +22,6 @@ from .choices import (
 from .models import Activity, ActivityCategory, ActivityPhoto, CreationPlan, Petition, Project, Responsibility
 from .selectors.petitions import petition_search
 
-ALL = _("全部")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 

@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from base.listing import SearchFilter
+from base.listing import ALL, SearchFilter
 
 from .choices import Role
 from .models import Jurisdiction, Membership
@@ -48,7 +48,7 @@ class SubtreeFilter(django_filters.Filter):
 
 class MembershipFilterSet(django_filters.FilterSet):
     jurisdiction = SubtreeFilter()
-    role = django_filters.ChoiceFilter(label=_("角色"), choices=Role.choices, empty_label=_("全部"))
+    role = django_filters.ChoiceFilter(label=_("角色"), choices=Role.choices, empty_label=ALL)
     q = SearchFilter(fields=("user__username", "user__first_name", "user__last_name"), label=_("用户"))
 
     class Meta:
