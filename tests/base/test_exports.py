@@ -9,6 +9,7 @@ from decimal import Decimal
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import connection
@@ -41,8 +42,10 @@ from base.exports import (
     xlsx_bytes,
     xlsx_response,
 )
+from communities.admin import JurisdictionAdmin
 from communities.choices import Role
 from communities.models import Jurisdiction
+from communities.resources import JurisdictionResource, SafeXLSX
 from tests.activities.factories_activities import make_activity, make_project
 from tests.activities.factories_petitions import make_petition
 from tests.activities.factories_plans import make_indicator, make_plan, make_responsibility, make_return
@@ -243,6 +246,18 @@ class EveryExportTests(TestCase):
                 response = self.client.get(reverse("communities:census_template", args=[layout]))
                 self.assertEqual(response.status_code, 200)
                 workbook_cells(self, response.getvalue())
+
+
+class AdminExportTests(TestCase):
+    def test_the_admin_exports_jurisdictions_only_through_the_one_writer(self):
+        self.assertEqual(JurisdictionAdmin(Jurisdiction, admin.site).get_export_formats(), [SafeXLSX])
+        district, _streets, _communities = make_tree()
+        for payload in PAYLOADS:
+            Jurisdiction.objects.filter(pk=district.pk).update(name=payload)
+            with self.subTest(payload=payload):
+                dataset = JurisdictionResource().export(queryset=Jurisdiction.objects.all())
+                [rows] = workbook_cells(self, SafeXLSX().export_data(dataset)).values()
+                self.assertIn(_normal(payload), [_normal(v) for v in column_values(rows, "名称")])
 
 
 class ExportScaleTests(TestCase):
