@@ -177,13 +177,14 @@ def child(db_path, design, username):
 
 
 def run_child(db_path, design, username):
-    output = subprocess.run(
+    result = subprocess.run(
         [sys.executable, __file__, "--child", design, "--db", str(db_path), "--user", username],
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    )
+    if result.returncode:
+        sys.exit(f"{design} export failed:\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def table_row(*values, header=False):
