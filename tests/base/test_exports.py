@@ -46,11 +46,11 @@ from communities.admin import JurisdictionAdmin
 from communities.choices import Role
 from communities.models import Jurisdiction
 from communities.resources import JurisdictionResource, SafeXLSX
+from reporting.report.ledger import build_ledger
 from tests.activities.factories_activities import make_activity, make_project
 from tests.activities.factories_petitions import make_petition
 from tests.activities.factories_plans import make_indicator, make_plan, make_responsibility, make_return
 from tests.factories import make_member, make_tree
-from unity.report.ledger import build_ledger
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+1", "-1", "@SUM(1)", "\t=1", "\r=1"]
 MEDIA = tempfile.mkdtemp(prefix="exports-media-")
