@@ -6,7 +6,7 @@ from import_export.admin import ExportMixin
 
 from .choices import AuditAction
 from .models import AuditEntry, EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord, scope_q
-from .resources import JurisdictionResource
+from .resources import JurisdictionResource, SafeXLSX
 from .services import audit_record
 
 
@@ -69,6 +69,7 @@ class JurisdictionAdmin(ExportMixin, AuditedAdminMixin, ScopedAdminMixin, admin.
     resource_classes = [JurisdictionResource]
     # The export button plus a link to the import page (the tree is imported there, with a preview).
     change_list_template = "admin/communities/jurisdiction/change_list.html"
+    export_formats = [SafeXLSX]
     scope_field = "path"
     list_display = ["name", "level", "code", "parent", "area_km2", "depth"]
     list_filter = ["level", "depth"]
