@@ -68,6 +68,8 @@ class EthnicGroupAdmin(admin.ModelAdmin):
 class JurisdictionAdmin(ExportMixin, AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     resource_classes = [JurisdictionResource]
     export_formats = [SafeXLSX]
+    # The export button plus a link to the import page (the tree is imported there, with a preview).
+    change_list_template = "admin/communities/jurisdiction/change_list.html"
     scope_field = "path"
     list_display = ["name", "level", "code", "parent", "area_km2", "depth"]
     list_filter = ["level", "depth"]

@@ -4,6 +4,7 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from base.spreadsheets import SpreadsheetError, check_upload
 from communities.choices import Action
 from communities.models import Jurisdiction
 
@@ -191,3 +192,11 @@ class IndicatorImportForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            check_upload(upload)
+        except SpreadsheetError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return upload

@@ -336,6 +336,14 @@ def indicators_import(*, plan, file, filename, actor, dry_run=False):
         _ensure_plan_change(actor, plan)
     result = importers.indicator_import_plan(plan=plan, file=file, filename=filename)
     if result.is_valid and not dry_run:
-        importers.indicator_import_apply(plan=plan, result=result, actor=actor)
-        result.applied = True
+        indicators_import_apply(plan=plan, result=result, actor=actor)
     return result
+
+
+def indicators_import_apply(*, plan, result, actor):
+    """Write a previewed, valid indicator import `result` into `plan`; return its counts."""
+    if actor is not None:
+        _ensure_plan_change(actor, plan)
+    counts = importers.indicator_import_apply(plan=plan, result=result, actor=actor)
+    result.applied = True
+    return counts
