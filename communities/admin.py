@@ -4,10 +4,11 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
-from .choices import AuditAction
+from base import audit
+
 from .models import AuditEntry, EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord, scope_q
 from .resources import JurisdictionResource
-from .services import audit_record
+from .services import audit_delete, audit_save
 
 
 class ScopedAdminMixin:
@@ -23,15 +24,17 @@ class AuditedAdminMixin:
     """Write the audit trail for saves and deletes made in the admin."""
 
     def save_model(self, request, obj, form, change):
+        model_fields = {field.name for field in obj._meta.concrete_fields}
+        fields = [name for name in form.changed_data if name in model_fields]
+        before = audit.snapshot(type(obj).objects.get(pk=obj.pk), fields) if change else None
         super().save_model(request, obj, form, change)
-        changes = {name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data}
-        audit_record(
+        audit_save(
             actor=request.user,
-            action=AuditAction.CHANGE if change else AuditAction.CREATE,
             obj=obj,
+            before=before,
+            fields=fields,
             jurisdiction=_jurisdiction_of(obj),
-            changes=changes,
-            note=str(_("后台")),
+            note=_("后台"),
         )
 
     def delete_model(self, request, obj):
@@ -46,7 +49,7 @@ class AuditedAdminMixin:
             super().delete_queryset(request, queryset)
 
     def _audit_delete(self, request, obj):
-        audit_record(actor=request.user, action=AuditAction.DELETE, obj=obj, jurisdiction=None, note=str(_("后台")))
+        audit_delete(actor=request.user, obj=obj, jurisdiction=_jurisdiction_of(obj), note=_("后台"))
 
 
 def _jurisdiction_of(obj):
@@ -123,9 +126,9 @@ class MembershipAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "user", "action", "content_type", "object_repr", "jurisdiction"]
+    list_display = ["created_at", "actor_name", "action", "content_type", "object_repr", "jurisdiction"]
     list_filter = ["action", "content_type"]
-    search_fields = ["object_repr", "user__username", "note"]
+    search_fields = ["object_repr", "actor_name", "note"]
     date_hierarchy = "created_at"
 
     def get_queryset(self, request):

@@ -87,8 +87,10 @@ class AdminTests(TestCase):
             response.status_code, 302, getattr(response, "context", None) and response.context.get("errors")
         )
         self.assertEqual(CreationPlan.objects.get(pk=self.plan.pk).title, "甲社区方案（修订）")
-        notes = list(AuditEntry.objects.for_object(self.plan).values_list("note", flat=True))
-        self.assertEqual(len(notes), 2)
+        # One row, written whole: the plan's own fields and its inline lists together.
+        entry = AuditEntry.objects.for_object(self.plan).get()
+        self.assertEqual(entry.changes["title"][1], "甲社区方案（修订）")
+        self.assertEqual(entry.changes["工作举措"], [None, "1. 后台举措"])
 
     def test_returns_are_approved_only_through_the_service(self):
         own = make_return(self.community, date(2024, 3, 1), status=ReturnStatus.SUBMITTED)

@@ -1,0 +1,1 @@
+"""Shared building blocks of the apps; this package imports no app."""
