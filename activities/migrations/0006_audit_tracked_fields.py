@@ -115,5 +115,17 @@ class Migration(migrations.Migration):
                 verbose_name="录入人",
             ),
         ),
+        migrations.AlterField(
+            model_name="evidencefile",
+            name="uploaded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="上传人",
+            ),
+        ),
         migrations.RunPython(date_existing_rows, migrations.RunPython.noop),
     ]

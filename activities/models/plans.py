@@ -300,6 +300,8 @@ class EvidenceFile(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),
         null=True,
+        # Empty once the uploader's login is deleted; the file must still validate when it is renamed.
+        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
