@@ -261,7 +261,7 @@ def can_manage_figures(user):
     return user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()
 
 
-FIGURE_FIELDS = ("code", "name", "unit", "aggregation", "help_text", "order", "is_active")
+FIGURE_FIELDS = ("name", "code", "unit", "aggregation", "help_text", "order", "is_active")
 
 
 @transaction.atomic

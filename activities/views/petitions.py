@@ -154,26 +154,27 @@ def petition_reveal(request, pk):
 
 @login_required
 def petition_create(request):
-    form = PetitionForm(request.POST or None, user=request.user)
-    if request.method == "POST":
-        petition = form.save_through(lambda data: services.petition_register(data=data, actor=request.user))
-        if petition is not None:
-            messages.success(request, _("已登记。请在15日内决定是否受理。"))
-            return redirect(reverse("activities:petition_detail", args=[petition.pk]))
-    return render(request, "activities/petitions/petition_form.html", {"form": form, "petition": None})
+    return _petition_form(request, None)
 
 
 @login_required
 def petition_update(request, pk):
-    petition = _load(request, pk, Action.CHANGE)
+    return _petition_form(request, _load(request, pk, Action.CHANGE))
+
+
+def _petition_form(request, petition):
+    """Register a case (`petition` None) or edit its details: one page, one body."""
     form = PetitionForm(request.POST or None, instance=petition, user=request.user)
-    if request.method == "POST":
-        saved = form.save_through(
-            lambda data: services.petition_update(petition=petition, data=data, actor=request.user)
-        )
-        if saved is not None:
-            messages.success(request, _("已保存修改。"))
-            return redirect(reverse("activities:petition_detail", args=[saved.pk]))
+
+    def save(data):
+        if petition is None:
+            return services.petition_register(data=data, actor=request.user)
+        return services.petition_update(petition=petition, data=data, actor=request.user)
+
+    saved = request.method == "POST" and form.save_through(save)
+    if saved:
+        messages.success(request, _("已登记。请在15日内决定是否受理。") if petition is None else _("已保存修改。"))
+        return redirect(reverse("activities:petition_detail", args=[saved.pk]))
     return render(request, "activities/petitions/petition_form.html", {"form": form, "petition": petition})
 
 
