@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
@@ -130,6 +132,28 @@ class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["action", "content_type"]
     search_fields = ["object_repr", "actor_name", "note"]
     date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "actor_name",
+        "user",
+        "action",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "jurisdiction",
+        "changes_shown",
+        "note",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("变更内容"))
+    def changes_shown(self, obj):
+        # The same words as the history on the record's page, not the stored field names and codes.
+        rows = [
+            (label, "—" if old is None else old, "—" if new is None else new)
+            for label, old, new in obj.readable_changes()
+        ]
+        return format_html_join(mark_safe("<br>"), "{}：{} → {}", rows) or "—"
 
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
