@@ -1,13 +1,16 @@
 from django.contrib import admin
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
-from .choices import AuditAction
+from base import audit
+
 from .models import AuditEntry, EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord, scope_q
 from .resources import JurisdictionResource, SafeXLSX
-from .services import audit_record
+from .services import audit_delete, audit_save
 
 
 class ScopedAdminMixin:
@@ -23,15 +26,17 @@ class AuditedAdminMixin:
     """Write the audit trail for saves and deletes made in the admin."""
 
     def save_model(self, request, obj, form, change):
+        model_fields = {field.name for field in obj._meta.concrete_fields}
+        fields = [name for name in form.changed_data if name in model_fields]
+        before = audit.snapshot(type(obj).objects.get(pk=obj.pk), fields) if change else None
         super().save_model(request, obj, form, change)
-        changes = {name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data}
-        audit_record(
+        audit_save(
             actor=request.user,
-            action=AuditAction.CHANGE if change else AuditAction.CREATE,
             obj=obj,
+            before=before,
+            fields=fields,
             jurisdiction=_jurisdiction_of(obj),
-            changes=changes,
-            note=str(_("后台")),
+            note=_("后台"),
         )
 
     def delete_model(self, request, obj):
@@ -46,7 +51,7 @@ class AuditedAdminMixin:
             super().delete_queryset(request, queryset)
 
     def _audit_delete(self, request, obj):
-        audit_record(actor=request.user, action=AuditAction.DELETE, obj=obj, jurisdiction=None, note=str(_("后台")))
+        audit_delete(actor=request.user, obj=obj, jurisdiction=_jurisdiction_of(obj), note=_("后台"))
 
 
 def _jurisdiction_of(obj):
@@ -126,10 +131,32 @@ class MembershipAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "user", "action", "content_type", "object_repr", "jurisdiction"]
+    list_display = ["created_at", "actor_name", "action", "content_type", "object_repr", "jurisdiction"]
     list_filter = ["action", "content_type"]
-    search_fields = ["object_repr", "user__username", "note"]
+    search_fields = ["object_repr", "actor_name", "note"]
     date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "actor_name",
+        "user",
+        "action",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "jurisdiction",
+        "changes_shown",
+        "note",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("变更内容"))
+    def changes_shown(self, obj):
+        # The same words as the history on the record's page, not the stored field names and codes.
+        rows = [
+            (label, "—" if old is None else old, "—" if new is None else new)
+            for label, old, new in obj.readable_changes()
+        ]
+        return format_html_join(mark_safe("<br>"), "{}：{} → {}", rows) or "—"
 
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
