@@ -414,7 +414,8 @@ def _measures(w, ctx):
         if items:
             intro = _("《%(plan)s》明确：") % values if ctx.own_plan else _("按照%(owner)s《%(plan)s》：") % values
             w.body(intro, "；".join(items), "。")
-    if any(m.description.strip() for m in ctx.measures):
+    # What each measure involves is the plan owner's account of its own work: an ancestor's stays in its report.
+    if ctx.own_plan and any(m.description.strip() for m in ctx.measures):
         w.body(
             "".join(
                 f"{nth(i)}{_clean(m.title)}。{_sentence(m.description)}" for i, m in enumerate(ctx.measures, start=1)

@@ -354,6 +354,17 @@ class EachLevelReportsItsOwnWorkTests(TestCase):
         self.assertNotIn("下一步", text)
         self.assertNotIn("存在问题", text)
 
+    def test_the_district_measures_contents_stay_in_the_districts_report(self):
+        PlanMeasure.objects.create(
+            plan=self.district_plan, order=1, title="健全工作机制", description="建立专题调度和督查通报制度。"
+        )
+        community_text = report_text(self.community).text
+        self.assertIn("落实“一项举措”：健全工作机制", community_text)
+        self.assertNotIn("督查通报制度", community_text)
+        self.assertIn(
+            "一是健全工作机制。建立专题调度和督查通报制度。", report_text(self.district_plan.jurisdiction).text
+        )
+
     def test_the_district_reports_its_own_leading_group_and_problems(self):
         text = report_text(self.district_plan.jurisdiction).text
         self.assertIn("观山湖区成立以区人民政府区长陈区长为组长的创建工作领导小组。", text)
@@ -371,3 +382,11 @@ class EachLevelReportsItsOwnWorkTests(TestCase):
         self.assertIn("争取上级资金支持。", text)
         self.assertNotIn("陈区长", text)
         self.assertNotIn("部分社区", text)
+
+    def test_an_older_own_plan_still_speaks_for_the_community(self):
+        own = plan_for(self.community, start_date=date(YEAR - 1, 1, 1), problems="创建资金紧缺。")
+        LeadingGroupMember.objects.create(plan=own, role=choices.LeadingRole.LEADER, name="王书记", post="社区党委书记")
+        text = report_text(self.community).text
+        self.assertIn("根据《碧海社区创建民族团结进步示范社区工作方案》", text)
+        self.assertIn("碧海社区成立以社区党委书记王书记为组长的创建工作领导小组。", text)
+        self.assertNotIn("陈区长", text)
