@@ -635,8 +635,10 @@ def _window_sentence(ctx):
 
 
 def _safety(w, ctx):
-    w.body(_activities_sentence(ctx, ReportSection.SAFETY, _("%(when)s，开展%(items)s，参与%(participants)s")))
-    w.body(_petition_sentence(ctx))
+    screening = _activities_sentence(ctx, ReportSection.SAFETY, _("%(when)s，开展%(items)s，参与%(participants)s"))
+    w.body(screening)
+    # The period opens the subsection once, not every sentence in it.
+    w.body(_petition_sentence(ctx, with_period=not screening))
     w.body(_mediation_sentence(ctx))
     recorded = [_figure_text(row) for code in SAFETY_FIGURES if (row := ctx.figure(code))]
     if recorded:
@@ -644,7 +646,7 @@ def _safety(w, ctx):
         w.body(_("月报统计：%(items)s。") % {"items": "，".join(recorded)})
 
 
-def _petition_sentence(ctx):
+def _petition_sentence(ctx, *, with_period=True):
     p = ctx.board.petitions
     if not p.get("received"):
         return ""
@@ -669,7 +671,9 @@ def _petition_sentence(ctx):
         if c["count"]
     ]
     # Received cases are 登记; only the accepted ones are 受理.
-    text = _("%(when)s，共登记群众来信来访及矛盾纠纷%(received)s件") % values
+    text = _("共登记群众来信来访及矛盾纠纷%(received)s件") % values
+    if with_period:
+        text = _("%(when)s，") % values + text
     if channels:
         text += _("（%(channels)s）") % {"channels": _join(channels)}
     if p["accepted"]:
