@@ -42,6 +42,9 @@ BODY = "body"
 SIGNATURE = "signature"
 DATE = "date"
 
+DATA = "data"
+NARRATIVE = "narrative"
+
 # Monthly figures the report writes in the service window's sentence (codes of migration 0002); the safety ones are
 # listed under 信访和矛盾纠纷, any other in the activity paragraph, each with its definition's name and unit.
 WINDOW_CONSULTATIONS = "window_consultations"
@@ -64,10 +67,15 @@ NAMED_GROUPS = 5
 
 @dataclass(frozen=True)
 class Block:
-    """One paragraph of the report and how it is set: title, heading, subheading, body, signature or date."""
+    """One paragraph of the report, how it is set (title, heading, body…) and where it comes from.
+
+    `source` is DATA for sentences written from the records, NARRATIVE for text a person wrote in the plan, so a
+    draft can lock the one and offer the other for editing.
+    """
 
     kind: str
     text: str
+    source: str = "data"
 
 
 @dataclass
@@ -171,6 +179,11 @@ class _Writer:
         if len(self.blocks) == mark + 1:
             del self.blocks[mark:]
             self._heading, self._subheading = numbers
+
+    def narrative(self, text):
+        """Add a paragraph a person wrote (the plan's highlights, problems, next steps, measures)."""
+        if text:
+            self.blocks.append(Block(BODY, text, NARRATIVE))
 
     def add(self, kind, text):
         self.blocks.append(Block(kind, text))
@@ -400,7 +413,7 @@ def _measures(w, ctx):
                 _("%(name)s按照%(owner)s《%(plan)s》提出的“%(shape)s”民族团结进步创建工作模式开展创建工作。即：")
                 % values
             )
-        w.body(intro, "；".join(model), "。")
+        w.narrative(intro + "；".join(model) + "。")
     else:
         items = []
         if goal:
@@ -413,10 +426,10 @@ def _measures(w, ctx):
             items.append(_("工作举措为%(titles)s") % {"titles": titles})
         if items:
             intro = _("《%(plan)s》明确：") % values if ctx.own_plan else _("按照%(owner)s《%(plan)s》：") % values
-            w.body(intro, "；".join(items), "。")
+            w.narrative(intro + "；".join(items) + "。")
     # What each measure involves is the plan owner's account of its own work: an ancestor's stays in its report.
     if ctx.own_plan and any(m.description.strip() for m in ctx.measures):
-        w.body(
+        w.narrative(
             "".join(
                 f"{nth(i)}{_clean(m.title)}。{_sentence(m.description)}" for i, m in enumerate(ctx.measures, start=1)
             )
@@ -721,7 +734,7 @@ def _highlights(w, ctx):
     plan = ctx.own_narrative
     if plan is not None and plan.highlights.strip():
         for paragraph in _paragraphs(plan.highlights):
-            w.body(_sentence(paragraph))
+            w.narrative(_sentence(paragraph))
     events = [a for a in board.largest_activities if a.participants]
     if events:
         parts = []
@@ -769,7 +782,7 @@ def _problems(w, ctx):
     plan = ctx.own_narrative
     if plan is not None and plan.problems.strip():
         for paragraph in _paragraphs(plan.problems):
-            w.body(_sentence(paragraph))
+            w.narrative(_sentence(paragraph))
     found = []
     progress = ctx.board.plan_progress
     if ctx.own_plan and progress and progress["responsibilities"]["overdue"]:
@@ -784,4 +797,4 @@ def _next_steps(w, ctx):
     plan = ctx.own_narrative
     if plan is not None and plan.next_steps.strip():
         for paragraph in _paragraphs(plan.next_steps):
-            w.body(_sentence(paragraph))
+            w.narrative(_sentence(paragraph))

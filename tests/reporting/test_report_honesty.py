@@ -15,7 +15,7 @@ from activities.models import Activity, CreationPlan, LeadingGroupMember, Monthl
 from base.periods import year_period
 from communities.choices import JurisdictionLevel
 from reporting.report import build_report
-from reporting.report.content import HEADING
+from reporting.report.content import BODY, DATA, HEADING, NARRATIVE
 from reporting.report.numbers import count, quantity
 from reporting.selectors import jurisdiction_dashboard
 from tests.factories import make_jurisdiction, make_population
@@ -390,3 +390,28 @@ class EachLevelReportsItsOwnWorkTests(TestCase):
         self.assertIn("根据《碧海社区创建民族团结进步示范社区工作方案》", text)
         self.assertIn("碧海社区成立以社区党委书记王书记为组长的创建工作领导小组。", text)
         self.assertNotIn("陈区长", text)
+
+
+class SourceOfEachParagraphTests(TestCase):
+    """Each body paragraph says whether the records or a person wrote it; a person's words are the plan's own."""
+
+    def test_narrative_paragraphs_are_the_plans_text_and_the_rest_is_data(self):
+        place = community()
+        make_population(place, YEAR, {"汉族": 950, "苗族": 50}, residents=1000)
+        plan = plan_for(place, highlights="开通社区公众号。", problems="经验不足。", next_steps="完善台账。")
+        PlanMeasure.objects.create(plan=plan, order=1, title="党建引领", description="支部共建。")
+        content = report_text(place)
+        narrative = [b.text for b in content.blocks if b.source == NARRATIVE]
+        self.assertEqual(
+            narrative,
+            [
+                "《和平社区创建民族团结进步示范社区工作方案》明确：工作举措为党建引领。",
+                "一是党建引领。支部共建。",
+                "开通社区公众号。",
+                "经验不足。",
+                "完善台账。",
+            ],
+        )
+        self.assertTrue(all(b.kind == BODY for b in content.blocks if b.source == NARRATIVE))
+        data = [b.text for b in content.blocks if b.kind == BODY and b.source == DATA]
+        self.assertIn("现有常住人口1000人。有苗族1种少数民族，少数民族常住人口共计50人，占常住人口总数的5.00%。", data)
