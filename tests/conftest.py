@@ -6,6 +6,7 @@ import pytest
 REFERENCE_DATA_MIGRATIONS = (
     "communities.migrations.0002_ethnic_groups",
     "activities.migrations.0002_default_categories_and_figures",
+    "activities.migrations.0008_report_figure_units",
 )
 
 
