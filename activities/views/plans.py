@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from base.files import protected_file_response
 from communities.choices import Action
 from communities.models import AuditEntry, user_can
 from unity.exports import XLSX_CONTENT_TYPE
@@ -529,11 +530,9 @@ def _evidence(request, pk, action):
 @login_required
 def evidence_download(request, pk):
     evidence = _evidence(request, pk, Action.VIEW)
-    if not evidence.file or not evidence.file.storage.exists(evidence.file.name):
-        raise Http404
-    ext = Path(evidence.file.name).suffix
+    ext = Path(evidence.file.name).suffix if evidence.file else ""
     name = evidence.title if evidence.title.lower().endswith(ext.lower()) else f"{evidence.title}{ext}"
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=name)
+    return protected_file_response(evidence.file, as_attachment=True, filename=name)
 
 
 @login_required

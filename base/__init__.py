@@ -1,0 +1,1 @@
+"""Shared building blocks the apps use; this package imports no app."""
