@@ -2,6 +2,7 @@
 
 import unicodedata
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -38,3 +39,17 @@ class CharacterClassValidator:
 
     def get_help_text(self):
         return _("密码须包含小写字母、大写字母、数字、符号四类中的至少 %(count)d 类。") % {"count": self.min_classes}
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule with a message in the user's language.
+
+    Django 5.2 asks its catalogues for "…at least %d characters." while they translate "…%(min_length)d…", so
+    its own message always comes out in English.
+    """
+
+    def get_error_message(self):
+        return _("密码太短：至少需要 %(count)d 个字符。") % {"count": self.min_length}
+
+    def get_help_text(self):
+        return _("密码至少需要 %(count)d 个字符。") % {"count": self.min_length}
