@@ -211,7 +211,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", "blob:"],  # blob: previews of photos chosen for upload (activities.js)
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
