@@ -12,9 +12,10 @@ class UnityConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from .freshness import install_triggers
-        from .middleware import start_idle_clock
+        from .middleware import note_pending_password_change, start_idle_clock
         from .security import audit_lockout
 
         post_migrate.connect(install_triggers, sender=self, dispatch_uid="unity.freshness.install_triggers")
         user_locked_out.connect(audit_lockout, dispatch_uid="unity.security.audit_lockout")
         user_logged_in.connect(start_idle_clock, dispatch_uid="unity.middleware.start_idle_clock")
+        user_logged_in.connect(note_pending_password_change, dispatch_uid="unity.middleware.pending_password")

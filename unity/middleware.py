@@ -42,6 +42,22 @@ class SessionIdleTimeoutMiddleware:
 
 # Pages a user must still reach while a password change is pending.
 PASSWORD_CHANGE_EXEMPT = ("password_change", "password_change_done", "logout", "set_language", "healthz")
+PENDING_KEY = "must_change_password"
+
+
+def note_pending_password_change(sender, request, user, **kwargs):
+    """At login, remember in the session whether the account must change its password (one query per login).
+
+    An administrator setting someone's password changes that user's session hash, which ends their sessions, so
+    the next login sees the requirement; checking at login rather than on every request is enough.
+    """
+    from communities.models import PendingPasswordChange
+
+    if request is not None and hasattr(request, "session"):
+        if PendingPasswordChange.objects.filter(user=user).exists():
+            request.session[PENDING_KEY] = True
+        else:
+            request.session.pop(PENDING_KEY, None)
 
 
 class PasswordChangeRequiredMiddleware:
@@ -54,17 +70,12 @@ class PasswordChangeRequiredMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        user = request.user
-        if not user.is_authenticated or request.resolver_match.url_name in PASSWORD_CHANGE_EXEMPT:
+        if not request.session.get(PENDING_KEY) or not request.user.is_authenticated:
             return None
-        if request.path.startswith(f"/{settings.STATIC_URL.lstrip('/')}"):
+        if request.resolver_match.view_name in PASSWORD_CHANGE_EXEMPT:
             return None
-        from communities.models import PendingPasswordChange
-
-        if PendingPasswordChange.objects.filter(user=user).exists():
-            messages.warning(request, _("这是管理员为您设置的初始密码，请先修改密码再继续使用。"))
-            return redirect("password_change")
-        return None
+        messages.warning(request, _("这是管理员为您设置的初始密码，请先修改密码再继续使用。"))
+        return redirect("password_change")
 
 
 # Views whose pages show petitioners' personal data (names, phones, ID numbers): no copy may stay in a

@@ -14,6 +14,7 @@ from communities.models import Jurisdiction
 from communities.services import password_change_record
 
 from .dashboard_charts import dashboard_charts
+from .middleware import PENDING_KEY
 from .periods import PeriodError, period_from_params
 from .selectors import jurisdiction_dashboard
 
@@ -103,6 +104,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
         password_change_record(user=form.user)
+        self.request.session.pop(PENDING_KEY, None)
         messages.success(self.request, _("密码已修改。"))
         return response
 
