@@ -43,8 +43,11 @@ serve: install messages
 	  $(PY) manage.py collectstatic --noinput -v 0 && \
 	  exec $(VENV)/bin/gunicorn unity.wsgi:application --config deploy/gunicorn.conf.py
 
+# ruff, and import-linter's contracts (pyproject.toml): an import against the layers fails the build.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check: install messages
 	DJANGO_DEBUG=1 $(PY) manage.py check

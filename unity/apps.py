@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,11 +10,9 @@ class UnityConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 
-        from .freshness import install_triggers
         from .middleware import note_pending_password_change, start_idle_clock
         from .security import audit_lockout
 
-        post_migrate.connect(install_triggers, sender=self, dispatch_uid="unity.freshness.install_triggers")
         user_locked_out.connect(audit_lockout, dispatch_uid="unity.security.audit_lockout")
         user_logged_in.connect(start_idle_clock, dispatch_uid="unity.middleware.start_idle_clock")
         user_logged_in.connect(note_pending_password_change, dispatch_uid="unity.middleware.pending_password")
