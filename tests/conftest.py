@@ -42,7 +42,8 @@ def pytest_runtest_teardown(item, nextitem):
     TestCase whose setUpTestData needs the 56 groups; restoring here, after the flush, keeps the order irrelevant.
     """
     yield
-    if not _is_transactional(item):
+    # After a worker's last test the session's fixtures have already dropped the test database: nothing to restore.
+    if not _is_transactional(item) or nextitem is None:
         return
     from pytest_django.plugin import blocking_manager_key
 
