@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "django_filters",
     "communities",
     "activities",
     "reporting",
@@ -222,6 +223,14 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+# Rows one Excel export may hold (base/exports.py). Exports stream to disk, so this bounds time, not memory: a
+# city-scale subtree (≈100k activities) fits; anything larger is refused with a message to narrow the filters.
+EXPORT_MAX_ROWS = int(os.environ.get("DJANGO_EXPORT_MAX_ROWS", "200000"))
+
+if not DEBUG:
+    SESSION_COOKIE_HTTPONLY = True
+    CSRF_COOKIE_HTTPONLY = False
+    X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
     "version": 1,
