@@ -403,3 +403,22 @@ class AuditEntry(models.Model):
     def readable_changes(self):
         """Return [(label, old, new)]: field and choice labels in the reader's language."""
         return readable_changes(self.content_type.model_class(), self.changes)
+
+
+class PendingPasswordChange(models.Model):
+    """An account that must choose a new password before it may use the site (one an administrator created)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="pending_password_change",
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待修改的初始密码")
+        verbose_name_plural = _("待修改的初始密码")
+
+    def __str__(self):
+        return str(self.user)
