@@ -6,7 +6,6 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from base import staging
 from base.exports import Column, Sheet, xlsx_response
+from base.files import protected_file_response
+from base.forms import save_valid
 from base.listing import ScopedListView
 from communities.choices import Action
 from communities.models import AuditEntry, user_can
@@ -43,15 +44,6 @@ def _plan(request, pk, action=Action.VIEW):
 
 def _history(obj):
     return AuditEntry.objects.for_object(obj).select_related("user")
-
-
-def _apply_validation_error(form, exc):
-    """Put a service's ValidationError on the form, on its fields where it names them."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class PlanListView(ScopedListView):
@@ -103,14 +95,15 @@ def _plan_form(request, plan):
         (label, formset_class(request.POST if bound else None, instance=plan, prefix=prefix))
         for prefix, formset_class, label in PLAN_INLINES
     ]
-    if bound and form.is_valid() and all(formset.is_valid() for _label, formset in inlines):
-        try:
-            services.plan_save(plan=form.instance, actor=request.user, inlines=[f for _label, f in inlines])
-        except ValidationError as exc:
-            _apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("创建工作方案“%(title)s”已保存。") % {"title": plan.title})
-            return redirect("activities:plan_detail", plan.pk)
+    formsets = [formset for _label, formset in inlines]
+    if (
+        bound
+        and form.is_valid()
+        and all(formset.is_valid() for formset in formsets)
+        and save_valid(form, lambda: services.plan_save(plan=form.instance, actor=request.user, inlines=formsets))
+    ):
+        messages.success(request, _("创建工作方案“%(title)s”已保存。") % {"title": plan.title})
+        return redirect("activities:plan_detail", plan.pk)
     return render(request, "activities/plans/form.html", {"form": form, "inlines": inlines, "plan": plan})
 
 
@@ -178,14 +171,11 @@ def _indicator(request, pk, action=Action.CHANGE):
 
 def _indicator_form(request, plan, indicator):
     form = IndicatorForm(request.POST or None, instance=indicator, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.indicator_save(indicator=form.instance, actor=request.user)
-        except ValidationError as exc:
-            _apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("测评指标“%(title)s”已保存。") % {"title": indicator.title})
-            return redirect(reverse("activities:plan_detail", args=[plan.pk]) + f"#indicator-{indicator.pk}")
+    if request.method == "POST" and save_valid(
+        form, lambda: services.indicator_save(indicator=form.instance, actor=request.user)
+    ):
+        messages.success(request, _("测评指标“%(title)s”已保存。") % {"title": indicator.title})
+        return redirect(reverse("activities:plan_detail", args=[plan.pk]) + f"#indicator-{indicator.pk}")
     return render(
         request,
         "activities/plans/indicator_form.html",
@@ -381,14 +371,11 @@ def _responsibility(request, pk, action=Action.CHANGE):
 
 def _responsibility_form(request, plan, responsibility):
     form = ResponsibilityForm(request.POST or None, instance=responsibility, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.responsibility_save(responsibility=form.instance, actor=request.user)
-        except ValidationError as exc:
-            _apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("责任分解已保存。"))
-            return redirect("activities:responsibility_list", plan.pk)
+    if request.method == "POST" and save_valid(
+        form, lambda: services.responsibility_save(responsibility=form.instance, actor=request.user)
+    ):
+        messages.success(request, _("责任分解已保存。"))
+        return redirect("activities:responsibility_list", plan.pk)
     indicator = responsibility.indicator if responsibility.indicator_id else None
     return render(
         request,
@@ -455,23 +442,22 @@ def evidence_upload(request, pk):
     if preset:
         initial["responsibility"] = preset
     form = EvidenceForm(request.POST or None, request.FILES or None, indicator=indicator, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.evidence_upload(
-                indicator=indicator,
-                upload=form.cleaned_data["file"],
-                title=form.cleaned_data["title"],
-                responsibility=form.cleaned_data["responsibility"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            _apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("佐证材料已上传。"))
-            back = form.cleaned_data["responsibility"]
-            if back:
-                return redirect("activities:responsibility_update", back.pk)
-            return redirect(reverse("activities:plan_detail", args=[plan.pk]) + f"#indicator-{indicator.pk}")
+
+    def upload():
+        return services.evidence_upload(
+            indicator=indicator,
+            upload=form.cleaned_data["file"],
+            title=form.cleaned_data["title"],
+            responsibility=form.cleaned_data["responsibility"],
+            actor=request.user,
+        )
+
+    if request.method == "POST" and save_valid(form, upload):
+        messages.success(request, _("佐证材料已上传。"))
+        back = form.cleaned_data["responsibility"]
+        if back:
+            return redirect("activities:responsibility_update", back.pk)
+        return redirect(reverse("activities:plan_detail", args=[plan.pk]) + f"#indicator-{indicator.pk}")
     return render(
         request,
         "activities/plans/evidence_form.html",
@@ -488,11 +474,9 @@ def _evidence(request, pk, action):
 @login_required
 def evidence_download(request, pk):
     evidence = _evidence(request, pk, Action.VIEW)
-    if not evidence.file or not evidence.file.storage.exists(evidence.file.name):
-        raise Http404
-    ext = Path(evidence.file.name).suffix
+    ext = Path(evidence.file.name).suffix if evidence.file else ""
     name = evidence.title if evidence.title.lower().endswith(ext.lower()) else f"{evidence.title}{ext}"
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=name)
+    return protected_file_response(evidence.file, as_attachment=True, filename=name)
 
 
 @login_required
