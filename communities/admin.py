@@ -4,8 +4,10 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
+from base.access import scope_q
+
 from .choices import AuditAction
-from .models import AuditEntry, EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord, scope_q
+from .models import AuditEntry, EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord
 from .resources import JurisdictionResource
 from .services import audit_record
 

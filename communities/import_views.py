@@ -23,10 +23,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from base import access
+from base.access import user_can
+
 from .choices import Action, PopulationKind
 from .importers.census import CensusLayout, census_import_apply, census_import_plan
 from .importers.reading import SUPPORTED_EXTENSIONS, extension_of
-from .models import EthnicGroup, Jurisdiction, user_can
+from .models import EthnicGroup
 
 STAGING_DIR = "import_staging"
 SESSION_KEY = "census_import"
@@ -74,16 +77,11 @@ class CensusUploadForm(forms.Form):
         return upload
 
 
-def can_import(user):
-    """Tell whether `user` administers some jurisdiction (or the whole system)."""
-    return user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()
-
-
 def manager_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not can_import(request.user):
+        if not access.is_administrator(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -10,7 +10,9 @@ from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ROLE_ACTIONS, Action, AuditAction, JurisdictionLevel, PopulationKind, Role
+from base import access
+
+from .choices import Action, AuditAction, JurisdictionLevel, PopulationKind, Role
 
 # Each tree level adds one fixed-width segment to the path, so a subtree is one `LIKE 'prefix%'`
 # and a child's path is a fixed-length prefix of its descendants' paths.
@@ -57,7 +59,13 @@ class JurisdictionQuerySet(models.QuerySet):
         return qs if include_self else qs.exclude(pk=jurisdiction.pk)
 
     def for_user(self, user, action=Action.VIEW):
-        return self.filter(scope_q(user, action, field="path"))
+        return self.filter(access.scope_q(user, action, field="path"))
+
+    def tops_for(self, user, action=Action.VIEW):
+        """Return a list of the highest jurisdictions where `user` may do `action`, by path."""
+        if access.reaches_everywhere(user, action):
+            return list(self.filter(parent__isnull=True).order_by("path"))
+        return access.top_jurisdictions(user, action)
 
 
 class Jurisdiction(models.Model):
@@ -150,45 +158,20 @@ class Jurisdiction(models.Model):
     def name_path(self):
         return "/".join([a.name for a in self.ancestors()] + [self.name])
 
-    def is_ancestor_of(self, other, include_self=True):
-        if not other.path.startswith(self.path):
-            return False
-        return include_self or other.pk != self.pk
-
-
-def scope_q(user, action=Action.VIEW, field="jurisdiction__path"):
-    """Return a Q selecting rows whose jurisdiction lies in a subtree where `user` may do `action`."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if user.is_superuser:
-        return Q()
-    paths = _membership_paths(user, action)
-    if not paths:
-        return Q(pk__in=[])
-    q = Q()
-    for path in paths:
-        q |= Q(**{f"{field}__startswith": path})
-    return q
-
-
-def _membership_paths(user, action):
-    cache = getattr(user, "_membership_paths_cache", None)
-    if cache is None:
-        cache = list(Membership.objects.filter(user=user).values_list("role", "jurisdiction__path"))
-        user._membership_paths_cache = cache
-    roles = {role for role, allowed in ROLE_ACTIONS.items() if action in allowed}
-    paths = sorted({path for role, path in cache if role in roles})
-    # A path under another is already covered; dropping it keeps the SQL short.
-    return [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
-
 
 class ScopedQuerySet(models.QuerySet):
     """A queryset of rows that belong to a jurisdiction; `for_user` is the one door to them."""
 
     jurisdiction_path_field = "jurisdiction__path"
+    # True where the rows are read by the places below their jurisdiction too (a creation plan: see base.access).
+    readable_from_below = False
 
     def for_user(self, user, action=Action.VIEW):
-        return self.filter(scope_q(user, action, field=self.jurisdiction_path_field))
+        return self.filter(
+            access.scope_q(
+                user, action, field=self.jurisdiction_path_field, readable_from_below=self.readable_from_below
+            )
+        )
 
     def in_subtree(self, jurisdiction):
         # `IN (subtree ids)` lets the database walk a (jurisdiction, date) index per place; a join on the path
@@ -196,15 +179,6 @@ class ScopedQuerySet(models.QuerySet):
         relation = self.jurisdiction_path_field.removesuffix("__path")
         subtree = Jurisdiction.objects.filter(path__startswith=jurisdiction.path).values("pk")
         return self.filter(**{f"{relation}__in": subtree})
-
-
-def user_can(user, action, jurisdiction):
-    """Tell whether `user` may do `action` on rows of `jurisdiction`."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return any(jurisdiction.path.startswith(p) for p in _membership_paths(user, action))
 
 
 class PopulationRecordQuerySet(ScopedQuerySet):

@@ -8,8 +8,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from base.access import user_can
+
 from .choices import Action, AuditAction, Role
-from .models import AuditEntry, Jurisdiction, Membership, user_can
+from .models import AuditEntry, Jurisdiction, Membership
 
 
 def audit_record(*, actor, action, obj, jurisdiction=None, changes=None, note=""):

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from base import access
+
 from .choices import Action, PopulationKind
 from .forms import GrantForm
 from .models import Jurisdiction, Membership
@@ -76,7 +78,7 @@ def jurisdiction_detail_by_id(request, pk):
 
 
 def _require_manager(user):
-    if not (user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()):
+    if not access.is_administrator(user):
         raise PermissionDenied(_("只有管理员可以管理用户和角色。"))
 
 
@@ -116,9 +118,7 @@ def membership_list(request):
                 },
             )
             return redirect("communities:membership_list")
-    memberships = Membership.objects.filter(
-        jurisdiction__in=Jurisdiction.objects.for_user(request.user, Action.MANAGE)
-    ).select_related("user", "jurisdiction")
+    memberships = Membership.objects.for_user(request.user, Action.MANAGE).select_related("user", "jurisdiction")
     return render(request, "communities/membership_list.html", {"form": form, "memberships": memberships})
 
 
@@ -127,9 +127,7 @@ def membership_list(request):
 def membership_revoke_view(request, pk):
     _require_manager(request.user)
     membership = get_object_or_404(
-        Membership.objects.filter(
-            jurisdiction__in=Jurisdiction.objects.for_user(request.user, Action.MANAGE)
-        ).select_related("user", "jurisdiction"),
+        Membership.objects.for_user(request.user, Action.MANAGE).select_related("user", "jurisdiction"),
         pk=pk,
     )
     if request.method == "POST":

@@ -3,8 +3,7 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from communities.choices import Action
-from communities.models import Jurisdiction
+from base import access
 
 # Pages only administrators can use; others are not shown a link that would answer 403.
 ADMIN_ONLY = {"communities:census_import", "communities:membership_list"}
@@ -28,7 +27,7 @@ def navigation(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"navigation": []}
     user = request.user
-    can_manage = user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()
+    can_manage = access.is_administrator(user)
     items = []
     for label, name in NAVIGATION:
         if name in ADMIN_ONLY and not can_manage:

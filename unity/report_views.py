@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import CreationPlan
+from communities.choices import Action
 from communities.models import Jurisdiction
 
 from .periods import PeriodError, period_from_params
@@ -32,7 +33,7 @@ def work_report_preview(request, code):
     content = work_report(jurisdiction=jurisdiction, period=period)
     ledger_plan = None
     if content.plan is not None:
-        ledger_plan = CreationPlan.objects.for_user(request.user).filter(pk=content.plan.pk).first()
+        ledger_plan = CreationPlan.objects.for_user(request.user, Action.CHANGE).filter(pk=content.plan.pk).first()
     today = timezone.localdate()
     return render(
         request,
@@ -68,7 +69,13 @@ def work_report_docx(request, code):
 
 @login_required
 def evidence_ledger(request, plan_id):
-    """Download the plan's evidence ledger: a folder per indicator with its index, photos and documents."""
-    plan = get_object_or_404(CreationPlan.objects.for_user(request.user).select_related("jurisdiction"), pk=plan_id)
+    """Download the plan's evidence ledger: a folder per indicator with its index, photos and documents.
+
+    The ledger is the whole plan's file for the inspectors, compiled by those who may write the plan; the
+    places below that read the plan would get a ledger holding only their own activities.
+    """
+    plan = get_object_or_404(
+        CreationPlan.objects.for_user(request.user, Action.CHANGE).select_related("jurisdiction"), pk=plan_id
+    )
     archive = build_ledger(plan=plan, user=request.user)
     return FileResponse(archive, as_attachment=True, filename=ledger_filename(plan), content_type="application/zip")

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from base import access
 from communities.models import Jurisdiction
 
 from .dashboard_charts import dashboard_charts
@@ -23,7 +24,7 @@ def home(request):
         "home.html",
         {
             "roots": visible.filter(depth=top_depth),
-            "memberships": request.user.memberships.select_related("jurisdiction"),
+            "roles": access.roles_of(request.user),
         },
     )
 
@@ -62,6 +63,7 @@ def dashboard(request, code):
             "ancestors": jurisdiction.ancestors().for_user(request.user),
             "period": period,
             "charts": dashboard_charts(board),
+            "show_names": _shows_names(request.user, board),
             "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
         },
     )
@@ -79,4 +81,11 @@ def api_summary(request, code):
     except PeriodError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     board = jurisdiction_dashboard(jurisdiction=jurisdiction, period=period)
-    return JsonResponse(board.as_dict(), json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        board.as_dict(show_names=_shows_names(request.user, board)), json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _shows_names(user, board):
+    # The board is cached per jurisdiction and shared by its readers; the names are shown per reader.
+    return board.plan is not None and access.may_see_responsible_persons(user, board.plan.jurisdiction)

@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base.access import user_can
 from communities.admin import ScopedAdminMixin
 from communities.choices import Action, AuditAction
-from communities.models import Jurisdiction, user_can
+from communities.models import Jurisdiction
 from communities.services import audit_record
 
 from ..models import CreationPlan, EvidenceFile, Indicator, LeadingGroupMember, PlanBudget, PlanMeasure, Responsibility

@@ -12,6 +12,12 @@ from communities.models import Jurisdiction, ScopedQuerySet
 from ..choices import LeadingRole, PlanLevel, ResponsibilityStatus
 
 
+class PlanQuerySet(ScopedQuerySet):
+    """A plan and what hangs from it are read by the places below its jurisdiction too: they carry it out."""
+
+    readable_from_below = True
+
+
 class CreationPlan(models.Model):
     """A creation campaign of a jurisdiction aiming at a model title (创建工作)."""
 
@@ -32,7 +38,7 @@ class CreationPlan(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_date", "title"]
@@ -50,7 +56,7 @@ class CreationPlan(models.Model):
         return self.title
 
 
-class PlanScopedQuerySet(ScopedQuerySet):
+class PlanScopedQuerySet(PlanQuerySet):
     jurisdiction_path_field = "plan__jurisdiction__path"
 
 
@@ -167,7 +173,7 @@ class Indicator(models.Model):
         return 1 if self.parent_id is None else 2
 
 
-class ResponsibilityQuerySet(ScopedQuerySet):
+class ResponsibilityQuerySet(PlanQuerySet):
     jurisdiction_path_field = "indicator__plan__jurisdiction__path"
 
     def overdue(self, today=None):
@@ -225,7 +231,7 @@ class Responsibility(models.Model):
         return bool(self.deadline and self.deadline < today and self.status != ResponsibilityStatus.DONE)
 
 
-class IndicatorScopedQuerySet(ScopedQuerySet):
+class IndicatorScopedQuerySet(PlanQuerySet):
     jurisdiction_path_field = "indicator__plan__jurisdiction__path"
 
 

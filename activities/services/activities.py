@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from base import access
 from communities.choices import Action, AuditAction
 from communities.models import AuditEntry
 from communities.services import audit_record, model_changes, snapshot
@@ -18,7 +19,6 @@ from communities.services import audit_record, model_changes, snapshot
 from ..choices import FundingSource
 from ..images import ensure_processed
 from ..models import Activity, ActivityCategory, ActivityPhoto, Indicator, Project, ProjectFunding
-from ..selectors.activities import user_manages_categories
 from .common import delete_scoped, ensure_can, ensure_month_open, save_scoped
 
 ACTIVITY_FIELDS = (
@@ -269,7 +269,7 @@ def activity_photo_delete(*, photo, actor):
 
 
 def _ensure_manages_categories(actor):
-    if not user_manages_categories(actor):
+    if not access.is_administrator(actor):
         raise PermissionDenied(_("只有管理员可以维护活动类别。"))
 
 

@@ -5,8 +5,9 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
+from base.access import user_can
 from communities.choices import Action, AuditAction, JurisdictionLevel
-from communities.models import PATH_SEGMENT_WIDTH, Jurisdiction, user_can
+from communities.models import PATH_SEGMENT_WIDTH, Jurisdiction
 from communities.services import audit_record, model_changes, snapshot
 
 from ..choices import ReturnStatus

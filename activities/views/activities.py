@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from base import access
+from base.access import user_can
 from communities.choices import Action
-from communities.models import AuditEntry, user_can
+from communities.models import AuditEntry
 from unity.listing import ScopedListView
 
 from ..choices import FundingSource
@@ -28,7 +30,7 @@ from ..forms.activities import (
     change_scope,
 )
 from ..models import Activity, ActivityCategory, ActivityPhoto, Indicator, Project
-from ..selectors.activities import activity_list_queryset, project_list_queryset, user_manages_categories
+from ..selectors.activities import activity_list_queryset, project_list_queryset
 from ..services import activities as services
 from ..services.common import month_is_locked
 
@@ -124,7 +126,7 @@ class ActivityListView(ScopedListView):
         context = super().get_context_data(**kwargs)
         context["filter_form"] = self.get_filter_form()
         context["can_create"] = change_scope(self.request.user).exists()
-        context["manages_categories"] = user_manages_categories(self.request.user)
+        context["manages_categories"] = access.is_administrator(self.request.user)
         return context
 
 
@@ -318,7 +320,7 @@ def activity_photo_thumbnail(request, pk):
 
 
 def _ensure_manages_categories(request):
-    if not user_manages_categories(request.user):
+    if not access.is_administrator(request.user):
         raise PermissionDenied(_("只有管理员可以维护活动类别。"))
 
 

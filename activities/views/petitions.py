@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from base.access import user_can
 from communities.choices import Action
-from communities.models import AuditEntry, Jurisdiction, user_can
+from communities.models import AuditEntry, Jurisdiction
 from unity.listing import ScopedListView
 
 from ..forms.petitions import TRANSITION_FORMS, IdLookupForm, PetitionFilterForm, PetitionForm, transition_form

@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from base import access
+from base.access import user_can
 from communities.choices import Action
-from communities.models import AuditEntry, user_can
+from communities.models import AuditEntry
 from unity.exports import XLSX_CONTENT_TYPE
 from unity.listing import ScopedListView
 
@@ -105,6 +107,7 @@ def plan_detail(request, pk):
             "tree": plan_indicator_tree(plan=plan, user=request.user),
             "audit_entries": _history(plan),
             "can_change": user_can(request.user, Action.CHANGE, plan.jurisdiction),
+            "show_names": access.may_see_responsible_persons(request.user, plan.jurisdiction),
         },
     )
 
@@ -349,6 +352,10 @@ def _import_page(request, plan, form, result, *, staged):
 # Responsibilities
 
 
+# The responsible person's column; left out of the page, the search and the export for readers from below.
+NAME_COLUMN = (gettext_lazy("责任人"), lambda r: r.responsible_person)
+
+
 class ResponsibilityListView(ScopedListView):
     model = Responsibility
     template_name = "activities/plans/responsibility_list.html"
@@ -365,7 +372,7 @@ class ResponsibilityListView(ScopedListView):
         (gettext_lazy("分值"), lambda r: float(r.indicator.points)),
         (gettext_lazy("牵头部门"), lambda r: r.lead_department),
         (gettext_lazy("配合部门"), lambda r: r.cooperating_departments),
-        (gettext_lazy("责任人"), lambda r: r.responsible_person),
+        NAME_COLUMN,
         (gettext_lazy("完成时限"), lambda r: r.deadline),
         (gettext_lazy("工作目标"), lambda r: r.target),
         (gettext_lazy("进度（%）"), lambda r: r.progress),
@@ -378,7 +385,6 @@ class ResponsibilityListView(ScopedListView):
     )
 
     def get_base_queryset(self):
-        self.plan = _plan(self.request, self.kwargs["pk"])
         return responsibility_rows(user=self.request.user, plan=self.plan)
 
     def get_queryset(self):
@@ -391,8 +397,13 @@ class ResponsibilityListView(ScopedListView):
         return qs
 
     def get(self, request, *args, **kwargs):
+        self.plan = _plan(request, kwargs["pk"])
+        self.show_names = access.may_see_responsible_persons(request.user, self.plan.jurisdiction)
+        if not self.show_names:
+            self.export_columns = tuple(c for c in self.export_columns if c is not NAME_COLUMN)
+            self.search_fields = tuple(f for f in self.search_fields if f != "responsible_person")
         if request.GET.get("format") == "xlsx":
-            self.export_filename = f"责任分解表-{_plan(request, kwargs['pk']).title}"
+            self.export_filename = f"责任分解表-{self.plan.title}"
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -401,6 +412,8 @@ class ResponsibilityListView(ScopedListView):
         for line in context["responsibilities"]:
             line.overdue = line.is_overdue(today)
         context["plan"] = self.plan
+        context["show_names"] = self.show_names
+        context["can_change"] = user_can(self.request.user, Action.CHANGE, self.plan.jurisdiction)
         context["statuses"] = ResponsibilityStatus.choices
         context["departments"] = (
             Responsibility.objects.filter(indicator__plan=self.plan)
