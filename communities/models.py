@@ -1,8 +1,10 @@
 """Jurisdictions, ethnic groups, population records, memberships and the audit trail."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q, Sum, Value
@@ -330,9 +332,30 @@ class Membership(models.Model):
         return f"{self.user} @ {self.jurisdiction}: {self.get_role_display()}"
 
 
+# Audit rows are kept at least this long (等级保护 2.0 asks for six months); `purge_audit` refuses younger ones.
+AUDIT_RETENTION_DAYS = 180
+
+
 class AuditEntryQuerySet(ScopedQuerySet):
     def for_object(self, obj):
         return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+
+    # The trail is written once and never edited: no code path, page or admin may change or delete a row.
+    # Only `purge_audit` removes rows past the retention period (`purge_before`).
+    def update(self, **kwargs):
+        raise PermissionDenied(_("操作记录不能修改或删除。"))
+
+    def delete(self):
+        raise PermissionDenied(_("操作记录不能修改或删除。"))
+
+    def purge_before(self, day, *, today):
+        """Delete the rows written before `day`; refuse a `day` that would remove rows younger than the retention."""
+        if day > today - timedelta(days=AUDIT_RETENTION_DAYS):
+            raise ValidationError(
+                _("操作记录至少保留%(days)s天：清理的截止日期不能晚于%(limit)s。")
+                % {"days": AUDIT_RETENTION_DAYS, "limit": today - timedelta(days=AUDIT_RETENTION_DAYS)}
+            )
+        return models.QuerySet.delete(self.filter(created_at__date__lt=day))
 
 
 class AuditEntry(models.Model):
@@ -372,3 +395,6 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()} {self.object_repr}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(_("操作记录不能修改或删除。"))

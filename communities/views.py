@@ -3,19 +3,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from base import access
 
-from .choices import Action, PopulationKind
+from .choices import Action, AuditAction, PopulationKind
 from .forms import GrantForm
 from .models import Jurisdiction, Membership
-from .selectors import children_population, population_summary, recorded_years
+from .selectors import audit_trail, children_population, population_summary, recorded_years
 from .services import membership_grant, membership_revoke, user_create
 
 
@@ -135,3 +137,47 @@ def membership_revoke_view(request, pk):
         messages.success(request, _("已撤销该角色。"))
         return redirect("communities:membership_list")
     return render(request, "communities/membership_revoke.html", {"membership": membership})
+
+
+@login_required
+def audit_list(request):
+    """The audit trail of the user's subtree, for auditors and administrators: read only."""
+    if not access.may_anywhere(request.user, Action.AUDIT):
+        raise PermissionDenied(_("只有审计员和管理员可以查看操作记录。"))
+    params = request.GET
+    jurisdiction = None
+    if params.get("jurisdiction"):
+        jurisdiction = get_object_or_404(
+            Jurisdiction.objects.for_user(request.user, Action.AUDIT), code=params["jurisdiction"]
+        )
+    action = params.get("action", "")
+    entries = audit_trail(
+        user=request.user,
+        since=_date_param(params.get("since")),
+        until=_date_param(params.get("until")),
+        action=action if action in AuditAction.values else "",
+        jurisdiction=jurisdiction,
+        username=params.get("user", "").strip(),
+    )
+    page = Paginator(entries, 50).get_page(params.get("page"))
+    query = params.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "communities/audit_list.html",
+        {
+            "entries": page.object_list,
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
+            "querystring": query.urlencode(),
+            "actions": AuditAction.choices,
+            "jurisdictions": Jurisdiction.objects.for_user(request.user, Action.AUDIT).only("name", "code", "depth"),
+        },
+    )
+
+
+def _date_param(raw):
+    try:
+        return parse_date(raw or "")
+    except ValueError:
+        return None

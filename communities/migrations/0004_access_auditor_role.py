@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0003_jurisdiction_path_prefix_index'),
+        ("communities", "0003_jurisdiction_path_prefix_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('admin', '管理员'), ('leader', '领导'), ('staff', '工作人员'), ('auditor', '审计员')], max_length=10, verbose_name='角色'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[("admin", "管理员"), ("leader", "领导"), ("staff", "工作人员"), ("auditor", "审计员")],
+                max_length=10,
+                verbose_name="角色",
+            ),
         ),
     ]
