@@ -18,6 +18,7 @@ The rules decided here:
 
 import contextlib
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -162,6 +163,12 @@ def may(user, action, obj):
 def may_anywhere(user, action):
     """Tell whether `user` may do `action` somewhere (shows a menu entry, opens a site-wide page)."""
     return bool(paths(user, action))
+
+
+def ensure_may_anywhere(user, action):
+    """Refuse (403) a user who may do `action` nowhere: a create page offers them no place to write in."""
+    if not may_anywhere(user, action):
+        raise PermissionDenied(_("您没有可以进行此操作的辖区。"))
 
 
 def is_administrator(user):

@@ -168,6 +168,7 @@ def _photos_lost_hint(form):
 
 @login_required
 def activity_create(request):
+    access.ensure_may_anywhere(request.user, Action.CHANGE)
     form = ActivityForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -465,6 +466,7 @@ def _project_form(request, project):
 
 @login_required
 def project_create(request):
+    access.ensure_may_anywhere(request.user, Action.CHANGE)
     return _project_form(request, Project())
 
 

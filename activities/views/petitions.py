@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from base import access
 from base.access import user_can
 from communities.choices import Action
 from communities.models import AuditEntry, Jurisdiction
@@ -167,6 +168,7 @@ def _save_form(request, form, save):
 
 @login_required
 def petition_create(request):
+    access.ensure_may_anywhere(request.user, Action.CHANGE)
     form = PetitionForm(request.POST or None, user=request.user)
     if request.method == "POST":
         petition = _save_form(request, form, lambda data: services.petition_register(data=data, actor=request.user))
@@ -209,7 +211,7 @@ def petition_delete(request, pk):
 @never_cache
 def petition_lookup(request):
     """Find cases by ID number (leaders and administrators only); the number goes in a POST, never in a URL."""
-    if not Jurisdiction.objects.for_user(request.user, Action.APPROVE).exists():
+    if not access.may_anywhere(request.user, Action.APPROVE):
         raise PermissionDenied(_("只有领导或管理员可以按身份证号码查询。"))
     form = IdLookupForm(request.POST or None)
     results = None

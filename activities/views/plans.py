@@ -133,6 +133,7 @@ def _plan_form(request, plan):
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_create(request):
+    access.ensure_may_anywhere(request.user, Action.CHANGE)
     return _plan_form(request, CreationPlan())
 
 
