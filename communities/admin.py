@@ -179,6 +179,12 @@ class MembershipAdminForm(forms.ModelForm):
         model = Membership
         fields = ["jurisdiction", "role"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # An existing role keeps its user; only the role itself changes.
+            del self.fields["username"]
+
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
         if not get_user_model().objects.filter(username=username).exists():
