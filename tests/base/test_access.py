@@ -120,3 +120,29 @@ class AccessQuestionTests(TestCase):
         self.assertTrue(access.may_see_responsible_persons(make_member(self.district, Role.STAFF), self.streets[0]))
         self.assertFalse(access.may_see_responsible_persons(make_member(self.home, Role.LEADER), self.streets[0]))
         self.assertFalse(access.may_see_responsible_persons(make_member(self.district, Role.AUDITOR), self.home))
+
+
+class MayTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.district, cls.streets, cls.communities = make_tree()
+
+    def test_may_answers_for_a_jurisdiction_or_any_scoped_row(self):
+        from tests.activities.factories_activities import make_activity
+        from tests.activities.factories_plans import make_plan
+
+        staff = make_member(self.communities[0], Role.STAFF)
+        own, sibling = make_activity(self.communities[0]), make_activity(self.communities[1])
+        district_plan = make_plan(self.district)
+        cases = [
+            (Action.CHANGE, self.communities[0], True),
+            (Action.VIEW, self.communities[1], False),
+            (Action.CHANGE, own, True),
+            (Action.VIEW, sibling, False),
+            (Action.VIEW, district_plan, True),  # read by the places below it
+            (Action.CHANGE, district_plan, False),  # written only from its own jurisdiction up
+            (Action.APPROVE, own, False),
+        ]
+        for action, obj, expected in cases:
+            with self.subTest(action=action, obj=str(obj)):
+                self.assertEqual(access.may(staff, action, obj), expected)
