@@ -12,7 +12,7 @@ from base.access import scope_q
 
 from .choices import Action, AuditAction
 from .models import AuditEntry, EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord
-from .resources import JurisdictionResource
+from .resources import JurisdictionResource, SafeXLSX
 from .services import audit_record, jurisdiction_delete, jurisdiction_save, membership_grant, membership_revoke
 
 
@@ -105,6 +105,7 @@ class JurisdictionAdmin(ExportMixin, ManagedThroughServicesMixin, admin.ModelAdm
     """The tree of the administrator's subtree; saved by `jurisdiction_save`, deleted by `jurisdiction_delete`."""
 
     resource_classes = [JurisdictionResource]
+    export_formats = [SafeXLSX]
     scope_field = "path"
     # Everyone in the admin may look a jurisdiction up (the autocomplete of other admins' forms).
     scope_action = Action.VIEW

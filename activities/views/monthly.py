@@ -14,9 +14,9 @@ from django.views.decorators.http import require_http_methods
 
 from base import access
 from base.access import user_can
+from base.exports import xlsx_response
 from communities.choices import Action
 from communities.models import AuditEntry, Jurisdiction
-from unity.exports import xlsx_response
 
 from ..choices import ReturnStatus
 from ..forms.monthly import MonthlyFigureForm, MonthlyGridForm, ReasonForm
@@ -88,8 +88,6 @@ def monthly_list(request):
     queue = list(approval_queue(user=request.user))
     for r in queue:
         r.url = _edit_url(r.jurisdiction, r.month)
-    query = request.GET.copy()
-    query["format"] = "xlsx"
     return render(
         request,
         "activities/monthly/list.html",
@@ -99,7 +97,6 @@ def monthly_list(request):
             "next_month": next_month(month),
             "sections": sections,
             "queue": queue,
-            "export_query": query.urlencode(),
             "selected_code": code,
             "can_manage_figures": access.is_administrator(request.user),
         },
