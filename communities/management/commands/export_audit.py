@@ -1,14 +1,13 @@
 """Export the audit trail to Excel: python manage.py export_audit --output FILE.xlsx [--since YYYY-MM-DD]."""
 
 import json
+import sys
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
+from base.exports import CHUNK_SIZE, Sheet, write_xlsx
 from communities.models import AuditEntry, Jurisdiction
 
 HEADERS = ("时间", "用户", "操作", "对象类型", "对象编号", "对象", "辖区代码", "辖区", "变更内容", "说明")
@@ -34,23 +33,23 @@ class Command(BaseCommand):
             if root is None:
                 raise CommandError(_("找不到区划代码为 %(code)s 的辖区。") % {"code": jurisdiction})
             rows = rows.filter(jurisdiction__path__startswith=root.path)
-        # Write-only: rows stream to the file, so memory stays flat however long the trail is.
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(_("操作记录"))
-        sheet.append(HEADERS)
-        count = 0
-        for entry in rows.iterator(chunk_size=2000):
-            sheet.append([_cell(sheet, value) for value in _row(entry)])
-            count += 1
-        book.save(output)
-        self.stdout.write(
-            self.style.SUCCESS(_("已导出 %(count)s 条操作记录到 %(path)s") % {"count": count, "path": output})
-        )
+        counted = [0]
+
+        def rows_out():
+            for entry in rows.iterator(chunk_size=CHUNK_SIZE):
+                counted[0] += 1
+                yield _row(entry)
+
+        # The one export writer: rows stream to the file (memory stays flat) and formula-like text stays text.
+        # No row limit: the whole trail is exported, however long.
+        write_xlsx(output, [Sheet(title=_("操作记录"), headers=HEADERS, rows=rows_out(), limit=sys.maxsize)])
+        message = _("已导出 %(count)s 条操作记录到 %(path)s") % {"count": counted[0], "path": output}
+        self.stdout.write(self.style.SUCCESS(message))
 
 
 def _row(entry):
     return (
-        timezone.localtime(entry.created_at).replace(tzinfo=None),
+        entry.created_at,
         entry.user.username if entry.user else "",
         entry.get_action_display(),
         entry.content_type.name,
@@ -61,12 +60,3 @@ def _row(entry):
         json.dumps(entry.changes, ensure_ascii=False) if entry.changes else "",
         entry.note,
     )
-
-
-def _cell(sheet, value):
-    # Text is always a string cell: an object name like "=HYPERLINK(...)" must never become a live formula.
-    if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
