@@ -4,16 +4,25 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
-from base import access
+from base import access, audit
 from base.access import scope_q
 
-from .choices import Action, AuditAction
+from .choices import Action
 from .models import AuditEntry, EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord
 from .resources import JurisdictionResource, SafeXLSX
-from .services import audit_record, jurisdiction_delete, jurisdiction_save, membership_grant, membership_revoke
+from .services import (
+    audit_delete,
+    audit_save,
+    jurisdiction_delete,
+    jurisdiction_save,
+    membership_grant,
+    membership_revoke,
+)
 
 
 class ScopedAdminMixin:
@@ -59,15 +68,17 @@ class AuditedAdminMixin:
     """Write the audit trail for saves and deletes made in the admin."""
 
     def save_model(self, request, obj, form, change):
+        model_fields = {field.name for field in obj._meta.concrete_fields}
+        fields = [name for name in form.changed_data if name in model_fields]
+        before = audit.snapshot(type(obj).objects.get(pk=obj.pk), fields) if change else None
         super().save_model(request, obj, form, change)
-        changes = {name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data}
-        audit_record(
+        audit_save(
             actor=request.user,
-            action=AuditAction.CHANGE if change else AuditAction.CREATE,
             obj=obj,
+            before=before,
+            fields=fields,
             jurisdiction=_jurisdiction_of(obj),
-            changes=changes,
-            note=str(_("后台")),
+            note=_("后台"),
         )
 
     def delete_model(self, request, obj):
@@ -82,7 +93,7 @@ class AuditedAdminMixin:
             super().delete_queryset(request, queryset)
 
     def _audit_delete(self, request, obj):
-        audit_record(actor=request.user, action=AuditAction.DELETE, obj=obj, jurisdiction=None, note=str(_("后台")))
+        audit_delete(actor=request.user, obj=obj, jurisdiction=_jurisdiction_of(obj), note=_("后台"))
 
 
 def _jurisdiction_of(obj):
@@ -106,6 +117,8 @@ class JurisdictionAdmin(ExportMixin, ManagedThroughServicesMixin, admin.ModelAdm
 
     resource_classes = [JurisdictionResource]
     export_formats = [SafeXLSX]
+    # The export button plus a link to the import page (the tree is imported there, with a preview).
+    change_list_template = "admin/communities/jurisdiction/change_list.html"
     scope_field = "path"
     # Everyone in the admin may look a jurisdiction up (the autocomplete of other admins' forms).
     scope_action = Action.VIEW
@@ -126,9 +139,7 @@ class JurisdictionAdmin(ExportMixin, ManagedThroughServicesMixin, admin.ModelAdm
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        jurisdiction_save(
-            jurisdiction=obj, actor=request.user, data={name: form.cleaned_data[name] for name in form.changed_data}
-        )
+        jurisdiction_save(jurisdiction=obj, actor=request.user)
 
     def delete_model(self, request, obj):
         jurisdiction_delete(jurisdiction=obj, actor=request.user)
@@ -234,10 +245,32 @@ class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Read only for everyone, the superuser too: the audit trail is never added to, changed or deleted here."""
 
     scope_action = Action.AUDIT
-    list_display = ["created_at", "user", "action", "content_type", "object_repr", "jurisdiction"]
+    list_display = ["created_at", "actor_name", "action", "content_type", "object_repr", "jurisdiction"]
     list_filter = ["action", "content_type"]
-    search_fields = ["object_repr", "user__username", "note"]
+    search_fields = ["object_repr", "actor_name", "note"]
     date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "actor_name",
+        "user",
+        "action",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "jurisdiction",
+        "changes_shown",
+        "note",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("变更内容"))
+    def changes_shown(self, obj):
+        # The same words as the history on the record's page, not the stored field names and codes.
+        rows = [
+            (label, "—" if old is None else old, "—" if new is None else new)
+            for label, old, new in obj.readable_changes()
+        ]
+        return format_html_join(mark_safe("<br>"), "{}：{} → {}", rows) or "—"
 
     def get_actions(self, request):
         # Not even "delete selected": the trail is kept whole (purge_audit removes rows past retention).

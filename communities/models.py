@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from base import access
+from base.audit import readable_changes
+from base.models import TrackedModel
 
 from .choices import Action, AuditAction, JurisdictionLevel, PopulationKind, Role
 
@@ -187,7 +189,7 @@ class PopulationRecordQuerySet(ScopedQuerySet):
     pass
 
 
-class PopulationRecord(models.Model):
+class PopulationRecord(TrackedModel):
     """A jurisdiction's population in one year: totals and one count per ethnic group."""
 
     jurisdiction = models.ForeignKey(
@@ -205,7 +207,6 @@ class PopulationRecord(models.Model):
     hardship_households = models.PositiveIntegerField(_("少数民族困难户（户）"), null=True, blank=True)
     hardship_persons = models.PositiveIntegerField(_("少数民族困难户人数（人）"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=200, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = PopulationRecordQuerySet.as_manager()
 
@@ -338,7 +339,9 @@ AUDIT_RETENTION_DAYS = 180
 
 class AuditEntryQuerySet(ScopedQuerySet):
     def for_object(self, obj):
-        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)).select_related(
+            "content_type"
+        )
 
     # The trail is written once and never edited: no code path, page or admin may change or delete a row.
     # Only `purge_audit` removes rows past the retention period (`purge_before`).
@@ -370,6 +373,8 @@ class AuditEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="audit_entries",
     )
+    # The actor's name as it was: the row still says who did it after the login is deleted.
+    actor_name = models.CharField(_("操作人"), max_length=300, blank=True)
     action = models.CharField(_("操作"), max_length=10, choices=AuditAction.choices)
     content_type = models.ForeignKey(ContentType, verbose_name=_("对象类型"), on_delete=models.CASCADE)
     object_id = models.CharField(_("对象编号"), max_length=40)
@@ -394,7 +399,11 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object_idx")]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()} {self.object_repr}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+    def readable_changes(self):
+        """Return [(label, old, new)]: field and choice labels in the reader's language."""
+        return readable_changes(self.content_type.model_class(), self.changes)
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(_("操作记录不能修改或删除。"))

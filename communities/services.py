@@ -8,74 +8,58 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
 
-from base import access
+from base import access, audit
 from base.access import user_can
 
 from .choices import Action, AuditAction, Role
 from .models import AuditEntry, Jurisdiction, Membership
 
 
-def audit_record(*, actor, action, obj, jurisdiction=None, changes=None, note=""):
-    """Write one audit row for `obj`; call it inside the transaction that made the change."""
-    return AuditEntry.objects.create(
+def audit_entry(*, actor, action, obj, jurisdiction=None, changes=None, note=""):
+    """Build the whole audit row for `obj`, unsaved: who (by login and by name), what, where, and the changes."""
+    return AuditEntry(
         user=actor if actor is not None and actor.is_authenticated else None,
+        actor_name=audit.actor_name(actor),
         action=action,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],
         jurisdiction=jurisdiction,
         changes=changes or {},
-        note=note[:300],
+        note=str(note)[:300],
     )
 
 
-def model_changes(before, after, fields):
-    """Return {field: [old, new]} for the fields whose value differs, as text a person can read."""
-    changes = {}
-    for name in fields:
-        old, new = before.get(name), after.get(name)
-        if old != new:
-            changes[name] = [_as_text(old), _as_text(new)]
-    return changes
+def audit_record(**entry):
+    """Write one audit row (the arguments of `audit_entry`); call it inside the transaction that made the change."""
+    row = audit_entry(**entry)
+    row.save()
+    return row
 
 
-def _as_text(value):
-    if value is None:
-        return None
-    if isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-def snapshot(obj, fields):
-    return {name: getattr(obj, name) for name in fields}
-
-
-JURISDICTION_FIELDS = ("name", "level", "parent_id", "code", "area_km2")
-
-
-@transaction.atomic
-def jurisdiction_save(*, jurisdiction, actor, data):
-    """Create or update a jurisdiction from `data`; the actor must manage the new parent's subtree."""
-    creating = jurisdiction.pk is None
-    before = {} if creating else snapshot(Jurisdiction.objects.get(pk=jurisdiction.pk), JURISDICTION_FIELDS)
-    for name, value in data.items():
-        setattr(jurisdiction, name, value)
-    jurisdiction.full_clean()
-    anchor = jurisdiction.parent if jurisdiction.parent_id else None
-    if anchor is None and not (actor and actor.is_superuser):
-        raise PermissionDenied(_("只有系统管理员可以新建顶级辖区。"))
-    if anchor is not None and not user_can(actor, Action.MANAGE, anchor):
-        raise PermissionDenied(_("您无权在该上级辖区下管理辖区。"))
-    jurisdiction.save()
-    audit_record(
+def audit_save(*, actor, obj, before, fields, jurisdiction=None, extra=None, note=""):
+    """Write the row of a create (`before` None) or change of `obj`: the fields that differ, plus `extra`."""
+    after = audit.snapshot(obj, fields)
+    return audit_record(
         actor=actor,
-        action=AuditAction.CREATE if creating else AuditAction.CHANGE,
-        obj=jurisdiction,
+        action=AuditAction.CHANGE if before is not None else AuditAction.CREATE,
+        obj=obj,
         jurisdiction=jurisdiction,
-        changes=model_changes(before, snapshot(jurisdiction, JURISDICTION_FIELDS), JURISDICTION_FIELDS),
+        changes={**audit.changes_between(before or {}, after), **(extra or {})},
+        note=note,
     )
-    return jurisdiction
+
+
+def audit_delete(*, actor, obj, jurisdiction=None, fields=None, note=""):
+    """Write the row of a delete of `obj`, keeping its values (`fields`, else every field a person edits)."""
+    return audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=obj,
+        jurisdiction=jurisdiction,
+        changes=audit.deleted_values(obj, fields),
+        note=note,
+    )
 
 
 @transaction.atomic
@@ -198,23 +182,38 @@ def membership_revoke(*, membership, actor):
     access.forget(membership.user)
 
 
+JURISDICTION_FIELDS = ("name", "level", "parent", "code", "area_km2")
+
+
+def _ensure_manages_position(actor, jurisdiction):
+    anchor = jurisdiction.parent if jurisdiction.parent_id else None
+    if anchor is None and not (actor and actor.is_superuser):
+        raise PermissionDenied(_("只有系统管理员可以新建顶级辖区。"))
+    if anchor is not None and not user_can(actor, Action.MANAGE, anchor):
+        raise PermissionDenied(_("您无权在该上级辖区下管理辖区。"))
+    return anchor
+
+
+@transaction.atomic
+def jurisdiction_save(*, jurisdiction, actor):
+    """Create or change a jurisdiction (the admin's form); the actor must manage the parent it sits under."""
+    before = None
+    if jurisdiction.pk is not None:
+        before = audit.snapshot(Jurisdiction.objects.get(pk=jurisdiction.pk), JURISDICTION_FIELDS)
+    jurisdiction.full_clean()
+    _ensure_manages_position(actor, jurisdiction)
+    jurisdiction.save()
+    audit_save(actor=actor, obj=jurisdiction, before=before, fields=JURISDICTION_FIELDS, jurisdiction=jurisdiction)
+    return jurisdiction
+
+
 @transaction.atomic
 def jurisdiction_delete(*, jurisdiction, actor):
     """Delete a jurisdiction without children or records; its roles are revoked first, each audited."""
-    anchor = jurisdiction.parent if jurisdiction.parent_id else None
-    if anchor is None and not (actor and actor.is_superuser):
-        raise PermissionDenied(_("只有系统管理员可以删除顶级辖区。"))
-    if anchor is not None and not user_can(actor, Action.MANAGE, anchor):
-        raise PermissionDenied(_("您无权在该上级辖区下管理辖区。"))
+    anchor = _ensure_manages_position(actor, jurisdiction)
     for membership in jurisdiction.memberships.select_related("user", "jurisdiction"):
         membership_revoke(membership=membership, actor=actor)
-    audit_record(
-        actor=actor,
-        action=AuditAction.DELETE,
-        obj=jurisdiction,
-        jurisdiction=anchor,
-        changes=model_changes(snapshot(jurisdiction, JURISDICTION_FIELDS), {}, JURISDICTION_FIELDS),
-    )
+    audit_delete(actor=actor, obj=jurisdiction, jurisdiction=anchor, fields=JURISDICTION_FIELDS)
     try:
         with transaction.atomic():
             jurisdiction.delete()

@@ -188,7 +188,7 @@ def _num(value):
     return int(value) if float(value).is_integer() and not hasattr(value, "as_tuple") else float(value)
 
 
-def children_ranking(*, jurisdiction, period, today, groups=None):
+def children_ranking(*, jurisdiction, period, today):
     """Return a RankingRow per child of `jurisdiction`, in a fixed number of queries."""
     population = children_population(jurisdiction=jurisdiction, year=period.year)
     activities = activity_totals_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end)
@@ -274,7 +274,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
         plan=plan,
         plan_progress=plan_progress(plan=plan, today=today) if plan else None,
         projects=project_totals(jurisdiction=jurisdiction),
-        ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today, groups=groups),
+        ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today),
     )
     board.returns_summary = status_counts(board.returns)
     board.returns_late = sum(row.is_late for row in board.returns)

@@ -19,6 +19,7 @@ NAVIGATION = [
     (_("民生项目"), "activities:project_list", Action.VIEW),
     (_("辖区"), "communities:jurisdiction_tree", Action.VIEW),
     (_("导入人口统计表"), "communities:census_import", Action.MANAGE),
+    (_("导入辖区"), "communities:jurisdiction_import", Action.MANAGE),
     (_("用户与角色"), "communities:membership_list", Action.MANAGE),
     (_("操作记录"), "communities:audit_list", Action.AUDIT),
 ]

@@ -124,6 +124,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
+# Bounds on every imported spreadsheet, overriding the defaults in base/spreadsheets/limits.py by field name,
+# e.g. {"max_rows": 500_000}. Import uploads left in a preview are removed after STAGED_UPLOAD_MAX_AGE seconds.
+SPREADSHEET_LIMITS = {}
+STAGED_UPLOAD_MAX_AGE = 24 * 3600
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from base import access
+from base import access, audit
 from communities.choices import Action, AuditAction
-from communities.services import audit_record, model_changes, snapshot
+from communities.services import audit_delete, audit_record, audit_save
 
 from ..choices import ReturnStatus
 from ..models import MonthlyFigure, MonthlyReturn, MonthlyValue
@@ -250,7 +250,7 @@ def monthly_reopen(*, monthly_return, reason, actor):
     return monthly_return
 
 
-FIGURE_FIELDS = ("code", "name", "unit", "aggregation", "help_text", "order", "is_active")
+FIGURE_FIELDS = ("name", "code", "unit", "aggregation", "help_text", "order", "is_active")
 
 
 @transaction.atomic
@@ -259,16 +259,10 @@ def figure_save(*, figure, actor):
     # Figures are global: any administrator (MANAGE somewhere) or a superuser may define them.
     if not access.is_administrator(actor):
         raise PermissionDenied(_("只有管理员可以设置月报指标。"))
-    creating = figure.pk is None
-    before = {} if creating else snapshot(MonthlyFigure.objects.get(pk=figure.pk), FIGURE_FIELDS)
+    before = audit.snapshot(MonthlyFigure.objects.get(pk=figure.pk), FIGURE_FIELDS) if figure.pk else None
     figure.full_clean()
     figure.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if creating else AuditAction.CHANGE,
-        obj=figure,
-        changes=model_changes(before, snapshot(figure, FIGURE_FIELDS), FIGURE_FIELDS),
-    )
+    audit_save(actor=actor, obj=figure, before=before, fields=FIGURE_FIELDS)
     return figure
 
 
@@ -281,10 +275,5 @@ def figure_delete(*, figure, actor):
         raise ValidationError(
             _("月报指标“%(name)s”已有填报数据，不能删除；如不再填报，请改为不启用。") % {"name": figure.name}
         )
-    audit_record(
-        actor=actor,
-        action=AuditAction.DELETE,
-        obj=figure,
-        changes=model_changes(snapshot(figure, FIGURE_FIELDS), {}, FIGURE_FIELDS),
-    )
+    audit_delete(actor=actor, obj=figure, fields=FIGURE_FIELDS)
     figure.delete()

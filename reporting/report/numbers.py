@@ -85,7 +85,3 @@ def points(value):
 def date_cn(day):
     """Write a date the way documents date themselves: 2026年3月5日."""
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def month_day(day):
-    return f"{day.month}月{day.day}日"

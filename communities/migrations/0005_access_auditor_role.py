@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("communities", "0003_jurisdiction_path_prefix_index"),
+        ("communities", "0004_audit_tracked_fields"),
     ]
 
     operations = [
