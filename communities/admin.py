@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
@@ -22,6 +24,7 @@ from .services import (
     jurisdiction_save,
     membership_grant,
     membership_revoke,
+    password_change_require,
 )
 
 
@@ -297,3 +300,28 @@ class GroupCountAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["ethnic_group"]
     raw_id_fields = ["record"]
     list_select_related = ["record__jurisdiction", "ethnic_group"]
+
+
+class AdminSetPasswordForm(AdminPasswordChangeForm):
+    """A password an administrator sets for someone else is an initial one: its owner must replace it."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            password_change_require(user=user)
+        return user
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin, except that accounts created or given a password here must change it at first login."""
+
+    change_password_form = AdminSetPasswordForm
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            password_change_require(user=obj)

@@ -407,3 +407,22 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(_("操作记录不能修改或删除。"))
+
+
+class PendingPasswordChange(models.Model):
+    """An account that must choose a new password before it may use the site (one an administrator created)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="pending_password_change",
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待修改的初始密码")
+        verbose_name_plural = _("待修改的初始密码")
+
+    def __str__(self):
+        return str(self.user)

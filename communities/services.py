@@ -6,13 +6,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from base import access, audit
 from base.access import user_can
 
 from .choices import Action, AuditAction, Role
-from .models import AuditEntry, Jurisdiction, Membership
+from .models import AuditEntry, Jurisdiction, Membership, PendingPasswordChange
 
 
 def audit_entry(*, actor, action, obj, jurisdiction=None, changes=None, note=""):
@@ -154,14 +155,57 @@ def _sync_admin_site_access(*, user, actor, jurisdiction):
 
 @transaction.atomic
 def user_create(*, username, password, full_name="", actor=None):
-    """Create a login for a person; the administrator tells them the initial password."""
+    """Create a login for a person; the administrator tells them the initial password.
+
+    An account an administrator creates must choose its own password at its first login (unity.middleware), so
+    the initial one, which the administrator knows, stops working as soon as the person has used it once.
+    """
     User = get_user_model()
     user = User(username=username.strip(), first_name=full_name.strip())
     user.set_password(password)
     user.full_clean()
     user.save()
+    if actor is not None:
+        PendingPasswordChange.objects.create(user=user)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=user, changes={"username": [None, user.username]})
     return user
+
+
+@transaction.atomic
+def password_change_record(*, user):
+    """Note that `user` chose a new password: audit it and lift any first-login requirement."""
+    PendingPasswordChange.objects.filter(user=user).delete()
+    audit_record(
+        actor=user, action=AuditAction.CHANGE, obj=user, changes={"password": ["***", "***"]}, note=_("修改密码")
+    )
+
+
+def password_change_require(*, user):
+    """Make `user` choose a new password at their next request (an account an administrator created)."""
+    PendingPasswordChange.objects.get_or_create(user=user)
+
+
+def login_lockout_record(*, username, ip_address, locked_until):
+    """Audit a lock on `username` from `ip_address`; the row is about the user when such a user exists."""
+    from axes.models import AccessAttempt
+
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    obj = user or AccessAttempt.objects.filter(username=username, ip_address=ip_address).first()
+    if obj is None:
+        return None
+    membership = (
+        Membership.objects.filter(user=user).select_related("jurisdiction").order_by("jurisdiction__depth").first()
+        if user
+        else None
+    )
+    return audit_record(
+        actor=None,
+        action=AuditAction.LOCKOUT,
+        obj=obj,
+        jurisdiction=membership.jurisdiction if membership else None,
+        changes={"username": [None, username], "ip_address": [None, ip_address]},
+        note=_("登录失败次数过多，锁定至 %(time)s") % {"time": f"{timezone.localtime(locked_until):%Y-%m-%d %H:%M}"},
+    )
 
 
 @transaction.atomic

@@ -249,8 +249,9 @@ def jurisdiction_dashboard(*, jurisdiction, period, today=None):
 def _compute_dashboard(*, jurisdiction, period, today):
     groups = _all_groups()
     returns_month = reporting_month(today=today, period=period)
-    plans = plans_for(jurisdiction=jurisdiction)
-    plan = plans[0] if plans else None
+    plans = list(plans_for(jurisdiction=jurisdiction))
+    # A jurisdiction's own plan speaks for it (its leading group, its progress) before any ancestor's.
+    plan = next((p for p in plans if p.jurisdiction_id == jurisdiction.pk), plans[0] if plans else None)
     board = Dashboard(
         jurisdiction=jurisdiction,
         period=period,

@@ -24,8 +24,9 @@ from communities.services import audit_record, membership_grant
 from tests.factories import make_jurisdiction, make_population
 from tests.scoping import ScopedView
 
-# Routes that are not scoped to a jurisdiction by design: they serve everyone, logged in or not.
-UNSCOPED = {"login", "logout", "set_language"}
+# Routes that are not scoped to a jurisdiction by design: the login itself, the health check (no login, no data),
+# and the password change, which only ever touches the user's own account (tests/unity/test_security.py).
+UNSCOPED = {"login", "logout", "set_language", "healthz", "password_change", "password_change_done"}
 
 # The world's users whose role lacks each action; they are refused on the permitted user's object.
 LACKING = {

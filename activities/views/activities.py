@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 from base import access
 from base.access import user_can
 from base.exports import Column
+from base.files import protected_file_response
 from base.forms import save_valid
 from base.listing import ScopedListView
 from communities.choices import Action
@@ -259,11 +259,7 @@ def _photo_response(request, pk, attribute):
     # Photos are served through this view, not from /media/, so another jurisdiction's photo answers 404 too.
     photo = get_object_or_404(ActivityPhoto.objects.for_user(request.user), pk=pk)
     field_file = getattr(photo, attribute) or photo.image
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
+    response = protected_file_response(field_file, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
     return response
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from base import access, staging
 from base.access import user_can
 from base.exports import Column, Sheet, xlsx_response
+from base.files import protected_file_response
 from base.forms import save_valid
 from base.listing import ScopedListView
 from communities.choices import Action
@@ -497,11 +497,9 @@ def _evidence(request, pk, action):
 @login_required
 def evidence_download(request, pk):
     evidence = _evidence(request, pk, Action.VIEW)
-    if not evidence.file or not evidence.file.storage.exists(evidence.file.name):
-        raise Http404
-    ext = Path(evidence.file.name).suffix
+    ext = Path(evidence.file.name).suffix if evidence.file else ""
     name = evidence.title if evidence.title.lower().endswith(ext.lower()) else f"{evidence.title}{ext}"
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=name)
+    return protected_file_response(evidence.file, as_attachment=True, filename=name)
 
 
 @login_required

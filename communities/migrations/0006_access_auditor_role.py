@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("communities", "0004_audit_tracked_fields"),
+        ("communities", "0005_security_lockout_password_change"),
     ]
 
     operations = [
