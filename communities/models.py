@@ -405,6 +405,12 @@ class AuditEntry(models.Model):
         """Return [(label, old, new)]: field and choice labels in the reader's language."""
         return readable_changes(self.content_type.model_class(), self.changes)
 
+    def save(self, *args, **kwargs):
+        # Written whole, once: a row already stored is evidence and is never rewritten.
+        if not self._state.adding:
+            raise PermissionDenied(_("操作记录不能修改或删除。"))
+        super().save(*args, **kwargs)
+
     def delete(self, *args, **kwargs):
         raise PermissionDenied(_("操作记录不能修改或删除。"))
 

@@ -88,6 +88,9 @@ class AuditRowsAreKeptTests(TestCase):
             AuditEntry.objects.all().delete()
         with self.assertRaises(PermissionDenied):
             AuditEntry.objects.update(note="x")
+        entry.note = "改"
+        with self.assertRaises(PermissionDenied):
+            entry.save()
         self.assertTrue(AuditEntry.objects.filter(pk=entry.pk, note="").exists())
 
     def test_the_admin_is_read_only_even_for_the_superuser(self):
