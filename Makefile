@@ -35,8 +35,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 check: install messages
-	$(PY) manage.py check
-	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=1 $(PY) manage.py check
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 # Two workers: the machines have two cores. Each worker gets its own test database.
 PYTEST := $(VENV)/bin/pytest -n 2 --dist loadfile
