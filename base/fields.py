@@ -17,6 +17,19 @@ from django.utils.functional import cached_property
 from .encryption import decrypt, encrypt, is_token, lookup_hash
 
 
+class DecryptedText(str):
+    """Plain text read from an encrypted column that remembers its token: an unchanged value is written back as
+    the same token, so a save or a dump-and-load does not rewrite every row's ciphertext."""
+
+    token = None
+
+
+def _decrypted(token):
+    value = DecryptedText(decrypt(token))
+    value.token = token
+    return value
+
+
 class EmptyOnlyExact(Exact):
     """`field=""` (is it blank?) works; equality with a number cannot, since every encryption differs."""
 
@@ -52,15 +65,17 @@ class EncryptedTextField(models.TextField):
     def from_db_value(self, value, expression, connection):
         if not value:
             return value
-        return decrypt(value)
+        return _decrypted(value)
 
     def to_python(self, value):
         # loaddata hands the serialised token back; a form hands plain text.
         if is_token(value):
-            return decrypt(value)
+            return _decrypted(value)
         return super().to_python(value)
 
     def get_prep_value(self, value):
+        if isinstance(value, DecryptedText) and value.token:
+            return value.token
         value = super().get_prep_value(value)
         if value in (None, ""):
             return value
@@ -68,7 +83,7 @@ class EncryptedTextField(models.TextField):
 
     def value_to_string(self, obj):
         value = self.value_from_object(obj)
-        return encrypt(value) if value else value
+        return self.get_prep_value(value)
 
     def formfield(self, **kwargs):
         # A single-line input: the plain value is a number, not prose.

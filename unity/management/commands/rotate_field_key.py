@@ -44,6 +44,10 @@ class Command(BaseCommand):
             if not batch:
                 return count
             for obj in batch:
+                for name in plain:
+                    # Plain str, not the DecryptedText that would write its old token back.
+                    value = getattr(obj, name)
+                    setattr(obj, name, None if value is None else str(value))
                 for field in hashes:
                     setattr(obj, field.attname, lookup_hash(getattr(obj, field.source)))
             model._base_manager.bulk_update(batch, names)
