@@ -378,6 +378,8 @@ def _stage_media(archive):
 def _swap_media(staged):
     root = Path(settings.MEDIA_ROOT)
     old = root.parent / staged.name.replace(".media-restore-", ".media-old-")
+    # mkdtemp made the staging directory private; the web server may need to read the media as before.
+    staged.chmod(root.stat().st_mode & 0o7777 if root.exists() else 0o755)
     if root.exists():
         root.rename(old)
     staged.rename(root)

@@ -104,6 +104,7 @@ class BackupRoundTripTests(BackupWorld):
         self.assertEqual(every_row(), rows)
         self.assertEqual(self.figures(), figures)
         self.assertEqual(media_files(), media)
+        self.assertEqual(Path(settings.MEDIA_ROOT).stat().st_mode & 0o777, 0o755)
         # The personal numbers came back encrypted and are still found by their hash.
         self.assertEqual(Petition.objects.with_id_number(ID_WITH_X).get().petitioner_id_number, ID_WITH_X)
         return manifest
