@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 from django.test import TransactionTestCase
 
 from activities.models import ActivityPhoto, Petition
@@ -101,6 +102,7 @@ class BackupRoundTripTests(BackupWorld):
         out = StringIO()
         call_command("restore", str(target), "--yes", stdout=out)
         self.assertIn("行数与清单一致", out.getvalue())
+        self.assertNotIn("migrate", out.getvalue())
         self.assertEqual(every_row(), rows)
         self.assertEqual(self.figures(), figures)
         self.assertEqual(media_files(), media)
@@ -122,6 +124,15 @@ class BackupRoundTripTests(BackupWorld):
     def test_portable_round_trip(self):
         manifest = self.round_trip("--portable")
         self.assertEqual(manifest["database_format"], "json")
+
+    def test_restoring_a_backup_older_than_the_code_asks_for_migrate(self):
+        recorder = MigrationRecorder(connection)
+        recorder.record_unapplied("activities", "0006_privacy_encrypt_personal_numbers")
+        self.addCleanup(recorder.record_applied, "activities", "0006_privacy_encrypt_personal_numbers")
+        target = self.make_backup()
+        out = StringIO()
+        call_command("restore", str(target), "--yes", stdout=out)
+        self.assertIn("请接着运行 python manage.py migrate", out.getvalue())
 
     def test_the_backup_holds_no_id_number_in_plain_text(self):
         for extra in ((), ("--portable",)):

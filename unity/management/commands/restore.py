@@ -3,6 +3,8 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 
 from unity.backup import BackupError, backup_restore, backup_verify
@@ -40,6 +42,12 @@ class Command(BaseCommand):
                 }
             )
         )
+        # A backup made before an upgrade restores the older schema: the code needs its newer migrations applied.
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            self.stdout.write(
+                self.style.WARNING(_("备份的数据库早于当前程序版本：请接着运行 python manage.py migrate。"))
+            )
 
     def _confirmed(self, manifest):
         if not sys.stdin.isatty():
