@@ -9,6 +9,7 @@ import tempfile
 from datetime import date
 from io import StringIO
 from pathlib import Path
+from unittest import mock
 
 from django.conf import settings
 from django.core.cache import caches
@@ -145,6 +146,13 @@ class BackupRoundTripTests(BackupWorld):
                 shutil.rmtree(target)
 
 
+class _Terminal(StringIO):
+    """Standard input as a person at a terminal types it."""
+
+    def isatty(self):
+        return True
+
+
 def database_bytes(path, fmt):
     """Return the rows of a backup's database as bytes that can be searched (pg_dump's format is compressed)."""
     if fmt != "pg_dump":
@@ -192,6 +200,17 @@ class BackupRefusalTests(BackupWorld):
         self.wipe()
         self.rows = every_row()
         self.assert_refused("--yes", str(self.target))
+
+    def test_interactive_confirmation(self):
+        self.wipe()
+        self.rows = every_row()
+        with mock.patch("sys.stdin", _Terminal("no\n")):
+            self.assert_refused("--yes", str(self.target))
+        out = StringIO()
+        with mock.patch("sys.stdin", _Terminal("yes\n")):
+            call_command("restore", str(self.target), stdout=out)
+        self.assertIn("输入 yes 继续", out.getvalue())
+        self.assertTrue(Petition.objects.with_id_number(ID_WITH_X).exists())
 
     def test_a_backup_of_the_other_engine(self):
         manifest = json.loads((self.target / "manifest.json").read_text())
