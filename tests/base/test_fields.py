@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import FieldError
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test import TestCase, override_settings
 
@@ -125,9 +126,13 @@ class RotationTests(PetitionWorld):
             # Not rotated yet: the rows are under the old key, still readable and still found.
             self.assertEqual(Petition.objects.get(pk=self.petition.pk).petitioner_id_number, ID_WITH_X)
             self.assertEqual(list(Petition.objects.with_id_number(ID_WITH_X)), [self.petition])
+            with self.assertRaisesMessage(CommandError, "有 2 行仍需旧密钥"):
+                call_command("rotate_field_key", "--check", stdout=StringIO())
             out = StringIO()
             call_command("rotate_field_key", stdout=out)
-            self.assertIn("3", out.getvalue())
+            self.assertIn("共重新加密 3 行", out.getvalue())
+            call_command("rotate_field_key", "--check", stdout=out)
+            self.assertIn("可以移除旧密钥", out.getvalue())
             after = raw_row(self.petition.pk)
             self.assertNotEqual(after[:2], before[:2])
             self.assertNotEqual(after[2], before[2])
