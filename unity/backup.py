@@ -320,7 +320,7 @@ def _restore_check(manifest):
         )
 
 
-def _restore_sqlite(source):
+def _restore_sqlite(source, manifest):
     connection.close()
     connection.ensure_connection()
     # The online backup API writes into the live database file (or in-memory database) page by page, in one
@@ -334,7 +334,7 @@ def _restore_sqlite(source):
         connection.close()
 
 
-def _restore_postgresql(source):
+def _restore_postgresql(source, manifest):
     connection.close()
     _run(
         [
@@ -350,10 +350,15 @@ def _restore_postgresql(source):
             str(source),
         ]
     )
+    # pg_restore --clean drops only what the dump holds: tables a newer migration made would stay behind, and
+    # the next migrate would fail on them. The backup's own tables are listed in the manifest.
+    with connection.cursor() as cursor:
+        for table in sorted(set(_tables()) - set(manifest["tables"])):
+            cursor.execute(f"DROP TABLE IF EXISTS {_quote(table)} CASCADE")
     connection.close()
 
 
-def _restore_json(source):
+def _restore_json(source, manifest):
     with transaction.atomic():
         # post_migrate would recreate content types and permissions that the dump brings with their own keys.
         call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
@@ -394,7 +399,7 @@ def backup_restore(*, directory):
     staged = _stage_media(directory / MEDIA_ARCHIVE)
     restore = {"sqlite": _restore_sqlite, "pg_dump": _restore_postgresql, "json": _restore_json}
     try:
-        restore[manifest["database_format"]](directory / manifest["database_file"])
+        restore[manifest["database_format"]](directory / manifest["database_file"], manifest)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
