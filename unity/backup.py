@@ -404,7 +404,7 @@ def backup_restore(*, directory):
         shutil.rmtree(staged, ignore_errors=True)
         raise
     _swap_media(staged)
-    # The cached dashboards need no purge: the restored data carries the token of its own time (unity.freshness),
+    # The cached dashboards need no purge: the restored data carries the token of its own time (reporting.freshness),
     # under which only figures of this very data can have been cached.
     counts = table_counts()
     differing = sorted(

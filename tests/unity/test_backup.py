@@ -21,14 +21,14 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.test import TransactionTestCase
 
 from activities.models import ActivityPhoto, Petition
+from base.periods import year_period
 from communities.choices import JurisdictionLevel
+from reporting.selectors import jurisdiction_dashboard
 from tests.activities.factories_activities import image_bytes, make_activity
 from tests.activities.factories_petitions import ID_DIGIT, ID_WITH_X, make_petition
 from tests.conftest import reload_reference_data
 from tests.factories import make_jurisdiction, make_member, make_population
 from unity import backup
-from unity.periods import year_period
-from unity.selectors import jurisdiction_dashboard
 
 EVIDENCE = bytes(range(256)) * 40 + b"\x00end"
 
