@@ -19,7 +19,8 @@ from .encryption import decrypt, encrypt, is_token, lookup_hash
 
 class DecryptedText(str):
     """Plain text read from an encrypted column that remembers its token: an unchanged value is written back as
-    the same token, so a save or a dump-and-load does not rewrite every row's ciphertext."""
+    the same token, so a save or a dump-and-load does not rewrite every row's ciphertext. Any string operation
+    gives a plain str, which is encrypted afresh; `rotate_field_key` relies on that to re-encrypt."""
 
     token = None
 
