@@ -5,17 +5,7 @@ from decimal import Decimal
 
 from django.test import TestCase
 
-from activities.choices import (
-    LeadingRole,
-    PetitionKind,
-    PetitionOutcome,
-    PetitionStatus,
-    PlanLevel,
-    ProjectKind,
-    ProjectStatus,
-    ResponsibilityStatus,
-    ReturnStatus,
-)
+from activities import choices
 from activities.models import (
     Activity,
     ActivityCategory,
@@ -41,7 +31,9 @@ YEAR = 2026
 
 def approved_return(jurisdiction, month, values):
     """Create an approved monthly return with {figure code: value}."""
-    monthly_return = MonthlyReturn.objects.create(jurisdiction=jurisdiction, month=month, status=ReturnStatus.APPROVED)
+    monthly_return = MonthlyReturn.objects.create(
+        jurisdiction=jurisdiction, month=month, status=choices.ReturnStatus.APPROVED
+    )
     figures = {f.code: f for f in MonthlyFigure.objects.filter(code__in=values)}
     MonthlyValue.objects.bulk_create(
         [MonthlyValue(monthly_return=monthly_return, figure=figures[c], value=Decimal(v)) for c, v in values.items()]
@@ -49,7 +41,7 @@ def approved_return(jurisdiction, month, values):
     return monthly_return
 
 
-def petitions(jurisdiction, *, received, closed, start=date(YEAR, 1, 5), kind=PetitionKind.PETITION, **extra):
+def petitions(jurisdiction, *, received, closed, start=date(YEAR, 1, 5), kind=choices.PetitionKind.PETITION, **extra):
     """Create `received` cases, the first `closed` of them closed (resolved), the rest still being handled."""
     rows = []
     for n in range(received):
@@ -65,9 +57,9 @@ def petitions(jurisdiction, *, received, closed, start=date(YEAR, 1, 5), kind=Pe
                 summary="诉求",
                 petitioner_name="某某",
                 decided_on=day,
-                status=PetitionStatus.CLOSED if is_closed else PetitionStatus.HANDLING,
+                status=choices.PetitionStatus.CLOSED if is_closed else choices.PetitionStatus.HANDLING,
                 closed_on=day + timedelta(days=5) if is_closed else None,
-                outcome=PetitionOutcome.RESOLVED if is_closed else "",
+                outcome=choices.PetitionOutcome.RESOLVED if is_closed else "",
                 **extra,
             )
         )
@@ -140,7 +132,7 @@ def street_world():
         jurisdiction=street,
         title="中华街道创建民族团结进步示范街道工作方案",
         target_title="民族团结进步示范街道",
-        target_level=PlanLevel.CITY,
+        target_level=choices.PlanLevel.CITY,
         start_date=date(2025, 1, 1),
         end_date=date(2027, 12, 31),
         goal="创建民族团结进步示范街道。",
@@ -152,9 +144,15 @@ def street_world():
     )
     for order, title in enumerate(["党建引领奏响民族团结“主旋律”", "平安建设筑牢民族团结“安全阀”"], start=1):
         PlanMeasure.objects.create(plan=plan, order=order, title=title, description=f"举措{order}的内容")
-    LeadingGroupMember.objects.create(plan=plan, role=LeadingRole.LEADER, name="张书记", post="街道党工委书记", order=1)
-    LeadingGroupMember.objects.create(plan=plan, role=LeadingRole.DEPUTY, name="李主任", post="办事处主任", order=2)
-    LeadingGroupMember.objects.create(plan=plan, role=LeadingRole.MEMBER, name="王科长", post="社会事务科科长", order=3)
+    LeadingGroupMember.objects.create(
+        plan=plan, role=choices.LeadingRole.LEADER, name="张书记", post="街道党工委书记", order=1
+    )
+    LeadingGroupMember.objects.create(
+        plan=plan, role=choices.LeadingRole.DEPUTY, name="李主任", post="办事处主任", order=2
+    )
+    LeadingGroupMember.objects.create(
+        plan=plan, role=choices.LeadingRole.MEMBER, name="王科长", post="社会事务科科长", order=3
+    )
     PlanBudget.objects.create(plan=plan, year=YEAR, amount=Decimal("250000"), spent=Decimal("180000"))
     first = Indicator.objects.create(plan=plan, code="1", title="组织领导", points=10, order=1)
     done = Indicator.objects.create(plan=plan, parent=first, code="1.1", title="领导小组健全", points=6, order=2)
@@ -162,7 +160,7 @@ def street_world():
     Responsibility.objects.create(
         indicator=done,
         lead_department="党政办",
-        status=ResponsibilityStatus.DONE,
+        status=choices.ResponsibilityStatus.DONE,
         progress=100,
         self_score=Decimal("5.5"),
         deadline=date(YEAR, 6, 30),
@@ -170,7 +168,7 @@ def street_world():
     Responsibility.objects.create(
         indicator=late,
         lead_department="社会事务科",
-        status=ResponsibilityStatus.IN_PROGRESS,
+        status=choices.ResponsibilityStatus.IN_PROGRESS,
         deadline=date(YEAR, 3, 31),
     )
     activities = [
@@ -204,7 +202,7 @@ def street_world():
         )
     petitions(east, received=9, closed=7)
     petitions(west, received=3, closed=3, is_group=True, persons=12)
-    petitions(west, received=4, closed=3, kind=PetitionKind.DISPUTE, agreement_reached=True)
+    petitions(west, received=4, closed=3, kind=choices.PetitionKind.DISPUTE, agreement_reached=True)
     Petition.objects.create(
         jurisdiction=east,
         received_on=date(YEAR, 3, 1),
@@ -213,7 +211,7 @@ def street_world():
         summary="不属于受理范围",
         petitioner_name="某某",
         decided_on=date(YEAR, 3, 3),
-        status=PetitionStatus.REJECTED,
+        status=choices.PetitionStatus.REJECTED,
     )
     for place in (east, west):
         approved_return(
@@ -224,11 +222,11 @@ def street_world():
     Project.objects.create(
         jurisdiction=west,
         name="西湖社区就业服务站",
-        kind=ProjectKind.EMPLOYMENT,
+        kind=choices.ProjectKind.EMPLOYMENT,
         total_investment=Decimal("36.50"),
         households_served=80,
         persons_served=260,
-        status=ProjectStatus.COMPLETED,
+        status=choices.ProjectStatus.COMPLETED,
     )
     return street
 
@@ -239,4 +237,6 @@ class ReportWorldTests(TestCase):
     def test_bihai_world_matches_seed_003(self):
         community = bihai_world()
         self.assertEqual(Petition.objects.filter(jurisdiction=community).count(), 356)
-        self.assertEqual(Petition.objects.filter(jurisdiction=community, status=PetitionStatus.CLOSED).count(), 346)
+        self.assertEqual(
+            Petition.objects.filter(jurisdiction=community, status=choices.PetitionStatus.CLOSED).count(), 346
+        )
