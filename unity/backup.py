@@ -2,7 +2,7 @@
 
 A backup is a directory:
 - the database: `database.sqlite3` (SQLite's online backup API, a consistent copy while the site runs),
-  `database.pgdump` (pg_dump's custom format, restored by pg_restore) or `database.json` (Django's portable
+  `database.pgdump` (pg_dump's custom format, restored by pg_restore) or `database.jsonl` (Django's portable
   dump, when pg_dump is missing or `--portable` is asked for; it restores only into the same migration state);
 - `media.tar`: every uploaded file (photos, evidence);
 - `manifest.json`, written last: when, which engine and format, the applied migrations, the row count of
@@ -33,13 +33,14 @@ from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 MEDIA_ARCHIVE = "media.tar"
-DATABASE_FILES = {"sqlite": "database.sqlite3", "pg_dump": "database.pgdump", "json": "database.json"}
+DATABASE_FILES = {"sqlite": "database.sqlite3", "pg_dump": "database.pgdump", "json": "database.jsonl"}
 JSON_BATCH = 2000
 PG_TIMEOUT = 6 * 3600  # a dump or restore that runs longer than this has hung
 
@@ -194,28 +195,31 @@ class _ExactEncoder(DjangoJSONEncoder):
 
 
 def _dump_json(target):
-    """Write what `dumpdata --all` would, as loaddata reads it, a batch of rows at a time."""
+    """Write what `dumpdata --all --format jsonl` would, a batch of rows at a time: one object a line, which
+    loaddata reads a line at a time too, so neither side holds the whole dump in memory."""
     serializer = serializers.get_serializer("python")()
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         counts = table_counts()
         with open(target, "w", encoding="utf-8") as out:
-            out.write("[")
-            separator = "\n"
             for model in apps.get_models():
                 if model._meta.proxy or not model._meta.managed:
                     continue
-                rows, last = model._base_manager.order_by("pk"), None
+                # Many-to-many keys fetched once per batch, not once per row (the serializer reads the prefetch).
+                m2m = [
+                    Prefetch(f.name, queryset=f.related_model._base_manager.only("pk"))
+                    for f in model._meta.many_to_many
+                    if f.remote_field.through._meta.auto_created
+                ]
+                rows, last = model._base_manager.order_by("pk").prefetch_related(*m2m), None
                 while True:
                     batch = list((rows if last is None else rows.filter(pk__gt=last))[:JSON_BATCH])
                     if not batch:
                         break
                     for item in serializer.serialize(batch):
-                        out.write(separator + json.dumps(item, cls=_ExactEncoder, ensure_ascii=False))
-                        separator = ",\n"
+                        out.write(json.dumps(item, cls=_ExactEncoder, ensure_ascii=False) + "\n")
                     last = batch[-1].pk
-            out.write("\n]\n")
     return counts
 
 
