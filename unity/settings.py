@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "import_export",
+    "django_filters",
     "communities",
     "activities",
     "reporting",
@@ -135,6 +136,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+
+# Rows one Excel export may hold (base/exports.py). Exports stream to disk, so this bounds time, not memory: a
+# city-scale subtree (≈100k activities) fits; anything larger is refused with a message to narrow the filters.
+EXPORT_MAX_ROWS = int(os.environ.get("DJANGO_EXPORT_MAX_ROWS", "200000"))
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from base.exports import xlsx_response
 from communities.choices import Action
 from communities.models import AuditEntry, Jurisdiction, user_can
-from unity.exports import xlsx_response
 
 from ..choices import ReturnStatus
 from ..forms.monthly import MonthlyFigureForm, MonthlyGridForm, ReasonForm
@@ -86,8 +86,6 @@ def monthly_list(request):
     queue = list(approval_queue(user=request.user))
     for r in queue:
         r.url = _edit_url(r.jurisdiction, r.month)
-    query = request.GET.copy()
-    query["format"] = "xlsx"
     return render(
         request,
         "activities/monthly/list.html",
@@ -97,7 +95,6 @@ def monthly_list(request):
             "next_month": next_month(month),
             "sections": sections,
             "queue": queue,
-            "export_query": query.urlencode(),
             "selected_code": code,
             "can_manage_figures": services.can_manage_figures(request.user),
         },
