@@ -5,81 +5,71 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from base import access, audit
+from base.access import user_can
+
 from .choices import Action, AuditAction, Role
-from .models import AuditEntry, Jurisdiction, Membership, user_can
+from .models import AuditEntry, Jurisdiction, Membership, PendingPasswordChange
 
 
-def audit_record(*, actor, action, obj, jurisdiction=None, changes=None, note=""):
-    """Write one audit row for `obj`; call it inside the transaction that made the change."""
-    return AuditEntry.objects.create(
+def audit_entry(*, actor, action, obj, jurisdiction=None, changes=None, note=""):
+    """Build the whole audit row for `obj`, unsaved: who (by login and by name), what, where, and the changes."""
+    return AuditEntry(
         user=actor if actor is not None and actor.is_authenticated else None,
+        actor_name=audit.actor_name(actor),
         action=action,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],
         jurisdiction=jurisdiction,
         changes=changes or {},
-        note=note[:300],
+        note=str(note)[:300],
     )
 
 
-def model_changes(before, after, fields):
-    """Return {field: [old, new]} for the fields whose value differs, as text a person can read."""
-    changes = {}
-    for name in fields:
-        old, new = before.get(name), after.get(name)
-        if old != new:
-            changes[name] = [_as_text(old), _as_text(new)]
-    return changes
+def audit_record(**entry):
+    """Write one audit row (the arguments of `audit_entry`); call it inside the transaction that made the change."""
+    row = audit_entry(**entry)
+    row.save()
+    return row
 
 
-def _as_text(value):
-    if value is None:
-        return None
-    if isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-def snapshot(obj, fields):
-    return {name: getattr(obj, name) for name in fields}
-
-
-JURISDICTION_FIELDS = ("name", "level", "parent_id", "code", "area_km2")
-
-
-@transaction.atomic
-def jurisdiction_save(*, jurisdiction, actor, data):
-    """Create or update a jurisdiction from `data`; the actor must manage the new parent's subtree."""
-    creating = jurisdiction.pk is None
-    before = {} if creating else snapshot(Jurisdiction.objects.get(pk=jurisdiction.pk), JURISDICTION_FIELDS)
-    for name, value in data.items():
-        setattr(jurisdiction, name, value)
-    jurisdiction.full_clean()
-    anchor = jurisdiction.parent if jurisdiction.parent_id else None
-    if anchor is None and not (actor and actor.is_superuser):
-        raise PermissionDenied(_("只有系统管理员可以新建顶级辖区。"))
-    if anchor is not None and not user_can(actor, Action.MANAGE, anchor):
-        raise PermissionDenied(_("您无权在该上级辖区下管理辖区。"))
-    jurisdiction.save()
-    audit_record(
+def audit_save(*, actor, obj, before, fields, jurisdiction=None, extra=None, note=""):
+    """Write the row of a create (`before` None) or change of `obj`: the fields that differ, plus `extra`."""
+    after = audit.snapshot(obj, fields)
+    return audit_record(
         actor=actor,
-        action=AuditAction.CREATE if creating else AuditAction.CHANGE,
-        obj=jurisdiction,
+        action=AuditAction.CHANGE if before is not None else AuditAction.CREATE,
+        obj=obj,
         jurisdiction=jurisdiction,
-        changes=model_changes(before, snapshot(jurisdiction, JURISDICTION_FIELDS), JURISDICTION_FIELDS),
+        changes={**audit.changes_between(before or {}, after), **(extra or {})},
+        note=note,
     )
-    return jurisdiction
+
+
+def audit_delete(*, actor, obj, jurisdiction=None, fields=None, note=""):
+    """Write the row of a delete of `obj`, keeping its values (`fields`, else every field a person edits)."""
+    return audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=obj,
+        jurisdiction=jurisdiction,
+        changes=audit.deleted_values(obj, fields),
+        note=note,
+    )
 
 
 @transaction.atomic
 def membership_grant(*, username, jurisdiction, role, actor=None):
     """Give `username` the `role` in `jurisdiction`, replacing any role they had there."""
     if role not in Role.values:
-        raise ValidationError(_("角色“%(role)s”无效，应为 admin、leader 或 staff。") % {"role": role})
+        raise ValidationError(
+            _("角色“%(role)s”无效，应为：%(roles)s。") % {"role": role, "roles": "、".join(Role.values)}
+        )
     User = get_user_model()
     try:
         user = User.objects.get(username=username)
@@ -105,6 +95,7 @@ def membership_grant(*, username, jurisdiction, role, actor=None):
         )
         if Role.ADMIN in (old_role, role):
             _sync_admin_site_access(user=user, actor=actor, jurisdiction=jurisdiction)
+        access.forget(user)
     return membership
 
 
@@ -114,11 +105,13 @@ ADMIN_GROUP_NAME = "管理员"
 
 
 def _admin_group_permissions():
-    # The activities admin saves through the services, which check the subtree. The communities admin saves
-    # its forms directly and accepts any jurisdiction (or user) in them, so administrators only view there and
-    # grant roles on the membership pages; auth's own models stay with the superuser.
+    # The activities admin and the communities admin of jurisdictions and memberships save through the
+    # services, which check the subtree. Population records are only viewed there (they are imported); auth's
+    # own models stay with the superuser. Audit rows are never added, changed or deleted by anyone.
     return Permission.objects.filter(
-        Q(content_type__app_label="activities") | Q(content_type__app_label="communities", codename__startswith="view_")
+        Q(content_type__app_label="activities")
+        | Q(content_type__app_label="communities", codename__startswith="view_")
+        | Q(content_type__app_label="communities", content_type__model__in=["jurisdiction", "membership"])
     )
 
 
@@ -162,14 +155,57 @@ def _sync_admin_site_access(*, user, actor, jurisdiction):
 
 @transaction.atomic
 def user_create(*, username, password, full_name="", actor=None):
-    """Create a login for a person; the administrator tells them the initial password."""
+    """Create a login for a person; the administrator tells them the initial password.
+
+    An account an administrator creates must choose its own password at its first login (unity.middleware), so
+    the initial one, which the administrator knows, stops working as soon as the person has used it once.
+    """
     User = get_user_model()
     user = User(username=username.strip(), first_name=full_name.strip())
     user.set_password(password)
     user.full_clean()
     user.save()
+    if actor is not None:
+        PendingPasswordChange.objects.create(user=user)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=user, changes={"username": [None, user.username]})
     return user
+
+
+@transaction.atomic
+def password_change_record(*, user):
+    """Note that `user` chose a new password: audit it and lift any first-login requirement."""
+    PendingPasswordChange.objects.filter(user=user).delete()
+    audit_record(
+        actor=user, action=AuditAction.CHANGE, obj=user, changes={"password": ["***", "***"]}, note=_("修改密码")
+    )
+
+
+def password_change_require(*, user):
+    """Make `user` choose a new password at their next request (an account an administrator created)."""
+    PendingPasswordChange.objects.get_or_create(user=user)
+
+
+def login_lockout_record(*, username, ip_address, locked_until):
+    """Audit a lock on `username` from `ip_address`; the row is about the user when such a user exists."""
+    from axes.models import AccessAttempt
+
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    obj = user or AccessAttempt.objects.filter(username=username, ip_address=ip_address).first()
+    if obj is None:
+        return None
+    membership = (
+        Membership.objects.filter(user=user).select_related("jurisdiction").order_by("jurisdiction__depth").first()
+        if user
+        else None
+    )
+    return audit_record(
+        actor=None,
+        action=AuditAction.LOCKOUT,
+        obj=obj,
+        jurisdiction=membership.jurisdiction if membership else None,
+        changes={"username": [None, username], "ip_address": [None, ip_address]},
+        note=_("登录失败次数过多，锁定至 %(time)s") % {"time": f"{timezone.localtime(locked_until):%Y-%m-%d %H:%M}"},
+    )
 
 
 @transaction.atomic
@@ -187,3 +223,45 @@ def membership_revoke(*, membership, actor):
     membership.delete()
     if membership.role == Role.ADMIN:
         _sync_admin_site_access(user=membership.user, actor=actor, jurisdiction=membership.jurisdiction)
+    access.forget(membership.user)
+
+
+JURISDICTION_FIELDS = ("name", "level", "parent", "code", "area_km2")
+
+
+def _ensure_manages_position(actor, jurisdiction):
+    anchor = jurisdiction.parent if jurisdiction.parent_id else None
+    if anchor is None and not (actor and actor.is_superuser):
+        raise PermissionDenied(_("只有系统管理员可以新建顶级辖区。"))
+    if anchor is not None and not user_can(actor, Action.MANAGE, anchor):
+        raise PermissionDenied(_("您无权在该上级辖区下管理辖区。"))
+    return anchor
+
+
+@transaction.atomic
+def jurisdiction_save(*, jurisdiction, actor):
+    """Create or change a jurisdiction (the admin's form); the actor must manage the parent it sits under."""
+    before = None
+    if jurisdiction.pk is not None:
+        before = audit.snapshot(Jurisdiction.objects.get(pk=jurisdiction.pk), JURISDICTION_FIELDS)
+    jurisdiction.full_clean()
+    _ensure_manages_position(actor, jurisdiction)
+    jurisdiction.save()
+    audit_save(actor=actor, obj=jurisdiction, before=before, fields=JURISDICTION_FIELDS, jurisdiction=jurisdiction)
+    return jurisdiction
+
+
+@transaction.atomic
+def jurisdiction_delete(*, jurisdiction, actor):
+    """Delete a jurisdiction without children or records; its roles are revoked first, each audited."""
+    anchor = _ensure_manages_position(actor, jurisdiction)
+    for membership in jurisdiction.memberships.select_related("user", "jurisdiction"):
+        membership_revoke(membership=membership, actor=actor)
+    audit_delete(actor=actor, obj=jurisdiction, jurisdiction=anchor, fields=JURISDICTION_FIELDS)
+    try:
+        with transaction.atomic():
+            jurisdiction.delete()
+    except ProtectedError:
+        raise ValidationError(
+            _("辖区“%(name)s”还有下级辖区或创建方案等记录，不能删除。") % {"name": jurisdiction.name}
+        ) from None

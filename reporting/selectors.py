@@ -89,8 +89,12 @@ class Dashboard:
     projects: object = None
     ranking: list = field(default_factory=list)
 
-    def as_dict(self):
-        """Return the figures with stable field names (documented in the README)."""
+    def as_dict(self, *, show_names=False):
+        """Return the figures with stable field names (documented in the README).
+
+        `show_names`: whether the reader may see the plan's responsible persons (base.access decides); else
+        `responsible_person` is null.
+        """
         progress = self.plan_progress
         return {
             "jurisdiction": {
@@ -141,12 +145,12 @@ class Dashboard:
                     for r in self.returns
                 ],
             },
-            "creation": _creation_json(self.plan, progress) if progress is not None else None,
+            "creation": _creation_json(self.plan, progress, show_names) if progress is not None else None,
             "ranking": [row.as_dict() for row in self.ranking],
         }
 
 
-def _creation_json(plan, progress):
+def _creation_json(plan, progress, show_names):
     return {
         "plan": {"id": plan.pk, "title": plan.title, "target_level": plan.target_level},
         "indicators": {
@@ -164,7 +168,7 @@ def _creation_json(plan, progress):
             {
                 "indicator": row["indicator_code"],
                 "lead_department": row["lead_department"],
-                "responsible_person": row["responsible_person"],
+                "responsible_person": row["responsible_person"] if show_names else None,
                 "deadline": row["deadline"].isoformat(),
                 "days_overdue": row["days_overdue"],
             }
@@ -184,7 +188,7 @@ def _num(value):
     return int(value) if float(value).is_integer() and not hasattr(value, "as_tuple") else float(value)
 
 
-def children_ranking(*, jurisdiction, period, today, groups=None):
+def children_ranking(*, jurisdiction, period, today):
     """Return a RankingRow per child of `jurisdiction`, in a fixed number of queries."""
     population = children_population(jurisdiction=jurisdiction, year=period.year)
     activities = activity_totals_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end)
@@ -245,8 +249,9 @@ def jurisdiction_dashboard(*, jurisdiction, period, today=None):
 def _compute_dashboard(*, jurisdiction, period, today):
     groups = _all_groups()
     returns_month = reporting_month(today=today, period=period)
-    plans = plans_for(jurisdiction=jurisdiction)
-    plan = plans[0] if plans else None
+    plans = list(plans_for(jurisdiction=jurisdiction))
+    # A jurisdiction's own plan speaks for it (its leading group, its progress) before any ancestor's.
+    plan = next((p for p in plans if p.jurisdiction_id == jurisdiction.pk), plans[0] if plans else None)
     board = Dashboard(
         jurisdiction=jurisdiction,
         period=period,
@@ -270,7 +275,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
         plan=plan,
         plan_progress=plan_progress(plan=plan, today=today) if plan else None,
         projects=project_totals(jurisdiction=jurisdiction),
-        ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today, groups=groups),
+        ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today),
     )
     board.returns_summary = status_counts(board.returns)
     board.returns_late = sum(row.is_late for row in board.returns)

@@ -1,8 +1,19 @@
-"""Settings for the test run: production settings (DEBUG off) with a field key of the tests' own."""
+"""Settings for the test suite: production settings with test-only secret and field keys and plain static storage.
+
+The suite runs with DEBUG off, as production does; production refuses to start without DJANGO_SECRET_KEY, so
+the suite supplies one here (and subprocesses inherit it) rather than weakening that refusal.
+"""
 
 import os
 
-# A fixed key so that tests may compare tokens across processes (manage.py subprocesses inherit it).
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-never-used-outside-the-test-suite-0123456789")
+# Likewise the key that encrypts personal numbers: fixed, so tests may compare tokens across processes.
 os.environ.setdefault("DJANGO_FIELD_KEY", "dGVzdC1maWVsZC1rZXktMDAwMDAwMDAwMDAwMDAwMDA=")
 
 from unity.settings import *  # noqa: E402, F403
+
+# Templates render {% static %} without a collectstatic run; the manifest storage would refuse unhashed names.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# Whitenoise serves from the finders too, so browser tests need no collectstatic either.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

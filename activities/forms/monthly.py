@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import MonthlyFigure
-from ..services.monthly import VALUE_MAX
+from ..services.monthly import FIGURE_FIELDS, VALUE_MAX
 
 
 def figure_field_name(figure):
@@ -54,5 +54,5 @@ class ReasonForm(forms.Form):
 class MonthlyFigureForm(forms.ModelForm):
     class Meta:
         model = MonthlyFigure
-        fields = ["name", "code", "unit", "aggregation", "help_text", "order", "is_active"]
+        fields = FIGURE_FIELDS
         help_texts = {"code": _("英文字母、数字、下划线，用于导出和汇总，设定后尽量不要修改。")}

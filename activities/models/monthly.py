@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from base.models import TrackedModel
 from communities.models import Jurisdiction, ScopedQuerySet
 
 from ..choices import FigureAggregation, ReturnStatus
@@ -33,7 +34,7 @@ class MonthlyFigure(models.Model):
         return f"{self.name}（{self.unit}）"
 
 
-class MonthlyReturn(models.Model):
+class MonthlyReturn(TrackedModel):
     """One jurisdiction's monthly return: its figures, submitted and approved or returned."""
 
     jurisdiction = models.ForeignKey(
@@ -61,7 +62,6 @@ class MonthlyReturn(models.Model):
     )
     return_reason = models.TextField(_("退回理由"), blank=True)
     reopen_reason = models.TextField(_("重新开放理由"), blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -84,10 +84,6 @@ class MonthlyReturn(models.Model):
 
     def __str__(self):
         return f"{self.jurisdiction} {self.month:%Y-%m}"
-
-    @property
-    def is_locked(self):
-        return self.status == ReturnStatus.APPROVED
 
 
 class MonthlyValueQuerySet(ScopedQuerySet):

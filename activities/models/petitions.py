@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from base.encryption import lookup_hashes
 from base.fields import EncryptedTextField, LookupHashField
+from base.models import TrackedModel
 from communities.models import Jurisdiction, ScopedQuerySet
 
 from ..choices import (
@@ -49,7 +50,7 @@ class PetitionQuerySet(ScopedQuerySet):
         return self.filter(petitioner_id_number_hash__in=lookup_hashes((number or "").strip().upper()))
 
 
-class Petition(models.Model):
+class Petition(TrackedModel):
     """A petition or dispute case received by a jurisdiction, followed through to its close."""
 
     jurisdiction = models.ForeignKey(
@@ -96,16 +97,6 @@ class Petition(models.Model):
     agreement_reached = models.BooleanField(_("达成调解协议"), null=True, blank=True)
     agreement_summary = models.TextField(_("调解协议内容"), blank=True)
     due_on = models.DateField(_("办理时限"), null=True, blank=True, editable=False, db_index=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登记人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = PetitionQuerySet.as_manager()
 

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from base import access, audit
 from communities.choices import Action, AuditAction
-from communities.models import Jurisdiction, user_can
-from communities.services import audit_record, model_changes, snapshot
+from communities.services import audit_delete, audit_record, audit_save
 
 from ..choices import ReturnStatus
 from ..models import MonthlyFigure, MonthlyReturn, MonthlyValue
@@ -32,10 +32,7 @@ def month_label(month):
 
 def can_review(user, monthly_return):
     """Tell whether `user` may approve, send back or reopen `monthly_return`: APPROVE on a strict ancestor."""
-    jurisdiction = monthly_return.jurisdiction
-    if user.is_authenticated and user.is_active and user.is_superuser:
-        return True
-    return jurisdiction.parent_id is not None and user_can(user, Action.APPROVE, jurisdiction.parent)
+    return access.user_can_below(user, Action.APPROVE, monthly_return.jurisdiction)
 
 
 def _ensure_can_review(actor, monthly_return):
@@ -253,47 +250,30 @@ def monthly_reopen(*, monthly_return, reason, actor):
     return monthly_return
 
 
-def can_manage_figures(user):
-    """Figures are global: any administrator (MANAGE somewhere) or a superuser may define them."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()
-
-
-FIGURE_FIELDS = ("code", "name", "unit", "aggregation", "help_text", "order", "is_active")
+FIGURE_FIELDS = ("name", "code", "unit", "aggregation", "help_text", "order", "is_active")
 
 
 @transaction.atomic
 def figure_save(*, figure, actor):
     """Create or update a monthly figure definition."""
-    if not can_manage_figures(actor):
+    # Figures are global: any administrator (MANAGE somewhere) or a superuser may define them.
+    if not access.is_administrator(actor):
         raise PermissionDenied(_("只有管理员可以设置月报指标。"))
-    creating = figure.pk is None
-    before = {} if creating else snapshot(MonthlyFigure.objects.get(pk=figure.pk), FIGURE_FIELDS)
+    before = audit.snapshot(MonthlyFigure.objects.get(pk=figure.pk), FIGURE_FIELDS) if figure.pk else None
     figure.full_clean()
     figure.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if creating else AuditAction.CHANGE,
-        obj=figure,
-        changes=model_changes(before, snapshot(figure, FIGURE_FIELDS), FIGURE_FIELDS),
-    )
+    audit_save(actor=actor, obj=figure, before=before, fields=FIGURE_FIELDS)
     return figure
 
 
 @transaction.atomic
 def figure_delete(*, figure, actor):
     """Delete a figure no return has a value for yet; refuse one with values (it can be switched off instead)."""
-    if not can_manage_figures(actor):
+    if not access.is_administrator(actor):
         raise PermissionDenied(_("只有管理员可以设置月报指标。"))
     if figure.values.exists():
         raise ValidationError(
             _("月报指标“%(name)s”已有填报数据，不能删除；如不再填报，请改为不启用。") % {"name": figure.name}
         )
-    audit_record(
-        actor=actor,
-        action=AuditAction.DELETE,
-        obj=figure,
-        changes=model_changes(snapshot(figure, FIGURE_FIELDS), {}, FIGURE_FIELDS),
-    )
+    audit_delete(actor=actor, obj=figure, fields=FIGURE_FIELDS)
     figure.delete()

@@ -16,10 +16,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from base import access
+from base.access import user_can
 from base.exports import Column
+from base.forms import save_valid
 from base.listing import ScopedListView
 from communities.choices import Action
-from communities.models import AuditEntry, Jurisdiction, user_can
+from communities.models import AuditEntry, Jurisdiction
 
 from ..filtersets import PetitionFilterSet
 from ..forms.petitions import TRANSITION_FORMS, IdLookupForm, PetitionForm, transition_form
@@ -130,16 +133,14 @@ def petition_transition(request, pk):
         messages.error(request, _("未知的办理环节“%(status)s”。") % {"status": to_status})
         return redirect(reverse("activities:petition_detail", args=[petition.pk]))
     form = transition_form(to_status, petition, request.POST)
-    if form.is_valid():
-        try:
-            services.petition_transition(
-                petition=petition, to_status=to_status, actor=request.user, **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("已办理：%(step)s。") % {"step": form.title})
-            return redirect(reverse("activities:petition_detail", args=[petition.pk]))
+    if save_valid(
+        form,
+        lambda: services.petition_transition(
+            petition=petition, to_status=to_status, actor=request.user, **form.service_kwargs()
+        ),
+    ):
+        messages.success(request, _("已办理：%(step)s。") % {"step": form.title})
+        return redirect(reverse("activities:petition_detail", args=[petition.pk]))
     return _render_detail(request, petition, bound_form=form)
 
 
@@ -152,39 +153,30 @@ def petition_reveal(request, pk):
     return _render_detail(request, petition, revealed=revealed)
 
 
-def _save_form(request, form, save):
-    if form.is_valid():
-        try:
-            return save(form.service_data())
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-    return None
-
-
 @login_required
 def petition_create(request):
-    form = PetitionForm(request.POST or None, user=request.user)
-    if request.method == "POST":
-        petition = _save_form(request, form, lambda data: services.petition_register(data=data, actor=request.user))
-        if petition is not None:
-            messages.success(request, _("已登记。请在15日内决定是否受理。"))
-            return redirect(reverse("activities:petition_detail", args=[petition.pk]))
-    return render(request, "activities/petitions/petition_form.html", {"form": form, "petition": None})
+    access.ensure_may_anywhere(request.user, Action.CHANGE)
+    return _petition_form(request, None)
 
 
 @login_required
 def petition_update(request, pk):
-    petition = _load(request, pk, Action.CHANGE)
+    return _petition_form(request, _load(request, pk, Action.CHANGE))
+
+
+def _petition_form(request, petition):
+    """Register a case (`petition` None) or edit its details: one page, one body."""
     form = PetitionForm(request.POST or None, instance=petition, user=request.user)
-    if request.method == "POST":
-        saved = _save_form(
-            request, form, lambda data: services.petition_update(petition=petition, data=data, actor=request.user)
-        )
-        if saved is not None:
-            messages.success(request, _("已保存修改。"))
-            return redirect(reverse("activities:petition_detail", args=[saved.pk]))
+
+    def save(data):
+        if petition is None:
+            return services.petition_register(data=data, actor=request.user)
+        return services.petition_update(petition=petition, data=data, actor=request.user)
+
+    saved = request.method == "POST" and form.save_through(save)
+    if saved:
+        messages.success(request, _("已登记。请在15日内决定是否受理。") if petition is None else _("已保存修改。"))
+        return redirect(reverse("activities:petition_detail", args=[saved.pk]))
     return render(request, "activities/petitions/petition_form.html", {"form": form, "petition": petition})
 
 
@@ -207,7 +199,7 @@ def petition_delete(request, pk):
 @never_cache
 def petition_lookup(request):
     """Find cases by ID number (leaders and administrators only); the number goes in a POST, never in a URL."""
-    if not Jurisdiction.objects.for_user(request.user, Action.APPROVE).exists():
+    if not access.may_anywhere(request.user, Action.APPROVE):
         raise PermissionDenied(_("只有领导或管理员可以按身份证号码查询。"))
     form = IdLookupForm(request.POST or None)
     results = None

@@ -99,6 +99,22 @@ class ActivityServiceTests(World):
             [AuditAction.CREATE, AuditAction.DELETE],
         )
 
+    def test_the_delete_row_keeps_the_deleted_values(self):
+        activity = activity_create(actor=self.staff, **self.fields())
+        pk = activity.pk
+        activity_delete(activity=activity, actor=self.staff)
+        entry = AuditEntry.objects.get(object_id=str(pk), action=AuditAction.DELETE)
+        self.assertEqual(entry.changes["title"], ["民族团结进步宣讲进社区", None])
+        self.assertEqual(entry.changes["participants"], [120, None])
+        self.assertEqual(entry.changes["date"], ["2024-05-10", None])
+        self.assertEqual(entry.changes["jurisdiction"], [str(self.home), None])
+        self.assertEqual(entry.changes["category"], ["宣讲", None])
+        self.assertNotIn("created_by", entry.changes)
+
+    def test_the_creator_is_recorded_on_the_record(self):
+        activity = activity_create(actor=self.staff, **self.fields())
+        self.assertEqual(Activity.objects.get(pk=activity.pk).created_by, self.staff)
+
     def test_sibling_jurisdiction_is_refused_and_nothing_written(self):
         with self.assertRaisesMessage(PermissionDenied, "您无权在该辖区录入或修改记录"):
             activity_create(actor=self.staff, photos=[(upload(), "合影")], **self.fields(jurisdiction=self.sibling))
@@ -173,8 +189,9 @@ class ActivityIndicatorTests(World):
             end_date=date(2025, 12, 31),
         )
         cls.indicator = Indicator.objects.create(plan=cls.plan, code="1.1", title="组织领导")
+        # Another street's plan: neither the staff's community nor above it.
         cls.street_plan = CreationPlan.objects.create(
-            jurisdiction=cls.streets[0],
+            jurisdiction=cls.streets[1],
             title="示范街道创建方案",
             target_title="民族团结进步示范街道",
             target_level="city",
@@ -194,9 +211,23 @@ class ActivityIndicatorTests(World):
             activity_create(actor=self.staff, indicators=[self.street_indicator], **World.fields(self))
         self.assertFalse(Activity.objects.exists())
 
+    def test_an_indicator_of_a_plan_above_the_actor_is_linked(self):
+        # The places below a plan carry it out (base.access): community staff evidence the district's plan.
+        district_plan = CreationPlan.objects.create(
+            jurisdiction=self.district,
+            title="示范区创建方案",
+            target_title="民族团结进步示范区",
+            target_level="province",
+            start_date=date(2024, 1, 1),
+            end_date=date(2025, 12, 31),
+        )
+        above = Indicator.objects.create(plan=district_plan, code="3.1", title="社会治理")
+        activity = activity_create(actor=self.staff, indicators=[above], **World.fields(self))
+        self.assertEqual(list(activity.indicators.all()), [above])
+
     def test_update_keeps_indicators_the_actor_cannot_see(self):
         activity = activity_create(
-            actor=self.leader, indicators=[self.indicator, self.street_indicator], **World.fields(self)
+            actor=self.admin, indicators=[self.indicator, self.street_indicator], **World.fields(self)
         )
         activity_update(activity=activity, actor=self.staff, indicators=[])
         self.assertEqual(list(activity.indicators.all()), [self.street_indicator])

@@ -14,7 +14,7 @@ from tests.activities.factories_petitions import ID_WITH_X, make_petition
 from tests.base.test_fields import raw_row
 from tests.factories import make_jurisdiction
 
-migration = importlib.import_module("activities.migrations.0006_privacy_encrypt_personal_numbers")
+migration = importlib.import_module("activities.migrations.0009_privacy_encrypt_personal_numbers")
 PHONE = "13812345678"
 
 

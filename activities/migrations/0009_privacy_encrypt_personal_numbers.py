@@ -57,7 +57,7 @@ def decrypt_rows(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activities", "0005_plans_constraint_messages"),
+        ("activities", "0008_report_figure_units"),
     ]
 
     operations = [
