@@ -32,13 +32,19 @@ run: demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # The site under gunicorn with production settings (DEBUG off) on 127.0.0.1:8000. Production refuses to start
-# without DJANGO_SECRET_KEY; when none is set, one is generated once into .secret_key (git-ignored, mode 600).
+# without DJANGO_SECRET_KEY and DJANGO_FIELD_KEY; when one is not set, it is generated once into .secret_key or
+# .field_key (git-ignored, mode 600). Keep .field_key: without it the encrypted personal numbers cannot be read.
 SECRET_KEY_FILE := .secret_key
+FIELD_KEY_FILE := .field_key
 serve: install messages
 	@if [ -z "$$DJANGO_SECRET_KEY" ] && [ ! -s $(SECRET_KEY_FILE) ]; then \
 	  (umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_KEY_FILE)) && \
 	  echo "generated a secret key into $(SECRET_KEY_FILE)"; fi
-	export DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}" && \
+	@if [ -z "$$DJANGO_FIELD_KEY" ] && [ ! -s $(FIELD_KEY_FILE) ]; then \
+	  (umask 077 && $(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' \
+	    > $(FIELD_KEY_FILE)) && echo "generated a field key into $(FIELD_KEY_FILE)"; fi
+	export DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}" \
+	  DJANGO_FIELD_KEY="$${DJANGO_FIELD_KEY:-$$(cat $(FIELD_KEY_FILE))}" && \
 	  $(PY) manage.py migrate --noinput && \
 	  $(PY) manage.py collectstatic --noinput -v 0 && \
 	  exec $(VENV)/bin/gunicorn unity.wsgi:application --config deploy/gunicorn.conf.py

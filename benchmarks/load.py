@@ -15,6 +15,7 @@ p50/p95/p99 latency.
 """
 
 import argparse
+import base64
 import http.cookiejar
 import itertools
 import json
@@ -90,6 +91,7 @@ def server_env(database_url):
             "DJANGO_SETTINGS_MODULE": "unity.settings",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_FIELD_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "DATABASE_URL": database_url,
             "GUNICORN_ACCESS_LOG": "",
         }

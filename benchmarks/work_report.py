@@ -21,6 +21,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'benchmarks' / 'bench.sqlite3'}")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unity.settings")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+# Benchmark data holds no real person: the development field key will do (settings refuse no key).
+os.environ.setdefault("DJANGO_FIELD_KEY", "ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMDAwMDA=")
 
 import django  # noqa: E402
 

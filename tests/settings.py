@@ -1,4 +1,4 @@
-"""Settings for the test suite: production settings with a test-only secret key and plain static storage.
+"""Settings for the test suite: production settings with test-only secret and field keys and plain static storage.
 
 The suite runs with DEBUG off, as production does; production refuses to start without DJANGO_SECRET_KEY, so
 the suite supplies one here (and subprocesses inherit it) rather than weakening that refusal.
@@ -7,6 +7,8 @@ the suite supplies one here (and subprocesses inherit it) rather than weakening 
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-never-used-outside-the-test-suite-0123456789")
+# Likewise the key that encrypts personal numbers: fixed, so tests may compare tokens across processes.
+os.environ.setdefault("DJANGO_FIELD_KEY", "dGVzdC1maWVsZC1rZXktMDAwMDAwMDAwMDAwMDAwMDA=")
 
 from unity.settings import *  # noqa: E402, F403
 

@@ -237,6 +237,18 @@ if not DEBUG:
     CSRF_COOKIE_HTTPONLY = False
     X_FRAME_OPTIONS = "DENY"
 
+# Personal numbers are encrypted at rest (base/fields.py). DJANGO_FIELD_KEY holds Fernet keys, comma-separated: the
+# first encrypts, all decrypt (rotation: README). Only a DEBUG site may fall back to the public development key.
+from base.encryption import DEVELOPMENT_KEY, parse_keys  # noqa: E402
+
+FIELD_ENCRYPTION_KEYS = parse_keys(os.environ.get("DJANGO_FIELD_KEY", ""))
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_FIELD_KEY must be set when DJANGO_DEBUG is off: it encrypts ID and phone numbers at rest."
+        )
+    FIELD_ENCRYPTION_KEYS = [DEVELOPMENT_KEY]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,7 +1,9 @@
 """Admin for petitions and disputes: scoped like the pages, personal data masked, writes through the services.
 
 The admin never renders the phone or the ID number: the change form shows their masked forms read-only and
-offers separate, empty inputs for a new value. The status moves only through the lifecycle on the pages.
+offers separate, empty inputs for a new value. No changelist lookup may touch them, their hash or the name
+(PersonalDataAdminMixin): a prefix probe in the URL would read them out one character at a time. The status
+moves only through the lifecycle on the pages.
 """
 
 from django import forms
@@ -10,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from base.access import user_can
+from base.admin import PersonalDataAdminMixin
 from base.forms import add_service_error
 from communities.admin import ScopedAdminMixin
 from communities.choices import Action
@@ -96,8 +99,10 @@ class PetitionStatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Petition)
-class PetitionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PetitionAdmin(PersonalDataAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = PetitionAdminForm
+    # Besides the encrypted numbers and their hash: a name, too, could be read letter by letter through a lookup.
+    personal_fields = ["petitioner_name"]
     list_display = [
         "received_on",
         "jurisdiction",
@@ -142,7 +147,7 @@ class PetitionAdmin(ScopedAdminMixin, admin.ModelAdmin):
         (_("办理（请在业务页面按环节办理）"), {"fields": list(_LIFECYCLE_FIELDS), "classes": ["collapse"]}),
     ]
 
-    @admin.display(description=_("信访人"), ordering="petitioner_name")
+    @admin.display(description=_("信访人"))
     def masked_name(self, obj):
         return obj.petitioner_name_masked
 

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base.encryption import lookup_hashes
+from base.fields import EncryptedTextField, LookupHashField
 from base.models import TrackedModel
 from communities.models import Jurisdiction, ScopedQuerySet
 
@@ -43,6 +45,10 @@ class PetitionQuerySet(ScopedQuerySet):
         """Open cases first, the soonest due first; closed ones after, newest first."""
         return self.order_by(F("due_on").asc(nulls_last=True), "-received_on", "-pk")
 
+    def with_id_number(self, number):
+        """Cases of exactly this ID number, found by its keyed hash (the column itself holds only ciphertext)."""
+        return self.filter(petitioner_id_number_hash__in=lookup_hashes((number or "").strip().upper()))
+
 
 class Petition(TrackedModel):
     """A petition or dispute case received by a jurisdiction, followed through to its close."""
@@ -59,10 +65,12 @@ class Petition(TrackedModel):
     category = models.CharField(_("问题类别"), max_length=20, choices=PetitionCategory.choices)
     summary = models.TextField(_("主要诉求"))
     petitioner_name = models.CharField(_("信访人姓名"), max_length=50)
-    petitioner_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    petitioner_id_number = models.CharField(
+    # Encrypted at rest under DJANGO_FIELD_KEY (base.fields); the ID number is found through its keyed hash only.
+    petitioner_phone = EncryptedTextField(_("联系电话"), max_length=20, blank=True)
+    petitioner_id_number = EncryptedTextField(
         _("身份证号码"), max_length=18, blank=True, validators=[validate_resident_id]
     )
+    petitioner_id_number_hash = LookupHashField(_("身份证号码查询散列"), source="petitioner_id_number")
     status = models.CharField(
         _("状态"), max_length=12, choices=PetitionStatus.choices, default=PetitionStatus.REGISTERED, db_index=True
     )
@@ -123,7 +131,8 @@ class Petition(TrackedModel):
         self.due_on = self.compute_due_on()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = set(update_fields) | {"due_on"}
+            extra = {"due_on", "petitioner_id_number_hash"} if "petitioner_id_number" in update_fields else {"due_on"}
+            kwargs["update_fields"] = set(update_fields) | extra
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

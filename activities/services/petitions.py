@@ -48,8 +48,9 @@ DETAIL_FIELDS = (
     "agreement_summary",
 )
 
-# The audit trail is shown on the record's page, so it keeps only masked forms of the phone and the ID number.
+# The audit trail is shown on the record's page, so it keeps only masked forms of the name, phone and ID number.
 _PERSONAL_FIELDS = {
+    "petitioner_name": "petitioner_name_masked",
     "petitioner_phone": "petitioner_phone_masked",
     "petitioner_id_number": "petitioner_id_number_masked",
 }
@@ -402,10 +403,10 @@ _STEP_RULES = {
 
 @transaction.atomic
 def petition_reveal(*, petition, actor):
-    """Return the petitioner's full phone and ID number to a leader or administrator, and log who saw them."""
+    """Return the petitioner's full name, phone and ID number to a leader or administrator; log who saw them."""
     if not user_can(actor, Action.APPROVE, petition.jurisdiction):
         raise PermissionDenied(_("只有本辖区的领导或管理员可以查看完整的个人信息。"))
-    audit_record_reveal(actor=actor, petitions=[petition], note=_("查看完整联系电话、身份证号码"))
+    audit_record_reveal(actor=actor, petitions=[petition], note=_("查看完整姓名、联系电话、身份证号码"))
     return {
         "petitioner_name": petition.petitioner_name,
         "petitioner_phone": petition.petitioner_phone,
@@ -421,7 +422,7 @@ def petition_lookup_by_id_number(*, id_number, actor):
     number = (id_number or "").strip().upper()
     petitions = list(
         Petition.objects.for_user(actor, Action.APPROVE)
-        .filter(petitioner_id_number=number)
+        .with_id_number(number)
         .select_related("jurisdiction")
         .by_urgency()
     )

@@ -1,8 +1,8 @@
 """Pages of petitions and disputes: list, detail with the lifecycle steps, register, edit, delete, reveal, lookup.
 
-Personal data: lists and exports mask the petitioner's name, phone and ID number; the detail page shows the
-name (whoever handles the case must know whom they deal with) and masks the phone and ID number, which a
-leader or administrator of the record's jurisdiction may reveal with a POST that is written to the audit trail.
+Personal data: lists, exports and the detail page mask the petitioner's name, phone and ID number, which a
+leader or administrator of the record's jurisdiction may reveal together with a POST that is written to the
+audit trail.
 """
 
 from django.contrib import messages

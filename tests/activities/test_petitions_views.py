@@ -135,10 +135,11 @@ class PetitionListViewTests(PetitionPagesWorld):
 
 
 class PetitionDetailViewTests(PetitionPagesWorld):
-    def test_detail_shows_name_masks_phone_and_id_and_offers_the_next_steps(self):
+    def test_detail_masks_name_phone_and_id_and_offers_the_next_steps(self):
         self.client.force_login(self.staff)
         response = self.client.get(self.detail_url())
-        self.assertContains(response, "张三丰")
+        self.assertContains(response, '<dd data-personal="name" class="masked">张**</dd>', html=True)
+        self.assertNotContains(response, "张三丰")
         self.assertContains(response, MASKED_ID)
         self.assertContains(response, MASKED_PHONE)
         self.assertNotContains(response, ID_WITH_X)
@@ -160,11 +161,14 @@ class PetitionRevealViewTests(PetitionPagesWorld):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, ID_WITH_X)
         self.assertContains(response, PHONE)
+        self.assertContains(response, "张三丰")  # the name is revealed together with the numbers
         self.assertIn("no-store", response["Cache-Control"])
         entry = AuditEntry.objects.get(action=AuditAction.REVEAL)
         self.assertEqual((entry.user, entry.object_id), (self.leader, str(self.petition.pk)))
         # The detail afterwards is masked again.
-        self.assertNotContains(self.client.get(self.detail_url()), ID_WITH_X)
+        again = self.client.get(self.detail_url())
+        self.assertNotContains(again, ID_WITH_X)
+        self.assertNotContains(again, "张三丰")
 
     def test_staff_gets_403_and_nothing_is_logged(self):
         self.client.force_login(self.staff)

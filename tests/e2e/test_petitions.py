@@ -56,6 +56,7 @@ def test_staff_registers_accepts_and_closes_a_petition(page):
 
     assert page.locator("[data-status]").get_attribute("data-status") == "registered"
     assert page.locator("[data-personal=id_number]").inner_text() == "5201**********123X"
+    assert page.locator("[data-personal=name]").inner_text() == "张**"
     assert "剩余15天" in page.locator(".deadline").inner_text()
 
     page.click("details[data-to-status=accepted] summary")

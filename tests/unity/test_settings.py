@@ -1,5 +1,6 @@
 """Production settings: run as a process, the way the server starts, with the environment a deployment sets."""
 
+import base64
 import json
 import os
 import secrets
@@ -31,6 +32,7 @@ def production_env(tmp, **overrides):
             "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_FIELD_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         }
     )
     env.update(overrides)
