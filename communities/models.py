@@ -401,10 +401,6 @@ class AuditEntry(models.Model):
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
 
-    def readable_changes(self):
-        """Return [(label, old, new)]: field and choice labels in the reader's language."""
-        return readable_changes(self.content_type.model_class(), self.changes)
-
     def save(self, *args, **kwargs):
         # Written whole, once: a row already stored is evidence and is never rewritten.
         if not self._state.adding:
@@ -413,6 +409,10 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(_("操作记录不能修改或删除。"))
+
+    def readable_changes(self):
+        """Return [(label, old, new)]: field and choice labels in the reader's language."""
+        return readable_changes(self.content_type.model_class(), self.changes)
 
 
 class PendingPasswordChange(models.Model):
