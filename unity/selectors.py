@@ -5,7 +5,6 @@ one of them is the figure shown in the others.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.utils import timezone
 
@@ -16,18 +15,10 @@ from activities.selectors.activities import (
     largest_activities,
     project_totals,
 )
-from activities.selectors.monthly import (
-    first_of_month,
-    monthly_figure_totals,
-    return_due_on,
-    return_statuses,
-    status_counts,
-)
+from activities.selectors.monthly import filing_month, monthly_figure_totals, status_counts, unit_statuses
 from activities.selectors.petitions import mediation_figures, petition_figures
 from activities.selectors.plans import plan_progress, plans_for
 from activities.selectors.rollups import activity_totals_by_child, petition_counts_by_child
-from communities.choices import JurisdictionLevel
-from communities.models import Jurisdiction
 from communities.selectors import _all_groups, children_population, population_summary
 
 from .freshness import cached
@@ -210,28 +201,6 @@ def children_ranking(*, jurisdiction, period, today, groups=None):
     return rows
 
 
-REPORTING_LEVELS = (JurisdictionLevel.COMMUNITY, JurisdictionLevel.VILLAGE)
-
-
-def reporting_jurisdictions(jurisdiction):
-    """Return the communities and villages of the subtree: the places that file monthly returns."""
-    return (
-        Jurisdiction.objects.subtree_of(jurisdiction)
-        .filter(level__in=REPORTING_LEVELS)
-        .only("name", "code", "level", "path", "depth", "parent_id")
-        .order_by("path")
-    )
-
-
-def reporting_month(*, today, period):
-    """Return the month whose returns are being filed: the last month that has ended, within the period.
-
-    In November the communities file October's return (due on 5 November); for a past period, its last month.
-    """
-    last_ended = first_of_month(today) - timedelta(days=1)
-    return first_of_month(min(last_ended, period.end))
-
-
 def jurisdiction_dashboard(*, jurisdiction, period, today=None):
     """Return every figure the dashboard shows for `jurisdiction`'s subtree over `period`.
 
@@ -244,7 +213,9 @@ def jurisdiction_dashboard(*, jurisdiction, period, today=None):
 
 def _compute_dashboard(*, jurisdiction, period, today):
     groups = _all_groups()
-    returns_month = reporting_month(today=today, period=period)
+    # The month being filed, bounded by the period for a look at the past: one rule, `filing_month`.
+    filing = filing_month(today, until=period.end)
+    returns_month = filing.month
     plans = plans_for(jurisdiction=jurisdiction)
     plan = plans[0] if plans else None
     board = Dashboard(
@@ -265,8 +236,8 @@ def _compute_dashboard(*, jurisdiction, period, today):
             jurisdiction=jurisdiction, start_month=period.start, end_month=period.end
         ),
         returns_month=returns_month,
-        returns=return_statuses(jurisdictions=reporting_jurisdictions(jurisdiction), month=returns_month, today=today),
-        returns_due_on=return_due_on(returns_month),
+        returns=unit_statuses(jurisdiction=jurisdiction, month=returns_month, today=today),
+        returns_due_on=filing.due_on,
         plan=plan,
         plan_progress=plan_progress(plan=plan, today=today) if plan else None,
         projects=project_totals(jurisdiction=jurisdiction),

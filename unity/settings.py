@@ -133,6 +133,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 
+# A month's return is due by this day of the following month; after it the month is still open, but late.
+MONTHLY_RETURN_DUE_DAY = int(os.environ.get("DJANGO_MONTHLY_RETURN_DUE_DAY", "5"))
+
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     CSRF_COOKIE_HTTPONLY = False

@@ -1,14 +1,16 @@
 """Monthly statistics: figures defined by administrators, filled, submitted and approved each month."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from communities.choices import JurisdictionLevel
 from communities.models import Jurisdiction, ScopedQuerySet
 
-from ..choices import FigureAggregation, ReturnStatus
+from ..choices import FigureAggregation, FigureFrequency, ReturnStatus
 
 
 class MonthlyFigure(models.Model):
@@ -21,6 +23,20 @@ class MonthlyFigure(models.Model):
         _("汇总方式"), max_length=10, choices=FigureAggregation.choices, default=FigureAggregation.SUM
     )
     help_text = models.CharField(_("填报说明"), max_length=200, blank=True)
+    frequency = models.CharField(
+        _("填报频率"),
+        max_length=10,
+        choices=FigureFrequency.choices,
+        default=FigureFrequency.MONTHLY,
+        help_text=_("每年：常年不变的情况（如服务场所面积、文艺队伍数），每年填一次，月报中不要求填写。"),
+    )
+    levels = models.JSONField(
+        _("填报层级"),
+        default=list,
+        blank=True,
+        help_text=_("哪些层级的辖区填报此指标；不选即社区和村。"),
+    )
+    is_optional = models.BooleanField(_("选填"), default=False, help_text=_("选填指标不填也可以上报。"))
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -31,6 +47,23 @@ class MonthlyFigure(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.unit}）"
+
+    def clean(self):
+        known = set(JurisdictionLevel.values)
+        if not isinstance(self.levels, list) or not set(self.levels) <= known:
+            raise ValidationError({"levels": _("填报层级应为辖区层级的列表。")})
+
+    @property
+    def filing_levels(self):
+        """The levels that file this figure: the assigned ones, else communities and villages."""
+        return self.levels or [JurisdictionLevel.COMMUNITY, JurisdictionLevel.VILLAGE]
+
+    def applies_to(self, jurisdiction):
+        return jurisdiction.level in self.filing_levels
+
+    @property
+    def is_yearly(self):
+        return self.frequency == FigureFrequency.YEARLY
 
 
 class MonthlyReturn(models.Model):

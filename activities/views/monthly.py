@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from base.months import first_of_month, next_month, previous_month
 from communities.choices import Action
 from communities.models import AuditEntry, Jurisdiction, user_can
 from unity.exports import xlsx_response
@@ -21,9 +22,10 @@ from ..forms.monthly import MonthlyFigureForm, MonthlyGridForm, ReasonForm
 from ..models import MonthlyFigure, MonthlyReturn
 from ..selectors.monthly import (
     approval_queue,
-    first_of_month,
+    filing_month,
+    month_has_ended,
     monthly_overview,
-    next_month,
+    return_due_on,
     return_values,
     this_month_overview,
     top_jurisdictions,
@@ -46,15 +48,11 @@ def _jurisdiction_from_key(user, key):
 
 
 def month_param(request, name="month"):
-    """Return the first day of `?month=YYYY-MM`, or of the current month when absent or malformed."""
+    """Return the first day of `?month=YYYY-MM`, or the month being filed when absent or malformed."""
     match = _MONTH_PARAM.match(request.GET.get(name, "").strip())
     if match:
         return date(int(match.group(1)), int(match.group(2)), 1)
-    return first_of_month(timezone.localdate())
-
-
-def previous_month(month):
-    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+    return filing_month().month
 
 
 def _reverse_or_none(name, query=""):
@@ -76,13 +74,13 @@ def monthly_list(request):
         parents = [get_object_or_404(Jurisdiction.objects.for_user(request.user), code=code)]
     else:
         parents = top_jurisdictions(user=request.user)
-    sections = monthly_overview(parents=parents, month=month)
+    today = timezone.localdate()
+    sections = monthly_overview(parents=parents, month=month, today=today)
     if request.GET.get("format") == "xlsx":
         return _overview_export(sections, month)
     for section in sections:
         for row in section.rows:
             row.url = _edit_url(row.jurisdiction, month)
-            row.drill = bool(getattr(row.jurisdiction, "has_children", False) and row.jurisdiction.code)
     queue = list(approval_queue(user=request.user))
     for r in queue:
         r.url = _edit_url(r.jurisdiction, r.month)
@@ -95,6 +93,9 @@ def monthly_list(request):
             "month": month,
             "previous_month": previous_month(month),
             "next_month": next_month(month),
+            "due_on": return_due_on(month),
+            "month_ended": month_has_ended(month, today),
+            "filing": filing_month(today),
             "sections": sections,
             "queue": queue,
             "export_query": query.urlencode(),
@@ -105,7 +106,7 @@ def monthly_list(request):
 
 
 def _overview_export(sections, month):
-    headers = [_("上级辖区"), _("辖区"), _("区划代码"), _("月份"), _("状态"), _("已填指标数")]
+    headers = [_("上级辖区"), _("辖区"), _("区划代码"), _("月份"), _("状态"), _("已填指标数"), _("逾期")]
     headers += [_("上报人"), _("上报时间"), _("审核人"), _("审核时间"), _("退回理由")]
     rows = []
     for section in sections:
@@ -113,12 +114,13 @@ def _overview_export(sections, month):
             r = row.monthly_return
             rows.append(
                 [
-                    section.parent.name,
+                    row.jurisdiction.parent.name if row.jurisdiction.parent else "",
                     row.jurisdiction.name,
                     row.jurisdiction.code or "",
                     f"{month:%Y-%m}",
                     str(row.status_label),
                     row.values_filled,
+                    _("是") if row.is_late else "",
                     str(r.submitted_by or "") if r else "",
                     timezone.localtime(r.submitted_at) if r and r.submitted_at else None,
                     str(r.reviewed_by or "") if r else "",
@@ -151,9 +153,11 @@ def monthly_edit(request, key, month):
     jurisdiction, monthly_return = _load_return(request, key, month)
     can_change = user_can(request.user, Action.CHANGE, jurisdiction)
     status = monthly_return.status if monthly_return else ReturnStatus.DRAFT
-    is_future = month > first_of_month(timezone.localdate())
+    today = timezone.localdate()
+    is_future = month > first_of_month(today)
+    ended = month_has_ended(month, today)
     editable = can_change and status in services.EDITABLE_STATUSES and not is_future
-    values = return_values(monthly_return=monthly_return)
+    values = return_values(monthly_return=monthly_return, jurisdiction=jurisdiction)
     form = None
     if editable:
         figures = [figure for figure, _value in values]
@@ -192,12 +196,24 @@ def monthly_edit(request, key, month):
             "previous_month": previous_month(month),
             "next_month": next_month(month),
             "is_future": is_future,
+            "month_ended": ended,
+            "due_on": return_due_on(month),
+            "is_late": ended and today > return_due_on(month) and status in services.SUBMITTABLE_STATUSES,
             "monthly_return": monthly_return,
             "status_label": monthly_return.get_status_display() if monthly_return else _("未填报"),
             "form": form,
             "values": values,
-            "can_submit": can_change and monthly_return is not None and status in services.SUBMITTABLE_STATUSES,
-            "can_approve": can_review and status == ReturnStatus.SUBMITTED,
+            "can_submit": can_change
+            and ended
+            and monthly_return is not None
+            and status in services.SUBMITTABLE_STATUSES,
+            "can_approve": can_review
+            and ended
+            and status == ReturnStatus.SUBMITTED
+            and monthly_return.submitted_by_id != request.user.pk,
+            "own_submission": monthly_return is not None
+            and status == ReturnStatus.SUBMITTED
+            and monthly_return.submitted_by_id == request.user.pk,
             "can_reopen": can_review and status == ReturnStatus.APPROVED,
             "audit_entries": AuditEntry.objects.for_object(monthly_return).select_related("user")
             if monthly_return
@@ -206,35 +222,42 @@ def monthly_edit(request, key, month):
     )
 
 
-def _step_view(request, key, month, *, step):
-    """Show the confirmation of a review step on GET; do it on POST."""
+def _step_view(request, key, month, *, step, question, button, done, danger=False):
+    """Show the confirmation of a step of `services.TRANSITIONS` on GET; take it on POST."""
+    transition = services.TRANSITIONS[step]
     jurisdiction, monthly_return = _load_return(request, key, month)
     edit_url = reverse("activities:monthly_edit", args=[key, month])
     if monthly_return is None:
         messages.error(request, _("%(month)s还没有月报，请先填报数据。") % {"month": f"{month:%Y年%m月}"})
         return redirect(edit_url)
-    if step["review"] and not services.can_review(request.user, monthly_return):
+    if transition.review and not services.can_review(request.user, monthly_return):
         raise PermissionDenied(_("只有上级辖区的领导可以审核本月报，本级人员不能审核本级月报。"))
-    if not step["review"] and not user_can(request.user, Action.CHANGE, jurisdiction):
+    if not transition.review and not user_can(request.user, Action.CHANGE, jurisdiction):
         raise PermissionDenied(_("您无权上报该辖区的月报。"))
-    if request.method == "GET" and monthly_return.status not in step["from"]:
+    if request.method == "GET" and monthly_return.status not in transition.sources:
         messages.warning(
             request,
-            _("%(month)s的月报当前为“%(status)s”，不能%(title)s。")
-            % {"month": f"{month:%Y年%m月}", "status": monthly_return.get_status_display(), "title": step["title"]},
+            _("%(month)s的月报当前为“%(status)s”，不能%(title)s月报。")
+            % {
+                "month": f"{month:%Y年%m月}",
+                "status": monthly_return.get_status_display(),
+                "title": transition.title,
+            },
         )
         return redirect(edit_url)
-    form = ReasonForm(request.POST or None) if step["reason"] else None
+    form = ReasonForm(request.POST or None) if transition.reason_field else None
     if request.method == "POST" and (form is None or form.is_valid()):
-        kwargs = {"monthly_return": monthly_return, "actor": request.user}
-        if form is not None:
-            kwargs["reason"] = form.cleaned_data["reason"]
         try:
-            step["service"](**kwargs)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            services.monthly_transition(
+                monthly_return=monthly_return,
+                step=step,
+                actor=request.user,
+                reason=form.cleaned_data["reason"] if form is not None else None,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
         else:
-            messages.success(request, step["done"] % {"name": jurisdiction.name, "month": f"{month:%Y年%m月}"})
+            messages.success(request, done % {"name": jurisdiction.name, "month": f"{month:%Y年%m月}"})
         return redirect(edit_url)
     return render(
         request,
@@ -244,12 +267,12 @@ def _step_view(request, key, month, *, step):
             "month": month,
             "monthly_return": monthly_return,
             "form": form,
-            "title": step["title"],
-            "question": step["question"] % {"name": jurisdiction.name, "month": f"{month:%Y年%m月}"},
-            "button": step["button"],
-            "danger": step.get("danger", False),
+            "title": _("%(title)s月报") % {"title": transition.title},
+            "question": question % {"name": jurisdiction.name, "month": f"{month:%Y年%m月}"},
+            "button": button,
+            "danger": danger,
             "edit_url": edit_url,
-            "values": return_values(monthly_return=monthly_return),
+            "values": return_values(monthly_return=monthly_return, jurisdiction=jurisdiction),
         },
     )
 
@@ -261,16 +284,10 @@ def monthly_submit(request, key, month):
         request,
         key,
         month,
-        step={
-            "review": False,
-            "reason": False,
-            "service": services.monthly_submit,
-            "from": services.SUBMITTABLE_STATUSES,
-            "title": _("上报月报"),
-            "question": _("确认上报%(name)s%(month)s的月报？上报后需上级领导审核，审核前不能再修改。"),
-            "button": _("确认上报"),
-            "done": _("%(name)s%(month)s的月报已上报，等待上级审核。"),
-        },
+        step="submit",
+        question=_("确认上报%(name)s%(month)s的月报？上报后需上级领导审核，审核前不能再修改。"),
+        button=_("确认上报"),
+        done=_("%(name)s%(month)s的月报已上报，等待上级审核。"),
     )
 
 
@@ -281,16 +298,10 @@ def monthly_approve(request, key, month):
         request,
         key,
         month,
-        step={
-            "review": True,
-            "reason": False,
-            "service": services.monthly_approve,
-            "from": (ReturnStatus.SUBMITTED,),
-            "title": _("审核月报"),
-            "question": _("确认审核通过%(name)s%(month)s的月报？通过后该月的月报、活动和信访记录将锁定，不能再修改。"),
-            "button": _("审核通过"),
-            "done": _("%(name)s%(month)s的月报已审核通过，该月记录已锁定。"),
-        },
+        step="approve",
+        question=_("确认审核通过%(name)s%(month)s的月报？通过后该月的月报、活动和信访记录将锁定，不能再修改。"),
+        button=_("审核通过"),
+        done=_("%(name)s%(month)s的月报已审核通过，该月记录已锁定。"),
     )
 
 
@@ -301,17 +312,11 @@ def monthly_return(request, key, month):
         request,
         key,
         month,
-        step={
-            "review": True,
-            "reason": True,
-            "service": services.monthly_send_back,
-            "from": (ReturnStatus.SUBMITTED,),
-            "title": _("退回月报"),
-            "question": _("将%(name)s%(month)s的月报退回修改。请写明退回理由，填报人会看到。"),
-            "button": _("退回"),
-            "danger": True,
-            "done": _("%(name)s%(month)s的月报已退回。"),
-        },
+        step="send_back",
+        question=_("将%(name)s%(month)s的月报退回修改。请写明退回理由，填报人会看到。"),
+        button=_("退回"),
+        danger=True,
+        done=_("%(name)s%(month)s的月报已退回。"),
     )
 
 
@@ -322,30 +327,29 @@ def monthly_reopen(request, key, month):
         request,
         key,
         month,
-        step={
-            "review": True,
-            "reason": True,
-            "service": services.monthly_reopen,
-            "from": (ReturnStatus.APPROVED,),
-            "title": _("重新开放月报"),
-            "question": _(
-                "重新开放%(name)s%(month)s的月报？开放后该月的月报、活动和信访记录可再修改，需重新上报和审核。"
-            ),
-            "button": _("重新开放"),
-            "danger": True,
-            "done": _("%(name)s%(month)s的月报已重新开放，可以修改。"),
-        },
+        step="reopen",
+        question=_("重新开放%(name)s%(month)s的月报？开放后该月的月报、活动和信访记录可再修改，需重新上报和审核。"),
+        button=_("重新开放"),
+        danger=True,
+        done=_("%(name)s%(month)s的月报已重新开放，可以修改。"),
     )
 
 
 @login_required
 def this_month(request):
     today = timezone.localdate()
-    month = first_of_month(today)
-    entries = this_month_overview(user=request.user, today=today)
+    filing, entries = this_month_overview(user=request.user, today=today)
+    month = filing.month
     month_query = f"month={month:%Y-%m}"
     for entry in entries:
         entry.edit_url = _edit_url(entry.jurisdiction, month)
+        entry.overview_url = (
+            reverse("activities:monthly_list")
+            + f"?{month_query}"
+            + (f"&jurisdiction={entry.jurisdiction.code}" if entry.jurisdiction.code else "")
+        )
+        for row in entry.units:
+            row.url = _edit_url(row.jurisdiction, month)
         scope = f"&jurisdiction={entry.jurisdiction.code}" if entry.jurisdiction.code else ""
         entry.activity_url = _reverse_or_none("activities:activity_list", month_query + scope)
         entry.petition_url = _reverse_or_none("activities:petition_list", month_query + scope)
@@ -354,7 +358,14 @@ def this_month(request):
     return render(
         request,
         "activities/monthly/this_month.html",
-        {"entries": entries, "month": month, "today": today},
+        {
+            "entries": entries,
+            "month": month,
+            "filing": filing,
+            "running_month": first_of_month(today),
+            "running_url": _edit_url(entries[0].jurisdiction, first_of_month(today)) if entries else None,
+            "today": today,
+        },
     )
 
 

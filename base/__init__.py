@@ -1,0 +1,1 @@
+"""Shared building blocks that import no app of the project."""
