@@ -676,7 +676,13 @@ def _petition_sentence(ctx):
     text += "。"
     if values["open"] > 0:
         text += _("尚在办理%(open)d件") % values
-        text += _("，其中超期%(overdue)d件，正在督办。") % values if values["overdue"] else _("，均在办理时限内。")
+        text += "。" if values["overdue"] else _("，均在办理时限内。")
+    if values["overdue"]:
+        # Overdue is a state today, counted over every case whenever received, as on the dashboard and the list.
+        text += _("截至%(today)s，超过办理期限仍未办结的案件共%(overdue)d件，正在督办。") % {
+            **values,
+            "today": date_cn(ctx.board.today),
+        }
     if values["rejected"]:
         text += _("不予受理%(rejected)d件，已告知信访人。") % values
     if values["group"]:
