@@ -81,7 +81,8 @@ def monthly_list(request):
     for section in sections:
         for row in section.rows:
             row.url = _edit_url(row.jurisdiction, month)
-    queue = list(approval_queue(user=request.user))
+    # Four eyes: a return the user submitted is not theirs to approve, so it is not in their queue.
+    queue = [r for r in approval_queue(user=request.user) if r.submitted_by_id != request.user.pk]
     for r in queue:
         r.url = _edit_url(r.jurisdiction, r.month)
     query = request.GET.copy()
