@@ -19,6 +19,7 @@ from activities.selectors.monthly import filing_month, monthly_figure_totals, st
 from activities.selectors.petitions import mediation_figures, petition_figures
 from activities.selectors.plans import plan_progress, plans_for
 from activities.selectors.rollups import activity_totals_by_child, petition_counts_by_child
+from activities.selectors.validation import violation_count
 from communities.selectors import _all_groups, children_population, population_summary
 
 from .freshness import cached
@@ -75,6 +76,7 @@ class Dashboard:
     returns_summary: list = field(default_factory=list)
     returns_due_on: object = None
     returns_late: int = 0
+    violations: int = 0
     plan: object = None
     plan_progress: object = None
     projects: object = None
@@ -132,6 +134,7 @@ class Dashboard:
                     for r in self.returns
                 ],
             },
+            "validation": {"violations": self.violations},
             "creation": _creation_json(self.plan, progress) if progress is not None else None,
             "ranking": [row.as_dict() for row in self.ranking],
         }
@@ -245,4 +248,5 @@ def _compute_dashboard(*, jurisdiction, period, today):
     )
     board.returns_summary = status_counts(board.returns)
     board.returns_late = sum(row.is_late for row in board.returns)
+    board.violations = violation_count(jurisdiction=jurisdiction, start_month=period.start, end_month=period.end)
     return board

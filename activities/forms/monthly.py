@@ -14,9 +14,19 @@ def figure_field_name(figure):
 class MonthlyGridForm(forms.Form):
     """One whole-number field per figure; an empty field means "not filled yet"."""
 
-    def __init__(self, *args, figures, initial_values=None, **kwargs):
+    def __init__(self, *args, figures, initial_values=None, warnings=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.figures = list(figures)
+        # One line per broken warning rule: the reviewer reads it beside the rule and both values.
+        self.warnings = list(warnings)
+        for violation in self.warnings:
+            self.fields[f"explain_{violation.rule.pk}"] = forms.CharField(
+                label=violation.rule_text,
+                required=False,
+                max_length=200,
+                initial=violation.explanation,
+                help_text=violation.message,
+            )
         initial_values = initial_values or {}
         for figure in self.figures:
             message = _("“%(figure)s”应填写不小于0的整数（单位：%(unit)s）。") % {
@@ -38,6 +48,13 @@ class MonthlyGridForm(forms.Form):
     def values(self):
         """Return {figure: whole number or None} from the cleaned data."""
         return {figure: self.cleaned_data.get(figure_field_name(figure)) for figure in self.figures}
+
+    def explanations(self):
+        """Return {rule pk: one line} for the broken warning rules shown in the form."""
+        return {v.rule.pk: self.cleaned_data.get(f"explain_{v.rule.pk}", "") for v in self.warnings}
+
+    def explanation_fields(self):
+        return [self[f"explain_{v.rule.pk}"] for v in self.warnings]
 
     def rows(self):
         return [(figure, self[figure_field_name(figure)]) for figure in self.figures]

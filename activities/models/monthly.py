@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from communities.choices import JurisdictionLevel
 from communities.models import Jurisdiction, ScopedQuerySet
 
-from ..choices import FigureAggregation, FigureFrequency, ReturnStatus
+from ..choices import FigureAggregation, FigureFrequency, ReturnStatus, RuleImportance, RuleOperator
 
 
 class MonthlyFigure(models.Model):
@@ -94,6 +94,9 @@ class MonthlyReturn(models.Model):
     )
     return_reason = models.TextField(_("退回理由"), blank=True)
     reopen_reason = models.TextField(_("重新开放理由"), blank=True)
+    explanations = models.JSONField(
+        _("提醒规则说明"), default=dict, blank=True, help_text=_("按规则编号记录的一句话说明，审核人可见。")
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -157,3 +160,58 @@ class MonthlyValue(models.Model):
 
     def __str__(self):
         return f"{self.figure}: {self.value}"
+
+
+class ValidationRule(models.Model):
+    """A rule a return's figures must keep: left side, operator, right side; each side a sum of figures plus a constant.
+
+    A side with no figure is the constant alone. A rule is checked on a return only when every figure it names
+    has a value there. An error blocks submitting and approving; a warning needs a one-line explanation.
+    """
+
+    name = models.CharField(_("规则名称"), max_length=100, unique=True)
+    left_figures = models.ManyToManyField(
+        MonthlyFigure, verbose_name=_("左边指标"), blank=True, related_name="rules_on_left"
+    )
+    left_constant = models.DecimalField(_("左边常数"), max_digits=14, decimal_places=2, default=0)
+    operator = models.CharField(_("比较"), max_length=2, choices=RuleOperator.choices)
+    right_figures = models.ManyToManyField(
+        MonthlyFigure, verbose_name=_("右边指标"), blank=True, related_name="rules_on_right"
+    )
+    right_constant = models.DecimalField(_("右边常数"), max_digits=14, decimal_places=2, default=0)
+    importance = models.CharField(
+        _("重要性"), max_length=10, choices=RuleImportance.choices, default=RuleImportance.ERROR
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("校验规则")
+        verbose_name_plural = _("校验规则")
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def side_text(figures, constant):
+        parts = [f.name for f in figures]
+        if constant or not parts:
+            parts.append(f"{_whole(constant)}")
+        return " + ".join(parts)
+
+    @property
+    def text(self):
+        """The rule as a person reads it, e.g. "服务窗口已办理 ≤ 服务窗口接件"."""
+        return (
+            f"{self.side_text(self.left_figures.all(), self.left_constant)} {self.get_operator_display()} "
+            f"{self.side_text(self.right_figures.all(), self.right_constant)}"
+        )
+
+    @property
+    def is_error(self):
+        return self.importance == RuleImportance.ERROR
+
+
+def _whole(value):
+    return int(value) if value == int(value) else value

@@ -22,8 +22,9 @@ from communities.models import Jurisdiction, user_can
 from communities.services import audit_record, model_changes, snapshot
 
 from ..choices import ReturnStatus
-from ..models import MonthlyFigure, MonthlyReturn, MonthlyValue
+from ..models import MonthlyFigure, MonthlyReturn, MonthlyValue, ValidationRule
 from ..selectors.monthly import month_has_ended, monthly_figures_for
+from ..selectors.validation import broken_returns, return_violations
 from .common import ensure_can
 
 # Whole numbers only: PostgreSQL's numeric(14, 2) holds up to 12 digits before the point.
@@ -89,10 +90,11 @@ def clean_value(figure, raw):
 
 
 @transaction.atomic
-def monthly_save(*, jurisdiction, month, values, actor):
+def monthly_save(*, jurisdiction, month, values, actor, explanations=None):
     """Save the month's grid for `jurisdiction` in one go: {figure: whole number or None}; None clears a cell.
 
-    Create the return as a draft when it does not exist yet. A submitted or approved return is not editable.
+    `explanations` ({rule pk: one line}) explain broken warning rules; an empty line removes one. Create the
+    return as a draft when it does not exist yet. A submitted or approved return is not editable.
     """
     ensure_can(actor=actor, action=Action.CHANGE, jurisdiction=jurisdiction)
     month = first_of_month(month)
@@ -133,8 +135,22 @@ def monthly_save(*, jurisdiction, month, values, actor):
     MonthlyValue.objects.filter(pk__in=to_delete).delete()
     MonthlyValue.objects.bulk_create(to_create)
     MonthlyValue.objects.bulk_update(to_update, ["value"])
+    update_fields = ["updated_at"]
+    if explanations is not None:
+        kept = dict(monthly_return.explanations or {})
+        for rule_pk, text in explanations.items():
+            text = " ".join((text or "").split())[:200]
+            if kept.get(str(rule_pk), "") != text:
+                changes[_("说明：规则%(pk)s") % {"pk": rule_pk}] = [kept.get(str(rule_pk), ""), text]
+            if text:
+                kept[str(rule_pk)] = text
+            else:
+                kept.pop(str(rule_pk), None)
+        if kept != (monthly_return.explanations or {}):
+            monthly_return.explanations = kept
+            update_fields.append("explanations")
     if created or changes:
-        monthly_return.save(update_fields=["updated_at"])
+        monthly_return.save(update_fields=update_fields)
         audit_record(
             actor=actor,
             action=AuditAction.CREATE if created else AuditAction.CHANGE,
@@ -170,6 +186,21 @@ def _ensure_complete(monthly_return):
         )
 
 
+def _ensure_rules_kept(monthly_return, *, warnings_too):
+    """Refuse while an error rule is broken (naming the rule and both values), or, when `warnings_too`, while a
+    broken warning rule has no explanation."""
+    found = return_violations(monthly_return)
+    errors = [v.message for v in found if v.is_error]
+    if warnings_too:
+        errors += [
+            _("%(message)s这是提醒规则：请在月报中填写一句说明后再上报。") % {"message": v.message}
+            for v in found
+            if not v.is_error and not v.explanation.strip()
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
 def _ensure_other_person(monthly_return, actor):
     """Four eyes: whoever submitted a return cannot approve it; another leader or an administrator must."""
     if monthly_return.submitted_by_id is not None and monthly_return.submitted_by_id == actor.pk:
@@ -200,7 +231,11 @@ TRANSITIONS = {
         title=gettext_lazy("上报"),
         note=gettext_lazy("上报"),
         review=False,
-        checks=(lambda r, a: _ensure_month_ended(r, _("上报")), lambda r, a: _ensure_complete(r)),
+        checks=(
+            lambda r, a: _ensure_month_ended(r, _("上报")),
+            lambda r, a: _ensure_complete(r),
+            lambda r, a: _ensure_rules_kept(r, warnings_too=True),
+        ),
         refusal=gettext_lazy("%(month)s的月报%(status)s，无需重复上报。"),
     ),
     "approve": Transition(
@@ -209,7 +244,11 @@ TRANSITIONS = {
         title=gettext_lazy("审核"),
         note=gettext_lazy("审核通过"),
         review=True,
-        checks=(lambda r, a: _ensure_month_ended(r, _("审核")), _ensure_other_person),
+        checks=(
+            lambda r, a: _ensure_month_ended(r, _("审核")),
+            _ensure_other_person,
+            lambda r, a: _ensure_rules_kept(r, warnings_too=False),
+        ),
     ),
     "send_back": Transition(
         sources=(ReturnStatus.SUBMITTED,),
@@ -355,3 +394,39 @@ def figure_delete(*, figure, actor):
         changes=model_changes(snapshot(figure, FIGURE_FIELDS), {}, FIGURE_FIELDS),
     )
     figure.delete()
+
+
+RULE_FIELDS = ("name", "operator", "left_constant", "right_constant", "importance", "is_active")
+
+
+@transaction.atomic
+def rule_save(*, rule, actor, left_figures=None, right_figures=None):
+    """Create or update a validation rule (its figures when given), write the audit row.
+
+    Stored returns are not changed: call `rule_violators` after it to list those now in violation.
+    """
+    if not can_manage_figures(actor):
+        raise PermissionDenied(_("只有管理员可以设置校验规则。"))
+    creating = rule.pk is None
+    before = {} if creating else snapshot(ValidationRule.objects.get(pk=rule.pk), RULE_FIELDS)
+    rule.full_clean()
+    rule.save()
+    if left_figures is not None:
+        rule.left_figures.set(left_figures)
+    if right_figures is not None:
+        rule.right_figures.set(right_figures)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if creating else AuditAction.CHANGE,
+        obj=rule,
+        changes=model_changes(before, snapshot(rule, RULE_FIELDS), RULE_FIELDS),
+    )
+    return rule
+
+
+def rule_violators(rule):
+    """Re-check every stored return against `rule`: return [(return, left, right)] of those that break it."""
+    rows = broken_returns(rule, MonthlyValue.objects.all())
+    returns = MonthlyReturn.objects.select_related("jurisdiction").in_bulk([row["monthly_return"] for row in rows])
+    found = [(returns[row["monthly_return"]], row["left"], row["right"]) for row in rows]
+    return sorted(found, key=lambda item: (item[0].jurisdiction.path, item[0].month))

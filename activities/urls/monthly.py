@@ -24,6 +24,7 @@ register_converter(ReturnMonthConverter, "return_month")
 urlpatterns = [
     path("this-month/", views.this_month, name="this_month"),
     path("monthly/", views.monthly_list, name="monthly_list"),
+    path("monthly/validation/", views.validation_report, name="validation_report"),
     path("monthly/figures/", views.figure_list, name="figure_list"),
     path("monthly/figures/new/", views.figure_create, name="figure_create"),
     path("monthly/figures/<int:pk>/edit/", views.figure_update, name="figure_update"),

@@ -30,6 +30,7 @@ from ..selectors.monthly import (
     this_month_overview,
     top_jurisdictions,
 )
+from ..selectors.validation import return_violations, violations
 from ..services import monthly as services
 
 _MONTH_PARAM = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -159,16 +160,22 @@ def monthly_edit(request, key, month):
     ended = month_has_ended(month, today)
     editable = can_change and status in services.EDITABLE_STATUSES and not is_future
     values = return_values(monthly_return=monthly_return, jurisdiction=jurisdiction)
+    violations = return_violations(monthly_return) if monthly_return else []
+    warnings = [v for v in violations if not v.is_error]
     form = None
     if editable:
         figures = [figure for figure, _value in values]
         initial = {figure.pk: value for figure, value in values}
         if request.method == "POST":
-            form = MonthlyGridForm(request.POST, figures=figures, initial_values=initial)
+            form = MonthlyGridForm(request.POST, figures=figures, initial_values=initial, warnings=warnings)
             if form.is_valid():
                 try:
                     services.monthly_save(
-                        jurisdiction=jurisdiction, month=month, values=form.values(), actor=request.user
+                        jurisdiction=jurisdiction,
+                        month=month,
+                        values=form.values(),
+                        explanations=form.explanations(),
+                        actor=request.user,
                     )
                 except ValidationError as exc:
                     for message in exc.messages:
@@ -179,7 +186,7 @@ def monthly_edit(request, key, month):
                         return redirect("activities:monthly_submit", key, month)
                     return redirect(request.path)
         else:
-            form = MonthlyGridForm(figures=figures, initial_values=initial)
+            form = MonthlyGridForm(figures=figures, initial_values=initial, warnings=warnings)
     elif request.method == "POST":
         messages.error(
             request,
@@ -204,6 +211,7 @@ def monthly_edit(request, key, month):
             "status_label": monthly_return.get_status_display() if monthly_return else _("未填报"),
             "form": form,
             "values": values,
+            "violations": violations,
             "can_submit": can_change
             and ended
             and monthly_return is not None
@@ -411,5 +419,44 @@ def _figure_form(request, figure):
             "form": form,
             "figure": figure,
             "audit_entries": AuditEntry.objects.for_object(figure).select_related("user") if figure.pk else None,
+        },
+    )
+
+
+_YEAR_PARAM = re.compile(r"^\d{4}$")
+
+
+@login_required
+def validation_report(request):
+    """List every violated rule in a jurisdiction's subtree for a month (?month=) or a year (?year=)."""
+    code = request.GET.get("jurisdiction", "").strip()
+    if code:
+        jurisdiction = get_object_or_404(Jurisdiction.objects.for_user(request.user), code=code)
+    else:
+        tops = top_jurisdictions(user=request.user)
+        if not tops:
+            raise PermissionDenied(_("您还没有任何辖区的权限，请联系管理员。"))
+        jurisdiction = tops[0]
+    month_text, year_text = request.GET.get("month", "").strip(), request.GET.get("year", "").strip()
+    if _MONTH_PARAM.match(month_text):
+        start = end = month_param(request)
+        label = f"{start:%Y年%m月}"
+    else:
+        year = int(year_text) if _YEAR_PARAM.match(year_text) else filing_month().month.year
+        start, end = date(year, 1, 1), date(year, 12, 1)
+        label = _("%(y)d年") % {"y": year}
+    found = violations(jurisdiction=jurisdiction, start_month=start, end_month=end)
+    for v in found:
+        v.url = _edit_url(v.jurisdiction, v.month) if v.monthly_return else None
+    return render(
+        request,
+        "activities/monthly/validation_report.html",
+        {
+            "jurisdiction": jurisdiction,
+            "violations": found,
+            "label": label,
+            "month_value": f"{start:%Y-%m}" if start == end else "",
+            "year_value": start.year,
+            "errors": sum(v.is_error for v in found),
         },
     )

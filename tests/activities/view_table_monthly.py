@@ -49,6 +49,11 @@ VIEWS = [
         make=lambda w: _return(w.community, ReturnStatus.APPROVED),
         make_foreign=lambda w: _return(w.district, ReturnStatus.APPROVED),
     ),
+    ScopedView(
+        "activities:validation_report",
+        foreign_text="乙社区",
+        foreign_query=lambda w: {"jurisdiction": w.sibling.code},
+    ),
     ScopedView("activities:figure_list", user="admin", no_foreign=_SITE_WIDE_FIGURES),
     ScopedView("activities:figure_create", user="admin", no_foreign=_SITE_WIDE_FIGURES),
     ScopedView(
