@@ -15,7 +15,13 @@ from activities.selectors.activities import (
     largest_activities,
     project_totals,
 )
-from activities.selectors.monthly import filing_month, monthly_figure_totals, status_counts, unit_statuses
+from activities.selectors.monthly import (
+    filing_month,
+    monthly_figure_totals,
+    status_counts,
+    unit_statuses,
+    yearly_figure_totals,
+)
 from activities.selectors.petitions import mediation_figures, petition_figures
 from activities.selectors.plans import plan_progress, plans_for
 from activities.selectors.rollups import activity_totals_by_child, petition_counts_by_child
@@ -71,6 +77,7 @@ class Dashboard:
     petitions: dict = field(default_factory=dict)
     mediation: dict = field(default_factory=dict)
     monthly_figures: list = field(default_factory=list)
+    yearly_figures: list = field(default_factory=list)
     returns_month: object = None
     returns: list = field(default_factory=list)
     returns_summary: list = field(default_factory=list)
@@ -123,6 +130,16 @@ class Dashboard:
                     "total": _num(row["total"]),
                 }
                 for row in self.monthly_figures
+            ],
+            "yearly_figures": [
+                {
+                    "code": row["figure"].code,
+                    "name": row["figure"].name,
+                    "unit": row["figure"].unit,
+                    "total": _num(row["total"]),
+                    "places": row["places"],
+                }
+                for row in self.yearly_figures
             ],
             "monthly_returns": {
                 "month": f"{self.returns_month:%Y-%m}",
@@ -238,6 +255,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
         monthly_figures=monthly_figure_totals(
             jurisdiction=jurisdiction, start_month=period.start, end_month=period.end
         ),
+        yearly_figures=yearly_figure_totals(jurisdiction=jurisdiction, year=period.year),
         returns_month=returns_month,
         returns=unit_statuses(jurisdiction=jurisdiction, month=returns_month, today=today),
         returns_due_on=filing.due_on,

@@ -13,9 +13,9 @@ from .common import report_refusal
 
 @admin.register(MonthlyFigure)
 class MonthlyFigureAdmin(admin.ModelAdmin):
-    list_display = ["order", "name", "code", "unit", "aggregation", "is_active"]
+    list_display = ["order", "name", "code", "unit", "aggregation", "frequency", "is_optional", "is_active"]
     list_display_links = ["name"]
-    list_filter = ["is_active", "aggregation"]
+    list_filter = ["is_active", "aggregation", "frequency"]
     search_fields = ["name", "code", "help_text"]
 
     def has_add_permission(self, request):

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from communities.choices import JurisdictionLevel
+
 from ..models import MonthlyFigure
 from ..services.monthly import VALUE_MAX
 
@@ -69,7 +71,26 @@ class ReasonForm(forms.Form):
 
 
 class MonthlyFigureForm(forms.ModelForm):
+    levels = forms.MultipleChoiceField(
+        label=_("填报层级"),
+        choices=JurisdictionLevel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("哪些层级的辖区填报此指标；不选即社区和村。"),
+    )
+
     class Meta:
         model = MonthlyFigure
-        fields = ["name", "code", "unit", "aggregation", "help_text", "order", "is_active"]
+        fields = [
+            "name",
+            "code",
+            "unit",
+            "aggregation",
+            "frequency",
+            "levels",
+            "is_optional",
+            "help_text",
+            "order",
+            "is_active",
+        ]
         help_texts = {"code": _("英文字母、数字、下划线，用于导出和汇总，设定后尽量不要修改。")}

@@ -215,3 +215,43 @@ class ValidationRule(models.Model):
 
 def _whole(value):
     return int(value) if value == int(value) else value
+
+
+class YearlyValueQuerySet(ScopedQuerySet):
+    pass
+
+
+class YearlyValue(models.Model):
+    """The value of a yearly figure (a standing fact such as rooms or teams) for one jurisdiction and year."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="yearly_values"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    figure = models.ForeignKey(
+        MonthlyFigure, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="yearly_values"
+    )
+    value = models.DecimalField(_("数值"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = YearlyValueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "jurisdiction__path", "figure__order"]
+        verbose_name = _("年度指标数值")
+        verbose_name_plural = _("年度指标数值")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "year", "figure"],
+                name="yearly_value_one_per_year",
+                violation_error_message=_("该辖区该年度已填写此指标。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="yearly_value_not_negative",
+                violation_error_message=_("数值不能为负数。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.jurisdiction} {self.year} {self.figure}: {self.value}"

@@ -18,7 +18,7 @@ from communities.choices import ROLE_ACTIONS, Action, JurisdictionLevel
 from communities.models import Jurisdiction, Membership
 
 from ..choices import FigureAggregation, FigureFrequency, ResponsibilityStatus, ReturnStatus
-from ..models import Activity, MonthlyFigure, MonthlyReturn, MonthlyValue, Petition, Responsibility
+from ..models import Activity, MonthlyFigure, MonthlyReturn, MonthlyValue, Petition, Responsibility, YearlyValue
 
 # The overview's word for a jurisdiction with no return at all for the month.
 MISSING = "missing"
@@ -305,7 +305,7 @@ def monthly_figure_totals(*, jurisdiction, start_month, end_month, include_submi
         .annotate(total=Sum("value"), returns=Count("monthly_return", distinct=True))
         .order_by()
     }
-    figures = MonthlyFigure.objects.filter(Q(is_active=True) | Q(pk__in=list(sums)))
+    figures = MonthlyFigure.objects.filter(Q(is_active=True, frequency=FigureFrequency.MONTHLY) | Q(pk__in=list(sums)))
     return [
         {
             "figure": figure,
@@ -406,3 +406,31 @@ def this_month_overview(*, user, today=None):
             )
         )
     return filing, entries
+
+
+def yearly_values(*, jurisdiction, year):
+    """Return [(figure, value or None)] of the yearly figures `jurisdiction` files, for `year`."""
+    values = {v.figure_id: v.value for v in YearlyValue.objects.filter(jurisdiction=jurisdiction, year=year)}
+    figures = monthly_figures_for(jurisdiction, frequency=FigureFrequency.YEARLY)
+    return [(figure, _whole(values[figure.pk]) if figure.pk in values else None) for figure in figures]
+
+
+def yearly_figure_totals(*, jurisdiction, year):
+    """Return [{"figure", "total", "places"}] of the yearly figures over the subtree for `year` (two queries)."""
+    subtree = Jurisdiction.objects.filter(path__startswith=jurisdiction.path).values("pk")
+    sums = {
+        row["figure"]: row
+        for row in YearlyValue.objects.filter(jurisdiction__in=subtree, year=year)
+        .values("figure")
+        .annotate(total=Sum("value"), places=Count("jurisdiction", distinct=True))
+        .order_by()
+    }
+    figures = MonthlyFigure.objects.filter(Q(is_active=True, frequency=FigureFrequency.YEARLY) | Q(pk__in=list(sums)))
+    return [
+        {
+            "figure": figure,
+            "total": _whole(sums[figure.pk]["total"]) if figure.pk in sums else 0,
+            "places": sums[figure.pk]["places"] if figure.pk in sums else 0,
+        }
+        for figure in figures
+    ]

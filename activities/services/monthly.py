@@ -22,7 +22,7 @@ from communities.models import Jurisdiction, user_can
 from communities.services import audit_record, model_changes, snapshot
 
 from ..choices import ReturnStatus
-from ..models import MonthlyFigure, MonthlyReturn, MonthlyValue, ValidationRule
+from ..models import MonthlyFigure, MonthlyReturn, MonthlyValue, ValidationRule, YearlyValue
 from ..selectors.monthly import month_has_ended, monthly_figures_for
 from ..selectors.validation import broken_returns, return_violations
 from .common import ensure_can
@@ -357,7 +357,18 @@ def can_manage_figures(user):
     return user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()
 
 
-FIGURE_FIELDS = ("code", "name", "unit", "aggregation", "help_text", "order", "is_active")
+FIGURE_FIELDS = (
+    "code",
+    "name",
+    "unit",
+    "aggregation",
+    "frequency",
+    "levels",
+    "is_optional",
+    "help_text",
+    "order",
+    "is_active",
+)
 
 
 @transaction.atomic
@@ -430,3 +441,53 @@ def rule_violators(rule):
     returns = MonthlyReturn.objects.select_related("jurisdiction").in_bulk([row["monthly_return"] for row in rows])
     found = [(returns[row["monthly_return"]], row["left"], row["right"]) for row in rows]
     return sorted(found, key=lambda item: (item[0].jurisdiction.path, item[0].month))
+
+
+@transaction.atomic
+def yearly_save(*, jurisdiction, year, values, actor):
+    """Save a jurisdiction's yearly figures for `year`: {figure: whole number or None}; None clears one.
+
+    Yearly figures are standing facts entered once a year; no monthly return demands them.
+    """
+    ensure_can(actor=actor, action=Action.CHANGE, jurisdiction=jurisdiction)
+    if year > timezone.localdate().year:
+        raise ValidationError(_("%(year)d年还没有到，不能提前填报。") % {"year": year})
+    errors, cleaned = [], {}
+    for figure, raw in values.items():
+        if not figure.is_yearly:
+            errors.append(_("“%(figure)s”是月报指标，请在月报中填写。") % {"figure": figure.name})
+            continue
+        try:
+            cleaned[figure] = clean_value(figure, raw)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    existing = {
+        v.figure_id: v for v in YearlyValue.objects.select_for_update().filter(jurisdiction=jurisdiction, year=year)
+    }
+    changes = {}
+    for figure, value in cleaned.items():
+        current = existing.get(figure.pk)
+        old = int(current.value) if current is not None else None
+        if old == value:
+            continue
+        changes[figure.name] = [old, value]
+        if value is None:
+            current.delete()
+        elif current is None:
+            row = YearlyValue(jurisdiction=jurisdiction, year=year, figure=figure, value=value)
+            row.full_clean()
+            row.save()
+        else:
+            current.value = value
+            current.save(update_fields=["value", "updated_at"])
+    if changes:
+        audit_record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            obj=jurisdiction,
+            jurisdiction=jurisdiction,
+            changes=changes,
+            note=_("填报%(year)d年度指标") % {"year": year},
+        )

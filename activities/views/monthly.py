@@ -29,6 +29,7 @@ from ..selectors.monthly import (
     return_values,
     this_month_overview,
     top_jurisdictions,
+    yearly_values,
 )
 from ..selectors.validation import return_violations, violations
 from ..services import monthly as services
@@ -459,4 +460,34 @@ def validation_report(request):
             "year_value": start.year,
             "errors": sum(v.is_error for v in found),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def yearly_edit(request, key, year):
+    """Enter a jurisdiction's yearly figures (standing facts) once for `year`."""
+    jurisdiction = _jurisdiction_from_key(request.user, key)
+    values = yearly_values(jurisdiction=jurisdiction, year=year)
+    editable = user_can(request.user, Action.CHANGE, jurisdiction) and year <= timezone.localdate().year
+    form = None
+    if editable and values:
+        figures = [figure for figure, _value in values]
+        initial = {figure.pk: value for figure, value in values}
+        form = MonthlyGridForm(request.POST or None, figures=figures, initial_values=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.yearly_save(jurisdiction=jurisdiction, year=year, values=form.values(), actor=request.user)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("%(year)d年度指标已保存。") % {"year": year})
+                return redirect(request.path)
+    elif request.method == "POST":
+        raise PermissionDenied(_("您无权填报该辖区的年度指标。"))
+    return render(
+        request,
+        "activities/monthly/yearly_edit.html",
+        {"jurisdiction": jurisdiction, "key": key, "year": year, "form": form, "values": values},
     )

@@ -50,6 +50,11 @@ VIEWS = [
         make_foreign=lambda w: _return(w.district, ReturnStatus.APPROVED),
     ),
     ScopedView(
+        "activities:yearly_edit",
+        make=lambda w: [w.community.code, 2024],
+        make_foreign=lambda w: [w.sibling.code, 2024],
+    ),
+    ScopedView(
         "activities:validation_report",
         foreign_text="乙社区",
         foreign_query=lambda w: {"jurisdiction": w.sibling.code},

@@ -293,6 +293,7 @@ def _basic_situation(w, ctx):
             first,
             _("%(year)d年人口数据尚未录入，辖区常住人口及民族构成情况待补充。") % {"year": board.period.year},
         )
+        _yearly_facts(w, ctx)
         return
 
     people = [_("现有常住人口%(residents)s人") % {"residents": in_wan(population.population)}]
@@ -309,6 +310,19 @@ def _basic_situation(w, ctx):
         ]
         w.body(_("其中：%(groups)s。") % {"groups": "；".join(parts)})
     w.body(_floating_and_hardship(population))
+    _yearly_facts(w, ctx)
+
+
+def _yearly_facts(w, ctx):
+    """The standing facts entered once a year (rooms, teams, books …), as recorded for the period's year."""
+    facts = [
+        _("%(name)s%(total)s%(unit)s")
+        % {"name": row["figure"].name, "total": points(row["total"]), "unit": row["figure"].unit}
+        for row in ctx.board.yearly_figures
+        if row["places"]
+    ]
+    if facts:
+        w.body(_("%(year)d年度：%(facts)s。") % {"year": ctx.board.period.year, "facts": "，".join(facts)})
 
 
 def _short_name(name):
