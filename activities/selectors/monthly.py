@@ -434,3 +434,32 @@ def yearly_figure_totals(*, jurisdiction, year):
         }
         for figure in figures
     ]
+
+
+@dataclass
+class GridRow:
+    """One unit's line in a grid: its return's status and its value per figure."""
+
+    status: ReturnStatusRow
+    values: dict  # figure pk -> whole number or None
+    editable: bool = False
+
+
+def monthly_grid(*, jurisdiction, month, today=None):
+    """Return (figures, rows) to enter `month` for every filing unit below `jurisdiction` in one grid.
+
+    Columns are the monthly figures any row files; a row's cells for figures its level does not file are None.
+    Four queries, whatever the number of units.
+    """
+    rows = unit_statuses(jurisdiction=jurisdiction, month=month, today=today)
+    figures = [f for f in monthly_figures_for() if any(f.applies_to(r.jurisdiction) for r in rows)]
+    returns = [r.monthly_return for r in rows if r.monthly_return]
+    stored = {}
+    for return_id, figure_id, value in MonthlyValue.objects.filter(monthly_return__in=returns).values_list(
+        "monthly_return_id", "figure_id", "value"
+    ):
+        stored.setdefault(return_id, {})[figure_id] = _whole(value)
+    grid = [
+        GridRow(status=row, values=stored.get(row.monthly_return.pk, {}) if row.monthly_return else {}) for row in rows
+    ]
+    return figures, grid

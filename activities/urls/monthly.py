@@ -30,6 +30,7 @@ urlpatterns = [
     path("monthly/figures/<int:pk>/edit/", views.figure_update, name="figure_update"),
     path("monthly/<str:key>/year/<int:year>/", views.yearly_edit, name="yearly_edit"),
     path("monthly/<str:key>/<return_month:month>/", views.monthly_edit, name="monthly_edit"),
+    path("monthly/<str:key>/<return_month:month>/grid/", views.monthly_grid, name="monthly_grid"),
     path("monthly/<str:key>/<return_month:month>/submit/", views.monthly_submit, name="monthly_submit"),
     path("monthly/<str:key>/<return_month:month>/approve/", views.monthly_approve, name="monthly_approve"),
     path("monthly/<str:key>/<return_month:month>/return/", views.monthly_return, name="monthly_return"),

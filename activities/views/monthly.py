@@ -1,5 +1,6 @@
 """Pages of the monthly returns: the overview, the month's grid and its review steps, the figures, 本月."""
 
+import json
 import re
 from datetime import date
 
@@ -21,6 +22,7 @@ from ..choices import ReturnStatus
 from ..forms.monthly import MonthlyFigureForm, MonthlyGridForm, ReasonForm
 from ..models import MonthlyFigure, MonthlyReturn
 from ..selectors.monthly import (
+    MISSING,
     approval_queue,
     filing_month,
     month_has_ended,
@@ -31,7 +33,8 @@ from ..selectors.monthly import (
     top_jurisdictions,
     yearly_values,
 )
-from ..selectors.validation import return_violations, violations
+from ..selectors.monthly import monthly_grid as grid_selector
+from ..selectors.validation import active_rules, return_violations, violations
 from ..services import monthly as services
 
 _MONTH_PARAM = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -81,6 +84,7 @@ def monthly_list(request):
     if request.GET.get("format") == "xlsx":
         return _overview_export(sections, month)
     for section in sections:
+        section.grid_url = reverse("activities:monthly_grid", args=[jurisdiction_key(section.parent), month])
         for row in section.rows:
             row.url = _edit_url(row.jurisdiction, month)
     # Four eyes: a return the user submitted is not theirs to approve, so it is not in their queue.
@@ -358,6 +362,7 @@ def this_month(request):
             + f"?{month_query}"
             + (f"&jurisdiction={entry.jurisdiction.code}" if entry.jurisdiction.code else "")
         )
+        entry.grid_url = reverse("activities:monthly_grid", args=[jurisdiction_key(entry.jurisdiction), month])
         for row in entry.units:
             row.url = _edit_url(row.jurisdiction, month)
         scope = f"&jurisdiction={entry.jurisdiction.code}" if entry.jurisdiction.code else ""
@@ -490,4 +495,99 @@ def yearly_edit(request, key, year):
         request,
         "activities/monthly/yearly_edit.html",
         {"jurisdiction": jurisdiction, "key": key, "year": year, "form": form, "values": values},
+    )
+
+
+def _rules_for_script(rules):
+    """The active rules as the grid's script reads them (static/js/monthly_grid.js): figure pks and constants."""
+    return [
+        {
+            "id": rule.pk,
+            "text": rule.text,
+            "op": rule.operator,
+            "left": [f.pk for f in rule.left_figures.all()],
+            "lc": float(rule.left_constant),
+            "right": [f.pk for f in rule.right_figures.all()],
+            "rc": float(rule.right_constant),
+            "error": rule.is_error,
+        }
+        for rule in rules
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def monthly_grid(request, key, month):
+    """Enter one month for every filing unit below a jurisdiction (a street's communities) in one grid.
+
+    Each unit's row is saved by `services.monthly_save`, as on its own return page, with the same locks: a
+    submitted or approved return's row is read-only, and one unit's refusal does not stop the others.
+    """
+    jurisdiction = _jurisdiction_from_key(request.user, key)
+    today = timezone.localdate()
+    if month > first_of_month(today):
+        messages.warning(request, _("该月份还没有到，不能提前填报。"))
+        return redirect("activities:monthly_list")
+    figures, rows = grid_selector(jurisdiction=jurisdiction, month=month, today=today)
+    for row in rows:
+        unit = row.status.jurisdiction
+        row.editable = row.status.status in (MISSING, *services.EDITABLE_STATUSES) and user_can(
+            request.user, Action.CHANGE, unit
+        )
+        row.cells = [
+            {"figure": f, "name": f"v_{unit.pk}_{f.pk}", "value": row.values.get(f.pk), "applies": f.applies_to(unit)}
+            for f in figures
+        ]
+        row.url = _edit_url(unit, month)
+        row.submit_url = reverse("activities:monthly_submit", args=[jurisdiction_key(unit), month])
+    if request.method == "POST":
+        saved, errors = 0, []
+        for row in rows:
+            if not row.editable:
+                continue
+            values, bad = {}, []
+            for cell in row.cells:
+                raw = request.POST.get(cell["name"], "").strip()
+                if not cell["applies"] or (raw == "" and cell["value"] is None):
+                    continue
+                try:
+                    values[cell["figure"]] = services.clean_value(cell["figure"], raw)
+                except ValidationError as exc:
+                    bad.extend(exc.messages)
+            unit = row.status.jurisdiction
+            if bad:
+                errors += [f"{unit.name}：{message}" for message in bad]
+                continue
+            if not any(values.get(c["figure"]) != c["value"] for c in row.cells if c["figure"] in values):
+                continue
+            try:
+                services.monthly_save(jurisdiction=unit, month=month, values=values, actor=request.user)
+            except (ValidationError, PermissionDenied) as exc:
+                errors += [f"{unit.name}：{message}" for message in getattr(exc, "messages", [str(exc)])]
+            else:
+                saved += 1
+        for message in errors:
+            messages.error(request, message)
+        if saved:
+            messages.success(request, _("已保存%(n)d个单位的月报数据。") % {"n": saved})
+        return redirect(request.path)
+    totals = [
+        sum(row.values.get(f.pk) or 0 for row in rows) if any(f.pk in row.values for row in rows) else None
+        for f in figures
+    ]
+    return render(
+        request,
+        "activities/monthly/grid.html",
+        {
+            "jurisdiction": jurisdiction,
+            "key": key,
+            "month": month,
+            "month_ended": month_has_ended(month, today),
+            "due_on": return_due_on(month),
+            "figures": figures,
+            "rows": rows,
+            "totals": totals,
+            "rules_json": json.dumps(_rules_for_script(active_rules()), ensure_ascii=False),
+            "any_editable": any(row.editable for row in rows),
+        },
     )

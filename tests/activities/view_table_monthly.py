@@ -50,6 +50,11 @@ VIEWS = [
         make_foreign=lambda w: _return(w.district, ReturnStatus.APPROVED),
     ),
     ScopedView(
+        "activities:monthly_grid",
+        make=lambda w: [w.community.code, "2024-03"],
+        make_foreign=lambda w: [w.sibling.code, "2024-03"],
+    ),
+    ScopedView(
         "activities:yearly_edit",
         make=lambda w: [w.community.code, 2024],
         make_foreign=lambda w: [w.sibling.code, 2024],
