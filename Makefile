@@ -31,8 +31,11 @@ demo: install messages
 run: demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
+# ruff, and import-linter's contracts (pyproject.toml): an import against the layers fails the build.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check: install messages
 	$(PY) manage.py check

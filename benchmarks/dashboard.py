@@ -7,7 +7,7 @@ Uses the database DATABASE_URL names (default: benchmarks/bench.sqlite3, kept be
 generated once). Prints, per scale and jurisdiction: median and p95 server time of the page and of the
 JSON, their SQL query counts, the time of the bare SQL aggregates the figures need (the floor), and the
 page/floor ratio. "warm" is a repeated read (the figures come from the cache keyed by the data's token,
-unity/freshness.py); "cold" clears that cache before every request, as the first read after any write does.
+reporting/freshness.py); "cold" clears that cache before every request, as the first read after any write does.
 Targets: city page ≤ 150 ms, JSON ≤ 50 ms; province ≤ 1 s; page within 3× of the floor.
 """
 
@@ -37,8 +37,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from communities.models import Jurisdiction  # noqa: E402
-from unity.benchdata import generate  # noqa: E402
-from unity.freshness import CACHE_ALIAS  # noqa: E402
+from demo.benchdata import generate  # noqa: E402
+from reporting.freshness import CACHE_ALIAS  # noqa: E402
 
 FLOOR_SQL = [
     # The aggregates the dashboard's figures need, written by hand: the least the database must do.

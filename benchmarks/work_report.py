@@ -4,7 +4,7 @@
     DATABASE_URL=postgres://... .venv/bin/python benchmarks/work_report.py
 
 Uses the database DATABASE_URL names (default: benchmarks/bench.sqlite3, kept between runs so the data is
-generated once by `unity.benchdata.generate`). Prints per jurisdiction the median and p95 of the whole
+generated once by `demo.benchdata.generate`). Prints per jurisdiction the median and p95 of the whole
 download (the .docx view, as a leader's browser gets it) with its SQL query count, and the median of each
 step: the dashboard's figures, the report's text, the Word rendering. Target: ≤ 2 s for the download.
 """
@@ -34,12 +34,12 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from base.periods import year_period  # noqa: E402
 from communities.models import Jurisdiction  # noqa: E402
-from unity.benchdata import generate  # noqa: E402
-from unity.periods import year_period  # noqa: E402
-from unity.report import build_report  # noqa: E402
-from unity.report.docx import docx_bytes  # noqa: E402
-from unity.selectors import jurisdiction_dashboard  # noqa: E402
+from demo.benchdata import generate  # noqa: E402
+from reporting.report import build_report  # noqa: E402
+from reporting.report.docx import docx_bytes  # noqa: E402
+from reporting.selectors import jurisdiction_dashboard  # noqa: E402
 
 TARGET_MS = 2000
 

@@ -39,7 +39,9 @@ INSTALLED_APPS = [
     "import_export",
     "communities",
     "activities",
+    "reporting",
     "unity",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -89,7 +91,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The dashboard cache is keyed by a token the database replaces on every write (unity/freshness.py), so it can
+# The dashboard cache is keyed by a token the database replaces on every write (reporting/freshness.py), so it can
 # never serve stale figures; a shared backend (memcached, redis) works the same across several processes.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},

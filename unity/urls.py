@@ -12,16 +12,13 @@ admin.site.site_title = "民族团结进步创建"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("dashboard/", views.dashboard_home, name="dashboard"),
-    path("dashboard/<str:code>/", views.dashboard, name="dashboard_jurisdiction"),
-    path("api/v1/jurisdictions/<str:code>/summary/", views.api_summary, name="api_summary"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("communities.urls")),
     path("", include("activities.urls")),
-    path("", include("unity.report_urls")),
+    path("", include("reporting.urls")),
 ]
 
 if settings.DEBUG:

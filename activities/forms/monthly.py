@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.choices import JurisdictionLevel
 
+from ..choices import FigureFrequency
 from ..models import MonthlyFigure
 from ..services.monthly import VALUE_MAX
 
@@ -94,3 +95,11 @@ class MonthlyFigureForm(forms.ModelForm):
             "is_active",
         ]
         help_texts = {"code": _("英文字母、数字、下划线，用于导出和汇总，设定后尽量不要修改。")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Most figures are monthly: a form (or an older client) that leaves the frequency out means monthly.
+        self.fields["frequency"].required = False
+
+    def clean_frequency(self):
+        return self.cleaned_data.get("frequency") or FigureFrequency.MONTHLY

@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from base.months import first_of_month, next_month, previous_month
+from base.periods import first_of_month, next_month, previous_month
 from communities.choices import ROLE_ACTIONS, Action, JurisdictionLevel
 from communities.models import Jurisdiction, Membership
 

@@ -14,7 +14,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, 
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from base.months import first_of_month, next_month
+from base.periods import first_of_month, next_month
 from communities.models import Jurisdiction
 
 from ..choices import PetitionKind, PetitionStatus, RuleOperator

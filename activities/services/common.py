@@ -6,7 +6,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from base.months import first_of_month
+from base.periods import first_of_month
 from communities.choices import Action, AuditAction, JurisdictionLevel
 from communities.models import PATH_SEGMENT_WIDTH, Jurisdiction, user_can
 from communities.services import audit_record, model_changes, snapshot

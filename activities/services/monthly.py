@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from base.months import first_of_month
+from base.periods import first_of_month
 from communities.choices import Action, AuditAction
 from communities.models import Jurisdiction, user_can
 from communities.services import audit_record, model_changes, snapshot

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from base.months import first_of_month, next_month, previous_month
+from base.periods import first_of_month, next_month, previous_month
 from communities.choices import Action
 from communities.models import AuditEntry, Jurisdiction, user_can
 from unity.exports import xlsx_response

@@ -10,13 +10,13 @@ from activities.choices import FigureFrequency, ReturnStatus
 from activities.models import MonthlyFigure, YearlyValue
 from activities.selectors.monthly import filing_levels, return_values, unit_statuses
 from activities.services.monthly import missing_figures, monthly_save, monthly_submit, yearly_save
+from base.periods import year_period
 from communities.choices import JurisdictionLevel, Role
+from reporting.freshness import CACHE_ALIAS
+from reporting.report import build_report
+from reporting.selectors import jurisdiction_dashboard
 from tests.activities.factories_plans import make_figure
 from tests.factories import make_jurisdiction, make_member
-from unity.freshness import CACHE_ALIAS
-from unity.periods import year_period
-from unity.report import build_report
-from unity.selectors import jurisdiction_dashboard
 
 
 class DataSetTests(TestCase):

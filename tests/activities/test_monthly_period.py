@@ -16,9 +16,9 @@ from activities.models import MonthlyFigure, MonthlyReturn
 from activities.selectors.monthly import MISSING, filing_month
 from activities.services.monthly import monthly_approve, monthly_save, monthly_submit
 from communities.choices import JurisdictionLevel, Role
+from reporting.freshness import CACHE_ALIAS
 from tests.activities.factories_plans import make_figure, make_return
 from tests.factories import make_jurisdiction, make_member
-from unity.freshness import CACHE_ALIAS
 
 
 def on(day):

@@ -10,14 +10,14 @@ from django.urls import reverse
 from activities.choices import PetitionKind, PetitionStatus
 from activities.selectors.petitions import mediation_figures, overdue_count, petition_figures
 from activities.selectors.plans import plan_progress
+from base.periods import year_period
 from communities.choices import JurisdictionLevel, Role
+from reporting.freshness import CACHE_ALIAS
+from reporting.report import work_report
+from reporting.selectors import jurisdiction_dashboard
 from tests.activities.factories_petitions import make_petition
 from tests.activities.factories_plans import make_indicator, make_plan, make_responsibility
 from tests.factories import make_jurisdiction, make_member
-from unity.freshness import CACHE_ALIAS
-from unity.periods import year_period
-from unity.report import work_report
-from unity.selectors import jurisdiction_dashboard
 
 TODAY = date(2026, 12, 2)
 

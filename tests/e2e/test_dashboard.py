@@ -3,7 +3,7 @@ import pytest
 from communities.choices import Role
 from tests.e2e.conftest import login, screenshot
 from tests.factories import make_member
-from tests.unity.test_dashboard import build
+from tests.reporting.test_dashboard import build
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,7 +9,7 @@ from activities.models import ActivityCategory, MonthlyFigure
 from communities.choices import Role
 from tests.e2e.conftest import login, screenshot
 from tests.factories import make_member
-from tests.unity.test_report_world import YEAR, street_world
+from tests.reporting.test_report_world import YEAR, street_world
 
 
 def ensure_reference_rows():

@@ -1,0 +1,270 @@
+"""The dashboard's figures for one jurisdiction and period, composed from the apps' selectors.
+
+The page, the JSON summary and the work report all read `jurisdiction_dashboard`, so a figure shown in
+one of them is the figure shown in the others.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from activities.selectors.activities import (
+    activity_counts_by_category,
+    activity_counts_by_month,
+    activity_totals,
+    largest_activities,
+    project_totals,
+)
+from activities.selectors.monthly import (
+    filing_month,
+    monthly_figure_totals,
+    status_counts,
+    unit_statuses,
+    yearly_figure_totals,
+)
+from activities.selectors.petitions import mediation_figures, petition_figures
+from activities.selectors.plans import plan_progress, plans_for
+from activities.selectors.rollups import activity_totals_by_child, petition_counts_by_child
+from activities.selectors.validation import violation_count
+from communities.selectors import _all_groups, children_population, population_summary
+
+from .freshness import cached
+
+
+@dataclass
+class RankingRow:
+    """A child jurisdiction's main figures, side by side with its siblings."""
+
+    jurisdiction: object
+    population: int | None
+    minority_total: int
+    minority_share: object
+    activities: int
+    participants: int
+    petitions_received: int
+    petitions_closed: int
+    closure_rate: object
+    overdue: int
+
+    def as_dict(self):
+        return {
+            "code": self.jurisdiction.code,
+            "name": self.jurisdiction.name,
+            "level": self.jurisdiction.level,
+            "population": self.population,
+            "minority_total": self.minority_total,
+            "minority_share": _num(self.minority_share),
+            "activities": self.activities,
+            "participants": self.participants,
+            "petitions_received": self.petitions_received,
+            "petitions_closed": self.petitions_closed,
+            "closure_rate": _num(self.closure_rate),
+            "petitions_overdue": self.overdue,
+        }
+
+
+@dataclass
+class Dashboard:
+    jurisdiction: object
+    period: object
+    today: object
+    population: object = None
+    population_previous: object = None
+    activities: object = None
+    activities_by_month: list = field(default_factory=list)
+    activities_by_category: list = field(default_factory=list)
+    largest_activities: list = field(default_factory=list)
+    petitions: dict = field(default_factory=dict)
+    mediation: dict = field(default_factory=dict)
+    monthly_figures: list = field(default_factory=list)
+    yearly_figures: list = field(default_factory=list)
+    returns_month: object = None
+    returns: list = field(default_factory=list)
+    returns_summary: list = field(default_factory=list)
+    returns_due_on: object = None
+    returns_late: int = 0
+    violations: int = 0
+    plan: object = None
+    plan_progress: object = None
+    projects: object = None
+    ranking: list = field(default_factory=list)
+
+    def as_dict(self):
+        """Return the figures with stable field names (documented in the README)."""
+        progress = self.plan_progress
+        return {
+            "jurisdiction": {
+                "code": self.jurisdiction.code,
+                "name": self.jurisdiction.name,
+                "level": self.jurisdiction.level,
+            },
+            "period": {
+                "from": self.period.start.isoformat(),
+                "to": self.period.end.isoformat(),
+                "kind": self.period.kind,
+            },
+            "population": self.population.as_dict(),
+            "population_previous_year": self.population_previous.as_dict(),
+            "activities": {
+                **self.activities.as_dict(),
+                "by_month": [
+                    {"month": f"{m.month:%Y-%m}", "count": m.count, "participants": m.participants}
+                    for m in self.activities_by_month
+                ],
+                "by_category": [
+                    {"name": c.name, "section": c.report_section, "count": c.count, "participants": c.participants}
+                    for c in self.activities_by_category
+                ],
+            },
+            "petitions": {
+                **{k: v for k, v in self.petitions.items() if k not in ("closure_rate", "average_days_to_close")},
+                "closure_rate": _num(self.petitions["closure_rate"]),
+                "average_days_to_close": _num(self.petitions["average_days_to_close"]),
+            },
+            "mediation": {**self.mediation, "success_rate": _num(self.mediation["success_rate"])},
+            "monthly_figures": [
+                {
+                    "code": row["figure"].code,
+                    "name": row["figure"].name,
+                    "unit": row["figure"].unit,
+                    "total": _num(row["total"]),
+                }
+                for row in self.monthly_figures
+            ],
+            "yearly_figures": [
+                {
+                    "code": row["figure"].code,
+                    "name": row["figure"].name,
+                    "unit": row["figure"].unit,
+                    "total": _num(row["total"]),
+                    "places": row["places"],
+                }
+                for row in self.yearly_figures
+            ],
+            "monthly_returns": {
+                "month": f"{self.returns_month:%Y-%m}",
+                "due_on": self.returns_due_on.isoformat(),
+                "by_status": {key: count for key, _label, count in self.returns_summary},
+                "late": self.returns_late,
+                "children": [
+                    {"code": r.jurisdiction.code, "name": r.jurisdiction.name, "status": r.status, "late": r.is_late}
+                    for r in self.returns
+                ],
+            },
+            "validation": {"violations": self.violations},
+            "creation": _creation_json(self.plan, progress) if progress is not None else None,
+            "ranking": [row.as_dict() for row in self.ranking],
+        }
+
+
+def _creation_json(plan, progress):
+    return {
+        "plan": {"id": plan.pk, "title": plan.title, "target_level": plan.target_level},
+        "indicators": {
+            **{k: v for k, v in progress["indicators"].items() if k != "by_status"},
+            "by_status": {key: count for key, _label, count in progress["indicators"]["by_status"]},
+        },
+        "points_total": _num(progress["points_total"]),
+        "self_score_total": _num(progress["self_score_total"]),
+        "responsibilities": {
+            "total": progress["responsibilities"]["total"],
+            "overdue": progress["responsibilities"]["overdue"],
+            "by_status": {key: count for key, _label, count in progress["responsibilities"]["by_status"]},
+        },
+        "overdue": [
+            {
+                "indicator": row["indicator_code"],
+                "lead_department": row["lead_department"],
+                "responsible_person": row["responsible_person"],
+                "deadline": row["deadline"].isoformat(),
+                "days_overdue": row["days_overdue"],
+            }
+            for row in progress["overdue"]
+        ],
+        "budget": {
+            "amount": _num(progress["budget_total"]["amount"]),
+            "spent": _num(progress["budget_total"]["spent"]),
+            "share_used": _num(progress["budget_total"]["share"]),
+        },
+    }
+
+
+def _num(value):
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() and not hasattr(value, "as_tuple") else float(value)
+
+
+def children_ranking(*, jurisdiction, period, today, groups=None):
+    """Return a RankingRow per child of `jurisdiction`, in a fixed number of queries."""
+    population = children_population(jurisdiction=jurisdiction, year=period.year)
+    activities = activity_totals_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end)
+    petitions = petition_counts_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end, today=today)
+    rows = []
+    for child in population:
+        a = activities.get(child.jurisdiction.path, {})
+        p = petitions.get(child.jurisdiction.path, {})
+        rows.append(
+            RankingRow(
+                jurisdiction=child.jurisdiction,
+                population=child.population,
+                minority_total=child.minority_total,
+                minority_share=child.minority_share,
+                activities=a.get("count", 0),
+                participants=a.get("participants", 0),
+                petitions_received=p.get("received", 0),
+                petitions_closed=p.get("closed", 0),
+                closure_rate=p.get("closure_rate"),
+                overdue=p.get("overdue", 0),
+            )
+        )
+    return rows
+
+
+def jurisdiction_dashboard(*, jurisdiction, period, today=None):
+    """Return every figure the dashboard shows for `jurisdiction`'s subtree over `period`.
+
+    Cached under the data's token (reporting.freshness): any write to the records computes it afresh.
+    """
+    today = today or timezone.localdate()
+    key = ("dashboard", jurisdiction.pk, jurisdiction.path, period.kind, period.start, period.end, today)
+    return cached(key, lambda: _compute_dashboard(jurisdiction=jurisdiction, period=period, today=today))
+
+
+def _compute_dashboard(*, jurisdiction, period, today):
+    groups = _all_groups()
+    # The month being filed, bounded by the period for a look at the past: one rule, `filing_month`.
+    filing = filing_month(today, until=period.end)
+    returns_month = filing.month
+    plans = plans_for(jurisdiction=jurisdiction)
+    plan = plans[0] if plans else None
+    board = Dashboard(
+        jurisdiction=jurisdiction,
+        period=period,
+        today=today,
+        population=population_summary(jurisdiction=jurisdiction, year=period.year, groups=groups),
+        population_previous=population_summary(jurisdiction=jurisdiction, year=period.year - 1, groups=groups),
+        activities=activity_totals(jurisdiction=jurisdiction, start=period.start, end=period.end),
+        activities_by_month=activity_counts_by_month(jurisdiction=jurisdiction, start=period.start, end=period.end),
+        activities_by_category=activity_counts_by_category(
+            jurisdiction=jurisdiction, start=period.start, end=period.end
+        ),
+        largest_activities=largest_activities(jurisdiction=jurisdiction, start=period.start, end=period.end),
+        petitions=petition_figures(jurisdiction=jurisdiction, start=period.start, end=period.end, today=today),
+        mediation=mediation_figures(jurisdiction=jurisdiction, start=period.start, end=period.end, today=today),
+        monthly_figures=monthly_figure_totals(
+            jurisdiction=jurisdiction, start_month=period.start, end_month=period.end
+        ),
+        yearly_figures=yearly_figure_totals(jurisdiction=jurisdiction, year=period.year),
+        returns_month=returns_month,
+        returns=unit_statuses(jurisdiction=jurisdiction, month=returns_month, today=today),
+        returns_due_on=filing.due_on,
+        plan=plan,
+        plan_progress=plan_progress(plan=plan, today=today) if plan else None,
+        projects=project_totals(jurisdiction=jurisdiction),
+        ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today, groups=groups),
+    )
+    board.returns_summary = status_counts(board.returns)
+    board.returns_late = sum(row.is_late for row in board.returns)
+    board.violations = violation_count(jurisdiction=jurisdiction, start_month=period.start, end_month=period.end)
+    return board

@@ -1,0 +1,14 @@
+"""Routes of the dashboards, the JSON summary, the work report and the evidence ledger (included at the site root)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("dashboard/", views.dashboard_home, name="dashboard"),
+    path("dashboard/<str:code>/", views.dashboard, name="dashboard_jurisdiction"),
+    path("api/v1/jurisdictions/<str:code>/summary/", views.api_summary, name="api_summary"),
+    path("reports/<str:code>/work-report/", views.work_report_preview, name="work_report_preview"),
+    path("reports/<str:code>/work-report.docx", views.work_report_docx, name="work_report_docx"),
+    path("reports/plans/<int:plan_id>/ledger.zip", views.evidence_ledger, name="evidence_ledger"),
+]

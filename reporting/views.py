@@ -1,0 +1,131 @@
+"""Dashboards, the JSON summary, the work report (工作情况汇报) and the plan's evidence ledger (台账)."""
+
+from urllib.parse import quote, urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from activities.models import CreationPlan
+from base.periods import PeriodError, period_from_params
+from communities.models import Jurisdiction
+
+from .dashboard_charts import dashboard_charts
+from .report import work_report
+from .report.docx import docx_bytes
+from .report.ledger import build_ledger, ledger_filename
+from .selectors import jurisdiction_dashboard
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _period_or_error(request):
+    try:
+        return period_from_params(request.GET), None
+    except PeriodError as exc:
+        return period_from_params({}), str(exc)
+
+
+@login_required
+def dashboard_home(request):
+    """Open the dashboard of the user's highest jurisdiction (the one they most likely lead)."""
+    visible = Jurisdiction.objects.for_user(request.user).exclude(code=None)
+    top = visible.order_by("depth", "path").first()
+    if top is None:
+        messages.info(request, _("您还没有被分配任何辖区，请联系管理员授予角色。"))
+        return redirect("home")
+    return redirect("dashboard_jurisdiction", code=top.code)
+
+
+@login_required
+def dashboard(request, code):
+    jurisdiction = get_object_or_404(Jurisdiction.objects.for_user(request.user), code=code)
+    period, error = _period_or_error(request)
+    if error:
+        messages.error(request, error)
+    board = jurisdiction_dashboard(jurisdiction=jurisdiction, period=period)
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "board": board,
+            "jurisdiction": jurisdiction,
+            "ancestors": jurisdiction.ancestors().for_user(request.user),
+            "period": period,
+            "charts": dashboard_charts(board),
+            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+        },
+    )
+
+
+def api_summary(request, code):
+    """Return the dashboard's figures as JSON; 404 alike for unknown codes and codes outside the user's subtree."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": _("请先登录。")}, status=401)
+    jurisdiction = Jurisdiction.objects.for_user(request.user).filter(code=code).first()
+    if jurisdiction is None:
+        return JsonResponse({"error": _("找不到该辖区。")}, status=404)
+    try:
+        period = period_from_params(request.GET)
+    except PeriodError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    board = jurisdiction_dashboard(jurisdiction=jurisdiction, period=period)
+    return JsonResponse(board.as_dict(), json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def work_report_preview(request, code):
+    """Show the report as it will read in Word, with the period picker and the download buttons."""
+    jurisdiction = get_object_or_404(Jurisdiction.objects.for_user(request.user), code=code)
+    try:
+        period = period_from_params(request.GET)
+    except PeriodError as exc:
+        messages.error(request, str(exc))
+        period = period_from_params({})
+    content = work_report(jurisdiction=jurisdiction, period=period)
+    ledger_plan = None
+    if content.plan is not None:
+        ledger_plan = CreationPlan.objects.for_user(request.user).filter(pk=content.plan.pk).first()
+    today = timezone.localdate()
+    return render(
+        request,
+        "reporting/report/preview.html",
+        {
+            "content": content,
+            "jurisdiction": jurisdiction,
+            "period": period,
+            "period_query": urlencode(period.as_query()),
+            "ledger_plan": ledger_plan,
+            "years": range(today.year, today.year - 6, -1),
+        },
+    )
+
+
+@login_required
+def work_report_docx(request, code):
+    """Download the report as a .docx for the period the query names (the dashboard's parameters)."""
+    jurisdiction = get_object_or_404(Jurisdiction.objects.for_user(request.user), code=code)
+    try:
+        period = period_from_params(request.GET)
+    except PeriodError as exc:
+        # The preview shows the same error beside the period picker, where it can be corrected.
+        messages.error(request, str(exc))
+        return redirect(reverse("work_report_preview", args=[jurisdiction.code]))
+    content = work_report(jurisdiction=jurisdiction, period=period)
+    response = HttpResponse(docx_bytes(content), content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"work-report-{jurisdiction.code}.docx\"; filename*=UTF-8''{quote(content.filename)}"
+    )
+    return response
+
+
+@login_required
+def evidence_ledger(request, plan_id):
+    """Download the plan's evidence ledger: a folder per indicator with its index, photos and documents."""
+    plan = get_object_or_404(CreationPlan.objects.for_user(request.user).select_related("jurisdiction"), pk=plan_id)
+    archive = build_ledger(plan=plan, user=request.user)
+    return FileResponse(archive, as_attachment=True, filename=ledger_filename(plan), content_type="application/zip")

@@ -1,0 +1,39 @@
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.test import TestCase
+
+from activities.models import Activity, MonthlyReturn, Petition
+from communities.models import GroupCount, Jurisdiction, PopulationRecord
+from communities.selectors import population_summary
+from demo.demo import DEMO_USERS, load_demo
+
+
+class LoadDemoTests(TestCase):
+    def counts(self):
+        models = (Jurisdiction, PopulationRecord, GroupCount, Activity, Petition, MonthlyReturn)
+        return [m.objects.count() for m in models]
+
+    def test_loading_twice_changes_nothing(self):
+        load_demo(today=date(2026, 11, 23))
+        first = self.counts()
+        load_demo(today=date(2026, 11, 23))
+        self.assertEqual(self.counts(), first)
+        self.assertGreater(first[3], 200)
+
+    def test_bihai_community_has_the_seed_003_figures(self):
+        load_demo(today=date(2026, 11, 23))
+        summary = population_summary(jurisdiction=Jurisdiction.objects.get(code="520115001001"), year=2025)
+        self.assertEqual((summary.population, summary.households), (49613, 13017))
+        self.assertEqual((summary.minority_total, summary.minority_group_count), (1353, 19))
+        self.assertEqual(summary.minority_share, Decimal("2.73"))
+
+    def test_command_prints_working_logins(self):
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        for username, password, _label in DEMO_USERS:
+            self.assertIn(password, out.getvalue())
+            self.assertIsNotNone(authenticate(username=username, password=password))
