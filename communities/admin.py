@@ -6,7 +6,7 @@ from import_export.admin import ExportMixin
 
 from .choices import AuditAction
 from .models import AuditEntry, EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord, scope_q
-from .resources import JurisdictionResource
+from .resources import JurisdictionResource, SafeXLSX
 from .services import audit_record
 
 
@@ -67,6 +67,7 @@ class EthnicGroupAdmin(admin.ModelAdmin):
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(ExportMixin, AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     resource_classes = [JurisdictionResource]
+    export_formats = [SafeXLSX]
     scope_field = "path"
     list_display = ["name", "level", "code", "parent", "area_km2", "depth"]
     list_filter = ["level", "depth"]

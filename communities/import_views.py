@@ -6,7 +6,6 @@ is written is what the database holds at that moment.
 """
 
 import contextlib
-import io
 import time
 import uuid
 from functools import wraps
@@ -17,11 +16,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+
+from base.exports import Sheet, xlsx_response
 
 from .choices import Action, PopulationKind
 from .importers.census import CensusLayout, census_import_apply, census_import_plan
@@ -219,23 +220,10 @@ def census_template(request, layout):
     """Return a blank .xlsx of `layout` with its header and example rows."""
     if layout not in CensusLayout.values:
         raise Http404
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("人口统计")
     header, rows = _template_rows(layout)
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return FileResponse(buffer, as_attachment=True, filename=str(TEMPLATE_FILENAMES[layout]))
+    return xlsx_response(
+        filename=str(TEMPLATE_FILENAMES[layout]), sheets=[Sheet(title=_("人口统计"), headers=header, rows=rows)]
+    )
 
 
 def _template_rows(layout):

@@ -1,9 +1,22 @@
 """django-import-export resources: the admin's exports. Imports go through communities.importers."""
 
 from import_export import fields, resources
+from import_export.formats import base_formats
 from import_export.widgets import ForeignKeyWidget
 
+from base.exports import Sheet, xlsx_bytes
+
 from .models import Jurisdiction
+
+
+class SafeXLSX(base_formats.XLSX):
+    """The admin's .xlsx, written by the site's one Excel writer, so a name cannot become a formula there either.
+
+    It is the admin's only export format: a CSV cannot mark a cell as text, so Excel would run `=…` in it.
+    """
+
+    def export_data(self, dataset, **kwargs):
+        return xlsx_bytes([Sheet(title=dataset.title or "Sheet1", headers=dataset.headers or [], rows=list(dataset))])
 
 
 class JurisdictionResource(resources.ModelResource):

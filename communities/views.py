@@ -3,18 +3,33 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from base.exports import CHUNK_SIZE, Column, Sheet, column_rows, xlsx_response
+
 from .choices import Action, PopulationKind
+from .filtersets import MembershipFilterSet
 from .forms import GrantForm
 from .models import Jurisdiction, Membership
 from .selectors import children_population, population_summary, recorded_years
 from .services import membership_grant, membership_revoke, user_create
+
+MEMBERSHIPS_PER_PAGE = 50
+MEMBERSHIP_COLUMNS = [
+    Column(gettext_lazy("用户"), lambda m: m.user.username, 16),
+    Column(gettext_lazy("姓名"), lambda m: m.user.get_full_name()),
+    Column(gettext_lazy("辖区"), lambda m: m.jurisdiction.name, 16),
+    Column(gettext_lazy("区划代码"), lambda m: m.jurisdiction.code or "", 14),
+    Column(gettext_lazy("角色"), lambda m: m.get_role_display()),
+    Column(gettext_lazy("授予时间"), lambda m: m.created_at, 18),
+]
 
 
 def _year_from(request, years):
@@ -119,7 +134,32 @@ def membership_list(request):
     memberships = Membership.objects.filter(
         jurisdiction__in=Jurisdiction.objects.for_user(request.user, Action.MANAGE)
     ).select_related("user", "jurisdiction")
-    return render(request, "communities/membership_list.html", {"form": form, "memberships": memberships})
+    filterset = MembershipFilterSet(request.GET or None, queryset=memberships, request=request)
+    filterset.form.auto_id = "filter_%s"  # the grant form on the same page has fields of the same names
+    if request.method == "GET" and request.GET.get("format") == "xlsx":
+        return xlsx_response(
+            filename=f"用户与角色-{timezone.localdate():%Y%m%d}.xlsx",
+            sheets=[
+                Sheet(
+                    title=_("用户与角色"),
+                    headers=[column.header for column in MEMBERSHIP_COLUMNS],
+                    rows=column_rows(filterset.qs.iterator(chunk_size=CHUNK_SIZE), MEMBERSHIP_COLUMNS),
+                    widths=[column.column_width() for column in MEMBERSHIP_COLUMNS],
+                )
+            ],
+        )
+    page = Paginator(filterset.qs, MEMBERSHIPS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "communities/membership_list.html",
+        {
+            "form": form,
+            "filter_form": filterset.form,
+            "memberships": page.object_list,
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
+        },
+    )
 
 
 @login_required

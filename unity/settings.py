@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "import_export",
+    "django_filters",
     "communities",
     "activities",
     "reporting",
@@ -137,6 +138,9 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 # A month's return is due by this day of the following month; after it the month is still open, but late.
 MONTHLY_RETURN_DUE_DAY = int(os.environ.get("DJANGO_MONTHLY_RETURN_DUE_DAY", "5"))
+# Rows one Excel export may hold (base/exports.py). Exports stream to disk, so this bounds time, not memory: a
+# city-scale subtree (≈100k activities) fits; anything larger is refused with a message to narrow the filters.
+EXPORT_MAX_ROWS = int(os.environ.get("DJANGO_EXPORT_MAX_ROWS", "200000"))
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

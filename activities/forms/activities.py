@@ -1,7 +1,5 @@
 """Forms of activities, photos, activity categories and projects; they validate, the services write."""
 
-import re
-from datetime import date
 from decimal import Decimal
 
 from django import forms
@@ -13,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from communities.choices import ROLE_ACTIONS, Action
 from communities.models import Jurisdiction, Membership
 
-from ..choices import ProjectKind, ProjectStatus
 from ..images import process_photo
 from ..models import Activity, ActivityCategory, Indicator, Project, ProjectFunding
 from ..services.activities import ACTIVITY_FIELDS, MAX_PHOTOS_PER_UPLOAD, PROJECT_FIELDS, funding_mismatch_message
@@ -193,46 +190,6 @@ class ActivityForm(CaptionsMixin, forms.ModelForm):
 class PhotoAddForm(CaptionsMixin, forms.Form):
     photos = PhotoField(label=_("照片"), required=True, help_text=_("可一次选择多张，仅限 JPEG 或 PNG。"))
     photo_captions = photo_captions_field()
-
-
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-class ActivityFilterForm(forms.Form):
-    """The list's filters; a value that does not parse is reported and ignored, never a server error."""
-
-    HAS_PHOTOS_CHOICES = [("", _("全部")), ("1", _("有照片")), ("0", _("无照片"))]
-
-    category = forms.ModelChoiceField(
-        queryset=ActivityCategory.objects.all(), required=False, label=_("类别"), empty_label=_("全部类别")
-    )
-    month = forms.CharField(
-        required=False, label=_("月份"), widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
-    )
-    date_from = forms.DateField(required=False, label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    has_photos = forms.ChoiceField(choices=HAS_PHOTOS_CHOICES, required=False, label=_("照片"))
-
-    def clean_month(self):
-        value = self.cleaned_data["month"].strip()
-        if not value:
-            return None
-        match = MONTH_PATTERN.match(value)
-        if not match or not 1 <= int(match.group(2)) <= 12:
-            raise ValidationError(_("月份应写成“年-月”，如 2024-05。"))
-        return date(int(match.group(1)), int(match.group(2)), 1)
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("截止日期不能早于起始日期。"))
-        return cleaned
-
-
-class ProjectFilterForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("", _("全部类型")), *ProjectKind.choices], required=False, label=_("类型"))
-    status = forms.ChoiceField(choices=[("", _("全部状态")), *ProjectStatus.choices], required=False, label=_("状态"))
 
 
 class CategoryForm(forms.ModelForm):

@@ -1,16 +1,13 @@
 """Forms of petitions and disputes: register and edit, one small form per lifecycle step, list filters, ID lookup."""
 
-from datetime import date
-
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.choices import Action
 from communities.models import Jurisdiction
 
-from ..choices import PetitionCategory, PetitionChannel, PetitionKind, PetitionOutcome, PetitionStatus
+from ..choices import PetitionKind, PetitionOutcome, PetitionStatus
 from ..identity import validate_resident_id
 from ..models import Petition
 from ..models.petitions import MAX_EXTENSION_DAYS
@@ -238,58 +235,6 @@ def transition_form(to_status, petition, data=None):
     if form_class is CloseForm:
         return form_class(data, petition=petition)
     return form_class(data)
-
-
-ALL = _("全部")
-YES_NO = [("", ALL), ("1", _("是")), ("0", _("否"))]
-
-
-def _blank(choices):
-    return [("", ALL), *choices]
-
-
-class MonthField(forms.Field):
-    """A month as `YYYY-MM` (what <input type=month> sends), cleaned to its first day."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2024-03"})
-
-    def to_python(self, value):
-        value = (value or "").strip()
-        if not value:
-            return None
-        try:
-            year, month = (int(part) for part in value.split("-"))
-            return date(year, month, 1)
-        except ValueError:
-            raise ValidationError(_("月份应写成“年-月”，例如 2024-03。"), code="invalid") from None
-
-
-class PetitionFilterForm(forms.Form):
-    """The list's filters, all from the query string; none of them carries personal data."""
-
-    q = forms.CharField(label=_("搜索"), required=False, help_text=_("主要诉求、承办部门、办理结果、问题类别"))
-    kind = forms.ChoiceField(label=_("类型"), choices=_blank(PetitionKind.choices), required=False)
-    channel = forms.ChoiceField(label=_("来源渠道"), choices=_blank(PetitionChannel.choices), required=False)
-    status = forms.ChoiceField(label=_("状态"), choices=_blank(PetitionStatus.choices), required=False)
-    category = forms.ChoiceField(label=_("问题类别"), choices=_blank(PetitionCategory.choices), required=False)
-    is_group = forms.ChoiceField(label=_("群体性"), choices=YES_NO, required=False)
-    ethnic_factor = forms.ChoiceField(label=_("涉及民族因素"), choices=YES_NO, required=False)
-    overdue = forms.BooleanField(label=_("仅看超期"), required=False)
-    month = MonthField(label=_("登记月份"), required=False)
-    received_from = forms.DateField(label=_("登记日期自"), required=False, widget=DateInput())
-    received_to = forms.DateField(label=_("至"), required=False, widget=DateInput())
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("received_from"), cleaned.get("received_to")
-        if start and end and start > end:
-            self.add_error("received_to", _("结束日期不能早于开始日期。"))
-        return cleaned
-
-    def valid_data(self):
-        """Return the filters that are valid; an invalid one is shown with its error and otherwise ignored."""
-        self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
 
 
 class IdLookupForm(forms.Form):

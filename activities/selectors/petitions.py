@@ -45,27 +45,6 @@ def petition_search(qs, term):
     return qs.filter(condition)
 
 
-def petition_filter(qs, cleaned, today=None):
-    """Apply the list filters (a PetitionFilterForm's cleaned_data) to `qs`."""
-    today = today or timezone.localdate()
-    for name in ("kind", "channel", "status", "category"):
-        if cleaned.get(name):
-            qs = qs.filter(**{name: cleaned[name]})
-    for name in ("is_group", "ethnic_factor"):
-        if cleaned.get(name) in ("1", "0"):
-            qs = qs.filter(**{name: cleaned[name] == "1"})
-    if cleaned.get("overdue"):
-        qs = qs.overdue(today)
-    month = cleaned.get("month")
-    if month:
-        qs = qs.filter(received_on__year=month.year, received_on__month=month.month)
-    if cleaned.get("received_from"):
-        qs = qs.filter(received_on__gte=cleaned["received_from"])
-    if cleaned.get("received_to"):
-        qs = qs.filter(received_on__lte=cleaned["received_to"])
-    return petition_search(qs, cleaned.get("q"))
-
-
 def petition_timeline(*, petition):
     """Return the status history of a case, oldest first, with who made each step."""
     return (

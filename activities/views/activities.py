@@ -3,27 +3,28 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from base.exports import Column
+from base.listing import ScopedListView
 from communities.choices import Action
 from communities.models import AuditEntry, user_can
-from unity.listing import ScopedListView
 
 from ..choices import FundingSource
+from ..filtersets import ActivityFilterSet, ProjectFilterSet
 from ..forms.activities import (
-    ActivityFilterForm,
     ActivityForm,
     CategoryForm,
     FundingFormSet,
     PhotoAddForm,
-    ProjectFilterForm,
     ProjectForm,
     change_scope,
 )
@@ -54,7 +55,7 @@ def _person(user):
 
 
 def _number(amount):
-    # The shared export writes a Decimal as text; a float stays a number people can add up in Excel.
+    # Money is a Decimal; a float is what people add up in Excel, and None stays an empty cell.
     return float(amount) if amount is not None else None
 
 
@@ -68,61 +69,39 @@ def _local(value):
 class ActivityListView(ScopedListView):
     model = Activity
     template_name = "activities/activities/activity_list.html"
-    search_fields = ("title", "place", "organiser", "summary")
+    filterset_class = ActivityFilterSet
     export_filename = "activities"
     export_columns = [
-        (gettext_lazy("辖区"), lambda a: a.jurisdiction.name),
-        (gettext_lazy("区划代码"), lambda a: a.jurisdiction.code or ""),
-        (gettext_lazy("日期"), lambda a: a.date),
-        (gettext_lazy("类别"), lambda a: a.category.name),
-        (gettext_lazy("活动名称"), lambda a: a.title),
-        (gettext_lazy("地点"), lambda a: a.place),
-        (gettext_lazy("组织单位"), lambda a: a.organiser),
-        (gettext_lazy("参与人数"), lambda a: a.participants),
-        (gettext_lazy("其中少数民族（人）"), lambda a: a.minority_participants),
-        (gettext_lazy("海报（份）"), lambda a: a.posters),
-        (gettext_lazy("手册（份）"), lambda a: a.handbooks),
-        (gettext_lazy("宣传品（份）"), lambda a: a.promo_items),
-        (gettext_lazy("灯箱（个）"), lambda a: a.light_boxes),
-        (gettext_lazy("推送（条）"), lambda a: a.online_posts),
-        (gettext_lazy("覆盖人数"), lambda a: a.people_reached),
-        (gettext_lazy("活动简介"), lambda a: a.summary),
-        (gettext_lazy("佐证指标"), lambda a: "；".join(str(i) for i in a.indicators.all())),
-        (gettext_lazy("照片（张）"), lambda a: a.photo_count),
-        (gettext_lazy("录入人"), lambda a: _person(a.created_by)),
-        (gettext_lazy("录入时间"), lambda a: _local(a.created_at)),
+        Column(gettext_lazy("辖区"), lambda a: a.jurisdiction.name, 16),
+        Column(gettext_lazy("区划代码"), lambda a: a.jurisdiction.code or "", 14),
+        Column(gettext_lazy("日期"), lambda a: a.date, 12),
+        Column(gettext_lazy("类别"), lambda a: a.category.name, 12),
+        Column(gettext_lazy("活动名称"), lambda a: a.title, 30),
+        Column(gettext_lazy("地点"), lambda a: a.place, 20),
+        Column(gettext_lazy("组织单位"), lambda a: a.organiser, 20),
+        Column(gettext_lazy("参与人数"), lambda a: a.participants),
+        Column(gettext_lazy("其中少数民族（人）"), lambda a: a.minority_participants),
+        Column(gettext_lazy("海报（份）"), lambda a: a.posters),
+        Column(gettext_lazy("手册（份）"), lambda a: a.handbooks),
+        Column(gettext_lazy("宣传品（份）"), lambda a: a.promo_items),
+        Column(gettext_lazy("灯箱（个）"), lambda a: a.light_boxes),
+        Column(gettext_lazy("推送（条）"), lambda a: a.online_posts),
+        Column(gettext_lazy("覆盖人数"), lambda a: a.people_reached),
+        Column(gettext_lazy("活动简介"), lambda a: a.summary, 40),
+        Column(gettext_lazy("佐证指标"), lambda a: "；".join(str(i) for i in a.indicators.all()), 30),
+        Column(gettext_lazy("照片（张）"), lambda a: a.photo_count),
+        Column(gettext_lazy("录入人"), lambda a: _person(a.created_by)),
+        Column(gettext_lazy("录入时间"), lambda a: _local(a.created_at), 18),
     ]
 
-    def get_filter_form(self):
-        if not hasattr(self, "_filter_form"):
-            self._filter_form = ActivityFilterForm(self.request.GET or None)
-            self._filter_form.is_valid()
-        return self._filter_form
-
     def get_queryset(self):
-        qs = activity_list_queryset(super().get_queryset())
-        filters = getattr(self.get_filter_form(), "cleaned_data", {})
-        if filters.get("category"):
-            qs = qs.filter(category=filters["category"])
-        if filters.get("month"):
-            month = filters["month"]
-            qs = qs.filter(date__year=month.year, date__month=month.month)
-        if filters.get("date_from"):
-            qs = qs.filter(date__gte=filters["date_from"])
-        if filters.get("date_to"):
-            qs = qs.filter(date__lte=filters["date_to"])
-        has_photos = Exists(ActivityPhoto.objects.filter(activity=OuterRef("pk")))
-        if filters.get("has_photos") == "1":
-            qs = qs.filter(has_photos)
-        elif filters.get("has_photos") == "0":
-            qs = qs.filter(~has_photos)
-        if self.request.GET.get("format") == "xlsx":
-            qs = qs.select_related("created_by").prefetch_related("indicators")
-        return qs
+        return activity_list_queryset(super().get_queryset())
+
+    def get_export_queryset(self):
+        return super().get_export_queryset().select_related("created_by").prefetch_related("indicators")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter_form"] = self.get_filter_form()
         context["can_create"] = change_scope(self.request.user).exists()
         context["manages_categories"] = user_manages_categories(self.request.user)
         return context
@@ -360,50 +339,38 @@ def category_update(request, pk):
 # People's-livelihood projects
 
 
+_funding_header = lazy(lambda label: _("%(source)s（万元）") % {"source": label}, str)
+
+
+def _funding(source):
+    return lambda p: _number(next((f.amount for f in p.fundings.all() if f.source == source), None))
+
+
 class ProjectListView(ScopedListView):
     model = Project
     template_name = "activities/activities/project_list.html"
-    search_fields = ("name", "summary")
+    filterset_class = ProjectFilterSet
     export_filename = "projects"
-
-    @property
-    def export_columns(self):
-        def amount(source):
-            return lambda p: _number(next((f.amount for f in p.fundings.all() if f.source == source), None))
-
-        return [
-            (gettext_lazy("辖区"), lambda p: p.jurisdiction.name),
-            (gettext_lazy("区划代码"), lambda p: p.jurisdiction.code or ""),
-            (gettext_lazy("项目名称"), lambda p: p.name),
-            (gettext_lazy("类型"), lambda p: p.get_kind_display()),
-            (gettext_lazy("状态"), lambda p: p.get_status_display()),
-            (gettext_lazy("总投资（万元）"), lambda p: _number(p.total_investment)),
-            *[(_("%(source)s（万元）") % {"source": source.label}, amount(source.value)) for source in FundingSource],
-            (gettext_lazy("受益户数"), lambda p: p.households_served),
-            (gettext_lazy("受益人数"), lambda p: p.persons_served),
-            (gettext_lazy("开工日期"), lambda p: p.start_date),
-            (gettext_lazy("完工日期"), lambda p: p.end_date),
-            (gettext_lazy("项目简介"), lambda p: p.summary),
-        ]
-
-    def get_filter_form(self):
-        if not hasattr(self, "_filter_form"):
-            self._filter_form = ProjectFilterForm(self.request.GET or None)
-            self._filter_form.is_valid()
-        return self._filter_form
+    export_columns = [
+        Column(gettext_lazy("辖区"), lambda p: p.jurisdiction.name, 16),
+        Column(gettext_lazy("区划代码"), lambda p: p.jurisdiction.code or "", 14),
+        Column(gettext_lazy("项目名称"), lambda p: p.name, 30),
+        Column(gettext_lazy("类型"), lambda p: p.get_kind_display()),
+        Column(gettext_lazy("状态"), lambda p: p.get_status_display()),
+        Column(gettext_lazy("总投资（万元）"), lambda p: _number(p.total_investment)),
+        *[Column(_funding_header(source.label), _funding(source.value)) for source in FundingSource],
+        Column(gettext_lazy("受益户数"), lambda p: p.households_served),
+        Column(gettext_lazy("受益人数"), lambda p: p.persons_served),
+        Column(gettext_lazy("开工日期"), lambda p: p.start_date, 12),
+        Column(gettext_lazy("完工日期"), lambda p: p.end_date, 12),
+        Column(gettext_lazy("项目简介"), lambda p: p.summary, 40),
+    ]
 
     def get_queryset(self):
-        qs = project_list_queryset(super().get_queryset())
-        filters = getattr(self.get_filter_form(), "cleaned_data", {})
-        if filters.get("kind"):
-            qs = qs.filter(kind=filters["kind"])
-        if filters.get("status"):
-            qs = qs.filter(status=filters["status"])
-        return qs
+        return project_list_queryset(super().get_queryset())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter_form"] = self.get_filter_form()
         context["can_create"] = change_scope(self.request.user).exists()
         return context
 

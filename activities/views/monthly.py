@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from base.exports import xlsx_response
 from base.periods import first_of_month, next_month, previous_month
 from communities.choices import Action
 from communities.models import AuditEntry, Jurisdiction, user_can
-from unity.exports import xlsx_response
 
 from ..choices import ReturnStatus
 from ..forms.monthly import MonthlyFigureForm, MonthlyGridForm, ReasonForm
@@ -91,8 +91,6 @@ def monthly_list(request):
     queue = [r for r in approval_queue(user=request.user) if r.submitted_by_id != request.user.pk]
     for r in queue:
         r.url = _edit_url(r.jurisdiction, r.month)
-    query = request.GET.copy()
-    query["format"] = "xlsx"
     return render(
         request,
         "activities/monthly/list.html",
@@ -105,7 +103,6 @@ def monthly_list(request):
             "filing": filing_month(today),
             "sections": sections,
             "queue": queue,
-            "export_query": query.urlencode(),
             "selected_code": code,
             "can_manage_figures": services.can_manage_figures(request.user),
         },

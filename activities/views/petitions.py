@@ -16,13 +16,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from base.exports import Column
+from base.listing import ScopedListView
 from communities.choices import Action
 from communities.models import AuditEntry, Jurisdiction, user_can
-from unity.listing import ScopedListView
 
-from ..forms.petitions import TRANSITION_FORMS, IdLookupForm, PetitionFilterForm, PetitionForm, transition_form
+from ..filtersets import PetitionFilterSet
+from ..forms.petitions import TRANSITION_FORMS, IdLookupForm, PetitionForm, transition_form
 from ..models import Petition
-from ..selectors.petitions import petition_filter, petition_list_queryset, petition_timeline
+from ..selectors.petitions import petition_list_queryset, petition_timeline
 from ..services import petitions as services
 
 
@@ -42,39 +44,36 @@ class PetitionListView(ScopedListView):
     template_name = "activities/petitions/petition_list.html"
     context_object_name = "petitions"
     export_filename = "petitions"
+    filterset_class = PetitionFilterSet
     export_columns = [
-        (gettext_lazy("登记日期"), lambda p: p.received_on),
-        (gettext_lazy("辖区"), lambda p: p.jurisdiction.name),
-        (gettext_lazy("类型"), lambda p: p.get_kind_display()),
-        (gettext_lazy("来源渠道"), lambda p: p.get_channel_display()),
-        (gettext_lazy("群体性"), lambda p: _("是") if p.is_group else _("否")),
-        (gettext_lazy("人数"), lambda p: p.persons),
-        (gettext_lazy("涉及民族因素"), lambda p: _("是") if p.ethnic_factor else _("否")),
-        (gettext_lazy("问题类别"), lambda p: p.get_category_display()),
-        (gettext_lazy("主要诉求"), lambda p: p.summary),
-        (gettext_lazy("信访人"), lambda p: p.petitioner_name_masked),
-        (gettext_lazy("联系电话"), lambda p: p.petitioner_phone_masked),
-        (gettext_lazy("身份证号码"), lambda p: p.petitioner_id_number_masked),
-        (gettext_lazy("状态"), lambda p: p.get_status_display()),
-        (gettext_lazy("承办部门"), lambda p: p.assigned_department),
-        (gettext_lazy("办理时限"), lambda p: p.due_on),
-        (gettext_lazy("剩余/超期"), _days_text),
-        (gettext_lazy("办结日期"), lambda p: p.closed_on),
-        (gettext_lazy("办结方式"), lambda p: p.get_outcome_display()),
-        (gettext_lazy("办理结果"), lambda p: p.outcome_text),
+        Column(gettext_lazy("登记日期"), lambda p: p.received_on, 12),
+        Column(gettext_lazy("辖区"), lambda p: p.jurisdiction.name, 16),
+        Column(gettext_lazy("类型"), lambda p: p.get_kind_display()),
+        Column(gettext_lazy("来源渠道"), lambda p: p.get_channel_display()),
+        Column(gettext_lazy("群体性"), lambda p: _("是") if p.is_group else _("否")),
+        Column(gettext_lazy("人数"), lambda p: p.persons),
+        Column(gettext_lazy("涉及民族因素"), lambda p: _("是") if p.ethnic_factor else _("否")),
+        Column(gettext_lazy("问题类别"), lambda p: p.get_category_display()),
+        Column(gettext_lazy("主要诉求"), lambda p: p.summary, 40),
+        Column(gettext_lazy("信访人"), lambda p: p.petitioner_name_masked),
+        Column(gettext_lazy("联系电话"), lambda p: p.petitioner_phone_masked, 14),
+        Column(gettext_lazy("身份证号码"), lambda p: p.petitioner_id_number_masked, 20),
+        Column(gettext_lazy("状态"), lambda p: p.get_status_display()),
+        Column(gettext_lazy("承办部门"), lambda p: p.assigned_department, 16),
+        Column(gettext_lazy("办理时限"), lambda p: p.due_on, 12),
+        Column(gettext_lazy("剩余/超期"), _days_text),
+        Column(gettext_lazy("办结日期"), lambda p: p.closed_on, 12),
+        Column(gettext_lazy("办结方式"), lambda p: p.get_outcome_display()),
+        Column(gettext_lazy("办理结果"), lambda p: p.outcome_text, 40),
     ]
 
     def get_queryset(self):
-        qs = super().get_queryset()
-        self.filter_form = PetitionFilterForm(self.request.GET)
-        return petition_list_queryset(base=petition_filter(qs, self.filter_form.valid_data()))
+        return petition_list_queryset(base=super().get_queryset())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context.update(
-            filter_form=self.filter_form,
-            jurisdiction_code=self.request.GET.get("jurisdiction", ""),
             overdue_count=Petition.objects.for_user(user).overdue().count(),
             can_change=Jurisdiction.objects.for_user(user, Action.CHANGE).exists(),
             can_lookup=Jurisdiction.objects.for_user(user, Action.APPROVE).exists(),

@@ -2,17 +2,14 @@
 evidence files."""
 
 import uuid
-from io import BytesIO
 from pathlib import Path
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from base.exports import Column, Sheet, xlsx_response
+from base.listing import ScopedListView
 from communities.choices import Action
 from communities.models import AuditEntry, user_can
-from unity.exports import XLSX_CONTENT_TYPE
-from unity.listing import ScopedListView
 
-from ..choices import PlanLevel, ResponsibilityStatus
+from ..filtersets import PlanFilterSet, ResponsibilityFilterSet
 from ..forms.plans import (
     PLAN_INLINES,
     EvidenceForm,
@@ -36,7 +33,7 @@ from ..forms.plans import (
 )
 from ..importers import template_rows
 from ..models import CreationPlan, EvidenceFile, Indicator, Responsibility
-from ..selectors.plans import overdue_q, plan_indicator_tree, plan_list, plan_progress, responsibility_rows
+from ..selectors.plans import plan_indicator_tree, plan_list, plan_progress, responsibility_rows
 from ..services import plans as services
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -65,30 +62,24 @@ class PlanListView(ScopedListView):
     model = CreationPlan
     template_name = "activities/plans/list.html"
     context_object_name = "plans"
-    filters = {"level": "target_level"}
-    search_fields = ("title", "target_title", "jurisdiction__name")
+    filterset_class = PlanFilterSet
     export_filename = "创建工作方案"
-    export_columns = (
-        (gettext_lazy("方案名称"), lambda p: p.title),
-        (gettext_lazy("辖区"), lambda p: p.jurisdiction.name),
-        (gettext_lazy("创建目标"), lambda p: p.target_title),
-        (gettext_lazy("目标级别"), lambda p: p.get_target_level_display()),
-        (gettext_lazy("开始日期"), lambda p: p.start_date),
-        (gettext_lazy("结束日期"), lambda p: p.end_date),
-        (gettext_lazy("测评指标数"), lambda p: p.indicator_count),
-        (gettext_lazy("责任分解条数"), lambda p: p.responsibility_count),
-        (gettext_lazy("逾期事项"), lambda p: p.overdue_count),
-        (gettext_lazy("预算合计（元）"), lambda p: float(p.budget_amount)),
-        (gettext_lazy("已使用（元）"), lambda p: float(p.budget_spent)),
-    )
+    export_columns = [
+        Column(gettext_lazy("方案名称"), lambda p: p.title, 30),
+        Column(gettext_lazy("辖区"), lambda p: p.jurisdiction.name, 16),
+        Column(gettext_lazy("创建目标"), lambda p: p.target_title, 24),
+        Column(gettext_lazy("目标级别"), lambda p: p.get_target_level_display()),
+        Column(gettext_lazy("开始日期"), lambda p: p.start_date, 12),
+        Column(gettext_lazy("结束日期"), lambda p: p.end_date, 12),
+        Column(gettext_lazy("测评指标数"), lambda p: p.indicator_count),
+        Column(gettext_lazy("责任分解条数"), lambda p: p.responsibility_count),
+        Column(gettext_lazy("逾期事项"), lambda p: p.overdue_count),
+        Column(gettext_lazy("预算合计（元）"), lambda p: float(p.budget_amount)),
+        Column(gettext_lazy("已使用（元）"), lambda p: float(p.budget_spent)),
+    ]
 
     def get_base_queryset(self):
         return plan_list(user=self.request.user)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["levels"] = PlanLevel.choices
-        return context
 
 
 @login_required
@@ -245,28 +236,20 @@ def indicator_delete(request, pk):
 
 @login_required
 def indicator_template(request):
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("测评指标")
-    for row in template_rows():
-        sheet.append(row)
-    sheet.merge_cells("A1:F1")
-    sheet["A1"].font = Font(bold=True, size=13)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEF", (18, 28, 40, 8, 28, 24), strict=True):
-        sheet.column_dimensions[letter].width = width
-    for row in sheet.iter_rows(min_row=3):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('测评指标导入模板.xlsx')}"
-    return response
+    title, headers, *examples = template_rows()
+    return xlsx_response(
+        filename="测评指标导入模板.xlsx",
+        sheets=[
+            Sheet(
+                title=_("测评指标"),
+                title_row=title[0],
+                headers=headers,
+                rows=examples,
+                widths=(18, 28, 40, 8, 28, 24),
+                wrap=True,
+            )
+        ],
+    )
 
 
 def _staged(request, plan):
@@ -354,46 +337,36 @@ class ResponsibilityListView(ScopedListView):
     template_name = "activities/plans/responsibility_list.html"
     context_object_name = "responsibilities"
     paginate_by = 50
-    filters = {"status": "status"}
-    search_fields = ("indicator__code", "indicator__title", "lead_department", "responsible_person", "target")
-    export_filename = "责任分解表"
-
-    export_columns = (
-        (gettext_lazy("指标编号"), lambda r: r.indicator.code),
-        (gettext_lazy("一级指标"), lambda r: r.indicator.parent.title if r.indicator.parent else r.indicator.title),
-        (gettext_lazy("二级指标"), lambda r: r.indicator.title if r.indicator.parent else ""),
-        (gettext_lazy("分值"), lambda r: float(r.indicator.points)),
-        (gettext_lazy("牵头部门"), lambda r: r.lead_department),
-        (gettext_lazy("配合部门"), lambda r: r.cooperating_departments),
-        (gettext_lazy("责任人"), lambda r: r.responsible_person),
-        (gettext_lazy("完成时限"), lambda r: r.deadline),
-        (gettext_lazy("工作目标"), lambda r: r.target),
-        (gettext_lazy("进度（%）"), lambda r: r.progress),
-        (gettext_lazy("状态"), lambda r: r.get_status_display()),
-        (gettext_lazy("是否逾期"), lambda r: _("逾期") if r.is_overdue() else ""),
-        (gettext_lazy("自评得分"), lambda r: float(r.self_score) if r.self_score is not None else None),
-        (gettext_lazy("佐证材料（份）"), lambda r: r.evidence_count),
-        (gettext_lazy("佐证活动（次）"), lambda r: r.activity_count),
-        (gettext_lazy("进展说明"), lambda r: r.note),
-    )
+    filterset_class = ResponsibilityFilterSet
+    export_columns = [
+        Column(gettext_lazy("指标编号"), lambda r: r.indicator.code),
+        Column(
+            gettext_lazy("一级指标"),
+            lambda r: r.indicator.parent.title if r.indicator.parent else r.indicator.title,
+            30,
+        ),
+        Column(gettext_lazy("二级指标"), lambda r: r.indicator.title if r.indicator.parent else "", 30),
+        Column(gettext_lazy("分值"), lambda r: float(r.indicator.points)),
+        Column(gettext_lazy("牵头部门"), lambda r: r.lead_department, 16),
+        Column(gettext_lazy("配合部门"), lambda r: r.cooperating_departments, 20),
+        Column(gettext_lazy("责任人"), lambda r: r.responsible_person),
+        Column(gettext_lazy("完成时限"), lambda r: r.deadline, 12),
+        Column(gettext_lazy("工作目标"), lambda r: r.target, 30),
+        Column(gettext_lazy("进度（%）"), lambda r: r.progress),
+        Column(gettext_lazy("状态"), lambda r: r.get_status_display()),
+        Column(gettext_lazy("是否逾期"), lambda r: _("逾期") if r.is_overdue() else ""),
+        Column(gettext_lazy("自评得分"), lambda r: float(r.self_score) if r.self_score is not None else None),
+        Column(gettext_lazy("佐证材料（份）"), lambda r: r.evidence_count),
+        Column(gettext_lazy("佐证活动（次）"), lambda r: r.activity_count),
+        Column(gettext_lazy("进展说明"), lambda r: r.note, 30),
+    ]
 
     def get_base_queryset(self):
         self.plan = _plan(self.request, self.kwargs["pk"])
         return responsibility_rows(user=self.request.user, plan=self.plan)
 
-    def get_queryset(self):
-        qs = super().get_queryset()
-        if self.request.GET.get("overdue"):
-            qs = qs.filter(overdue_q(timezone.localdate()))
-        department = self.request.GET.get("department", "").strip()
-        if department:
-            qs = qs.filter(Q(lead_department__icontains=department) | Q(cooperating_departments__icontains=department))
-        return qs
-
-    def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "xlsx":
-            self.export_filename = f"责任分解表-{_plan(request, kwargs['pk']).title}"
-        return super().get(request, *args, **kwargs)
+    def get_export_filename(self):
+        return f"责任分解表-{self.plan.title}-{timezone.localdate():%Y%m%d}.xlsx"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -401,7 +374,6 @@ class ResponsibilityListView(ScopedListView):
         for line in context["responsibilities"]:
             line.overdue = line.is_overdue(today)
         context["plan"] = self.plan
-        context["statuses"] = ResponsibilityStatus.choices
         context["departments"] = (
             Responsibility.objects.filter(indicator__plan=self.plan)
             .order_by("lead_department")

@@ -15,17 +15,14 @@ import re
 import shutil
 import tempfile
 import zipfile
-from io import BytesIO
 
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from activities.models import Activity, ActivityPhoto, EvidenceFile, Indicator
+from base.exports import Sheet, xlsx_bytes
 
 from .numbers import date_cn
 
@@ -145,33 +142,8 @@ def _now_tuple():
     return timezone.localtime().timetuple()[:6]
 
 
-def _sheet(workbook, title, headers, rows, first=False):
-    sheet = workbook.active if first else workbook.create_sheet()
-    sheet.title = title[:31]
-    sheet.append([str(h) for h in headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    widths = [max(len(str(h)) * 2, 8) for h in headers]
-    for row in rows:
-        sheet.append(row)
-        for i, value in enumerate(row):
-            widths[i] = min(max(widths[i], len(str(value if value is not None else "")) * 2 + 2), 60)
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
-    return sheet
-
-
 def _xlsx(sheets):
-    workbook = Workbook()
-    for i, (title, headers, rows) in enumerate(sheets):
-        _sheet(workbook, title, headers, rows, first=i == 0)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes([Sheet(title=title, headers=headers, rows=rows, wrap=True) for title, headers, rows in sheets])
 
 
 def _write_indicator(archive, indicator):

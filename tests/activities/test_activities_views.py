@@ -27,7 +27,7 @@ from tests.factories import make_member, make_tree
 
 
 def sheet_rows(response):
-    workbook = load_workbook(BytesIO(response.content))
+    workbook = load_workbook(BytesIO(response.getvalue()))
     return [list(row) for row in workbook.active.iter_rows(values_only=True)]
 
 

@@ -166,7 +166,7 @@ class MonthlyOverviewTests(MonthlyPagesTestCase):
         self.client.force_login(self.leader)
         make_return(self.community, MONTH, status=ReturnStatus.SUBMITTED, submitted_by=self.staff)
         response = self.client.get(reverse("activities:monthly_list"), {"month": "2024-03", "format": "xlsx"})
-        rows = [list(r) for r in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)]
+        rows = [list(r) for r in load_workbook(io.BytesIO(response.getvalue())).active.iter_rows(values_only=True)]
         self.assertEqual(rows[0][:5], ["上级辖区", "辖区", "区划代码", "月份", "状态"])
         # Only the units that file returns: the street itself files none.
         self.assertEqual(

@@ -9,7 +9,7 @@ from django.test import TestCase
 from activities.choices import PetitionCategory, PetitionChannel, PetitionKind, PetitionOutcome
 from activities.choices import PetitionStatus as S
 from activities.models import Petition
-from activities.selectors.petitions import mediation_figures, petition_figures, petition_filter, petition_search
+from activities.selectors.petitions import mediation_figures, petition_figures, petition_search
 from communities.choices import JurisdictionLevel
 from tests.activities.factories_petitions import make_petition
 from tests.factories import make_jurisdiction
@@ -228,15 +228,3 @@ class PetitionSearchTests(TestCase):
 
     def test_search_does_not_reach_personal_data(self):
         self.assertFalse(petition_search(Petition.objects.all(), "张三丰").exists())
-
-    def test_filters(self):
-        qs = Petition.objects.all()
-        self.assertEqual(set(petition_filter(qs, {"category": "labour"})), {self.wage})
-        self.assertEqual(set(petition_filter(qs, {"month": date(2024, 3, 1)})), {self.lift, self.wage, self.land})
-        self.assertEqual(set(petition_filter(qs, {"month": date(2024, 4, 1)})), set())
-        self.assertEqual(
-            set(petition_filter(qs, {"overdue": True}, today=date(2024, 3, 20))), {self.lift, self.wage, self.land}
-        )
-        self.assertEqual(set(petition_filter(qs, {"overdue": True}, today=date(2024, 3, 19))), set())
-        self.assertEqual(set(petition_filter(qs, {"is_group": "1"})), set())
-        self.assertEqual(set(petition_filter(qs, {"ethnic_factor": "0"})), {self.lift, self.wage, self.land})

@@ -117,7 +117,7 @@ class PetitionListViewTests(PetitionPagesWorld):
         self.client.force_login(self.staff)
         response = self.client.get(reverse("activities:petition_list"), {"kind": "petition", "format": "xlsx"})
         self.assertEqual(response.status_code, 200)
-        sheet = load_workbook(BytesIO(response.content)).active
+        sheet = load_workbook(BytesIO(response.getvalue())).active
         rows = list(sheet.iter_rows(values_only=True))
         header, body = rows[0], rows[1:]
         self.assertEqual(len(body), 1)
