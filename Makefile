@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint check install messages system-packages demo bench clean
+.PHONY: run serve test test-sqlite test-postgres lint check install messages system-packages demo bench bench-load clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,18 @@ demo: install messages
 run: demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
+# The site under gunicorn with production settings (DEBUG off) on 127.0.0.1:8000. Production refuses to start
+# without DJANGO_SECRET_KEY; when none is set, one is generated once into .secret_key (git-ignored, mode 600).
+SECRET_KEY_FILE := .secret_key
+serve: install messages
+	@if [ -z "$$DJANGO_SECRET_KEY" ] && [ ! -s $(SECRET_KEY_FILE) ]; then \
+	  (umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_KEY_FILE)) && \
+	  echo "generated a secret key into $(SECRET_KEY_FILE)"; fi
+	export DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}" && \
+	  $(PY) manage.py migrate --noinput && \
+	  $(PY) manage.py collectstatic --noinput -v 0 && \
+	  exec $(VENV)/bin/gunicorn unity.wsgi:application --config deploy/gunicorn.conf.py
+
 # ruff, and import-linter's contracts (pyproject.toml): an import against the layers fails the build.
 lint: install
 	$(VENV)/bin/ruff check .
@@ -38,8 +50,8 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 check: install messages
-	$(PY) manage.py check
-	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=1 $(PY) manage.py check
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 # Two workers: the machines have two cores. Each worker gets its own test database.
 PYTEST := $(VENV)/bin/pytest -n 2 --dist loadfile
@@ -55,6 +67,10 @@ test: lint check test-sqlite test-postgres
 
 bench: install
 	$(PY) benchmarks/import_census.py
+
+# 50 clients for 60 s against a gunicorn the script starts itself (SQLite, or the database DATABASE_URL names).
+bench-load: install messages
+	$(PY) benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles artifacts

@@ -9,9 +9,7 @@ Reading is all or nothing: `indicator_import_plan` returns every problem with it
 code, then by title, so the same file twice changes nothing; indicators missing from the file are kept.
 """
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -19,22 +17,23 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from communities.choices import AuditAction
-from communities.importers.issues import ImportIssue, sorted_issues
-from communities.importers.reading import (
-    EXCEL_EXTENSIONS,
-    FileReadError,
+from base.spreadsheets import (
+    HEADER_SEARCH_ROWS,
+    ImportIssue,
+    IssueList,
+    SpreadsheetError,
     column_letter,
     compact,
-    extension_of,
+    find_header,
     is_empty,
-    read_rows,
+    is_note_row,
+    read_sheet,
 )
+from communities.choices import AuditAction
 from communities.services import audit_record
 
 from .models import Indicator, Responsibility
 
-HEADER_SEARCH_ROWS = 15
 POINTS_MAX = Decimal("9999.99")
 TITLE_MAX = Indicator._meta.get_field("title").max_length
 CODE_MAX = Indicator._meta.get_field("code").max_length
@@ -172,7 +171,7 @@ class IndicatorImportPlan:
 
     filename: str
     indicators: list = field(default_factory=list)
-    issues: list = field(default_factory=list)
+    issues: IssueList = field(default_factory=IssueList)
     kept: list = field(default_factory=list)
 
     @property
@@ -259,21 +258,16 @@ class _Reader:
         return self.plan
 
     def find_header(self):
-        for index, row in enumerate(self.rows[:HEADER_SEARCH_ROWS]):
-            keys = {}
-            for position, text in enumerate(row):
-                key = header_key(text)
-                if key and key not in keys:
-                    keys[key] = position
-            if "level1" in keys and ("level2" in keys or "points" in keys):
-                missing = [COLUMN_LABELS[k] for k in REQUIRED_COLUMNS if k not in keys]
-                if missing:
-                    self.plan.issues.append(
-                        ImportIssue(index + 1, "", _("缺少必需的列：%(columns)s。") % {"columns": "、".join(missing)})
-                    )
-                    return False
-                self.header_row, self.columns, self.headers = index, keys, list(row)
-                return True
+        index, keys = find_header(self.rows, _header_columns)
+        if index is not None:
+            missing = [COLUMN_LABELS[k] for k in REQUIRED_COLUMNS if k not in keys]
+            if missing:
+                self.plan.issues.append(
+                    ImportIssue(index + 1, "", _("缺少必需的列：%(columns)s。") % {"columns": "、".join(missing)})
+                )
+                return False
+            self.header_row, self.columns, self.headers = index, keys, list(self.rows[index])
+            return True
         self.plan.issues.append(
             ImportIssue(
                 None,
@@ -285,8 +279,7 @@ class _Reader:
         return False
 
     def _is_note(self, row):
-        filled = [c for c in row if not is_empty(c)]
-        return len(filled) == 1 and compact(filled[0]).startswith(NOTE_PREFIXES)
+        return is_note_row(row, NOTE_PREFIXES)
 
     def _title(self, row_number, key, text):
         code, title = split_code(text)
@@ -432,56 +425,30 @@ class _Reader:
             self.plan.issues.append(ImportIssue(None, "", _("文件中没有指标行：表头下面是空的。")))
 
 
-def _merged_ranges(data):
-    """Return the merged cell ranges of the first sheet of an .xlsx (none when it cannot be opened)."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        return []
-    try:
-        return list(workbook.worksheets[0].merged_cells.ranges) if workbook.worksheets else []
-    finally:
-        workbook.close()
-
-
-def _fill_merged_cells(rows, ranges, skip_column=None):
-    """Copy each merged cell's value into every cell of the merge, so a merge reads like repeated values.
-
-    The points column is skipped: one points cell shared by several rows must not count once per row.
-    """
-    filled = [list(row) for row in rows]
-    for merged in ranges:
-        top, left = merged.min_row - 1, merged.min_col - 1
-        if top >= len(filled) or left >= len(filled[top]):
-            continue
-        value = filled[top][left]
-        for r in range(top + 1, min(merged.max_row, len(filled))):
-            row = filled[r]
-            row.extend([""] * (merged.max_col - len(row)))
-            for c in range(left, merged.max_col):
-                if c != skip_column:
-                    row[c] = value
-    return filled
+def _header_columns(row):
+    """Return {key: position} when `row` is the header (一级指标 with 二级指标 or 分值), else None."""
+    keys = {}
+    for position, text in enumerate(row):
+        key = header_key(text)
+        if key and key not in keys:
+            keys[key] = position
+    return keys if "level1" in keys and ("level2" in keys or "points" in keys) else None
 
 
 def indicator_import_plan(*, plan, file, filename):
-    """Read `file` and compare it with `plan`'s indicators; nothing is written."""
-    data = bytes(file if isinstance(file, bytes | bytearray) else file.read())
+    """Read `file` (a path, bytes or a binary file) and compare it with `plan`'s indicators; nothing is written."""
     try:
-        rows = read_rows(data, filename)
-    except FileReadError as exc:
+        sheet = read_sheet(file, filename)
+    except SpreadsheetError as exc:
         result = IndicatorImportPlan(filename=filename)
-        result.issues.append(ImportIssue(None, "", str(exc)))
+        result.issues.append(ImportIssue(exc.row, exc.column or "", str(exc)))
         return result
-    reader = _Reader(rows, filename)
-    if reader.find_header() and extension_of(filename) in EXCEL_EXTENSIONS:
-        ranges = _merged_ranges(data)
-        if ranges:
-            reader.rows = _fill_merged_cells(rows, ranges, skip_column=reader.columns.get("points"))
+    reader = _Reader(sheet.rows, filename)
+    if reader.find_header() and sheet.merged:
+        # Merged cells read as the value repeated below, except 分值: one shared score must not count per row.
+        points = reader.columns.get("points")
+        reader.rows = sheet.filled_rows(skip_columns=() if points is None else (points,))
     result = reader.read()
-    result.issues = sorted_issues(result.issues)
     if result.is_valid:
         _compare(plan, result)
     return result

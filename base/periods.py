@@ -41,10 +41,6 @@ class Period:
             "m2": self.end.month,
         }
 
-    @property
-    def month_span(self):
-        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
-
     def previous_year(self):
         """The same span a year earlier, for "last year beside it"."""
         return Period(_shift_year(self.start, -1), _shift_year(self.end, -1), self.kind)

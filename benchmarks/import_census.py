@@ -208,8 +208,8 @@ def clear_population():
 
 def time_ours(path, year, expected_counts):
     """Import `path` into an empty population table, then again; return (read seconds, first, again)."""
+    from base.spreadsheets import read_rows
     from communities.importers.census import census_import_apply, census_import_plan
-    from communities.importers.reading import read_rows
     from communities.models import GroupCount
 
     clear_population()

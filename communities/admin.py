@@ -1,13 +1,19 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
-from .choices import AuditAction
+from base import audit
+
 from .models import AuditEntry, EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord, scope_q
 from .resources import JurisdictionResource, SafeXLSX
-from .services import audit_record
+from .services import audit_delete, audit_save, password_change_require
 
 
 class ScopedAdminMixin:
@@ -23,15 +29,17 @@ class AuditedAdminMixin:
     """Write the audit trail for saves and deletes made in the admin."""
 
     def save_model(self, request, obj, form, change):
+        model_fields = {field.name for field in obj._meta.concrete_fields}
+        fields = [name for name in form.changed_data if name in model_fields]
+        before = audit.snapshot(type(obj).objects.get(pk=obj.pk), fields) if change else None
         super().save_model(request, obj, form, change)
-        changes = {name: [None, str(form.cleaned_data.get(name))] for name in form.changed_data}
-        audit_record(
+        audit_save(
             actor=request.user,
-            action=AuditAction.CHANGE if change else AuditAction.CREATE,
             obj=obj,
+            before=before,
+            fields=fields,
             jurisdiction=_jurisdiction_of(obj),
-            changes=changes,
-            note=str(_("后台")),
+            note=_("后台"),
         )
 
     def delete_model(self, request, obj):
@@ -46,7 +54,7 @@ class AuditedAdminMixin:
             super().delete_queryset(request, queryset)
 
     def _audit_delete(self, request, obj):
-        audit_record(actor=request.user, action=AuditAction.DELETE, obj=obj, jurisdiction=None, note=str(_("后台")))
+        audit_delete(actor=request.user, obj=obj, jurisdiction=_jurisdiction_of(obj), note=_("后台"))
 
 
 def _jurisdiction_of(obj):
@@ -68,6 +76,8 @@ class EthnicGroupAdmin(admin.ModelAdmin):
 class JurisdictionAdmin(ExportMixin, AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     resource_classes = [JurisdictionResource]
     export_formats = [SafeXLSX]
+    # The export button plus a link to the import page (the tree is imported there, with a preview).
+    change_list_template = "admin/communities/jurisdiction/change_list.html"
     scope_field = "path"
     list_display = ["name", "level", "code", "parent", "area_km2", "depth"]
     list_filter = ["level", "depth"]
@@ -124,10 +134,32 @@ class MembershipAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "user", "action", "content_type", "object_repr", "jurisdiction"]
+    list_display = ["created_at", "actor_name", "action", "content_type", "object_repr", "jurisdiction"]
     list_filter = ["action", "content_type"]
-    search_fields = ["object_repr", "user__username", "note"]
+    search_fields = ["object_repr", "actor_name", "note"]
     date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "actor_name",
+        "user",
+        "action",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "jurisdiction",
+        "changes_shown",
+        "note",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("变更内容"))
+    def changes_shown(self, obj):
+        # The same words as the history on the record's page, not the stored field names and codes.
+        rows = [
+            (label, "—" if old is None else old, "—" if new is None else new)
+            for label, old, new in obj.readable_changes()
+        ]
+        return format_html_join(mark_safe("<br>"), "{}：{} → {}", rows) or "—"
 
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
@@ -154,3 +186,28 @@ class GroupCountAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["ethnic_group"]
     raw_id_fields = ["record"]
     list_select_related = ["record__jurisdiction", "ethnic_group"]
+
+
+class AdminSetPasswordForm(AdminPasswordChangeForm):
+    """A password an administrator sets for someone else is an initial one: its owner must replace it."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            password_change_require(user=user)
+        return user
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin, except that accounts created or given a password here must change it at first login."""
+
+    change_password_form = AdminSetPasswordForm
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            password_change_require(user=obj)

@@ -78,3 +78,4 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", _("删除")
     IMPORT = "import", _("导入")
     REVEAL = "reveal", _("查看敏感信息")
+    LOCKOUT = "lockout", _("登录锁定")

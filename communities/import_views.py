@@ -1,18 +1,13 @@
-"""The census upload pages: upload, preview, confirm, and the blank templates to fill in.
+"""The import pages of this app: census and jurisdiction tree; upload, preview, confirm; the blank templates.
 
-Between preview and confirm the uploaded file waits under MEDIA_ROOT/import_staging/<uuid>.<ext>; the uuid
-lives in the session, never in a URL, and confirming re-reads and re-checks that file before writing, so what
-is written is what the database holds at that moment.
+Both use the one flow of base.staging: the upload waits under MEDIA_ROOT/staging/ with a random name that
+lives in the session, never in a URL; confirming re-reads and re-checks that file before writing, so what
+is written is what the database holds at that moment; confirming, cancelling and a refusal remove it.
 """
 
-import contextlib
-import time
-import uuid
 from functools import wraps
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,22 +17,29 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from base import staging
 from base.exports import Sheet, xlsx_response
+from base.spreadsheets import SpreadsheetError, check_upload
 
 from .choices import Action, PopulationKind
-from .importers.census import CensusLayout, census_import_apply, census_import_plan
-from .importers.reading import SUPPORTED_EXTENSIONS, extension_of
+from .importers.census import CensusLayout, Surface, census_import_apply, census_import_plan
+from .importers.jurisdictions import jurisdiction_import_apply, jurisdiction_import_plan
 from .models import EthnicGroup, Jurisdiction, user_can
 
-STAGING_DIR = "import_staging"
 SESSION_KEY = "census_import"
-# A preview left open longer than this is abandoned; its file is swept at the next upload.
-STAGING_MAX_AGE_SECONDS = 24 * 3600
-# A census of a whole city is a few megabytes; anything much larger is the wrong file.
-MAX_UPLOAD_MB = 20
+JURISDICTION_SESSION_KEY = "jurisdiction_import"
 # The preview lists new and changed records first; beyond this many rows it only counts the rest.
 PREVIEW_ROWS = 500
 STATUS_ORDER = {"new": 0, "changed": 1, "unchanged": 2}
+
+
+def _checked_upload(form):
+    upload = form.cleaned_data["file"]
+    try:
+        check_upload(upload)
+    except SpreadsheetError as exc:
+        raise forms.ValidationError(str(exc)) from exc
+    return upload
 
 
 class CensusUploadForm(forms.Form):
@@ -49,7 +51,7 @@ class CensusUploadForm(forms.Form):
         required=False,
         min_value=1949,
         max_value=2100,
-        help_text=gettext_lazy("表中没有“年份”列时必填"),
+        help_text=gettext_lazy("表中没有“年份”列、标题中也没有年份时必填"),
     )
     kind = forms.ChoiceField(
         label=gettext_lazy("人口类别"), choices=PopulationKind.choices, initial=PopulationKind.RESIDENT
@@ -67,12 +69,17 @@ class CensusUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if extension_of(upload.name) not in SUPPORTED_EXTENSIONS:
-            raise forms.ValidationError(_("只能上传 .xlsx 或 .csv 文件。"))
-        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-            raise forms.ValidationError(_("文件超过 %(mb)s MB，请确认是否选错了文件。") % {"mb": MAX_UPLOAD_MB})
-        return upload
+        return _checked_upload(self)
+
+
+class JurisdictionUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("辖区代码表文件"),
+        help_text=gettext_lazy(".xlsx 或 .csv（UTF-8 或 GBK 编码）；列：代码、名称、级别、上级代码"),
+    )
+
+    def clean_file(self):
+        return _checked_upload(self)
 
 
 def can_import(user):
@@ -91,53 +98,28 @@ def manager_required(view):
     return wrapper
 
 
-def _staging_dir():
-    return Path(settings.MEDIA_ROOT) / STAGING_DIR
+def _has_writes(plan):
+    return plan.is_valid and bool(plan.counts["new"] or plan.counts["changed"])
 
 
-def _staged_path(staged):
-    """Return the staged file's path, rebuilt from checked parts so no session value can point elsewhere."""
-    token = uuid.UUID(hex=staged["token"]).hex
-    ext = staged["ext"] if staged["ext"] in SUPPORTED_EXTENSIONS else ""
-    return _staging_dir() / f"{token}{ext}"
+# Census
 
 
-def _stage(upload):
-    directory = _staging_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    _sweep(directory)
-    token, ext = uuid.uuid4().hex, extension_of(upload.name)
-    with (directory / f"{token}{ext}").open("wb") as fh:
-        for chunk in upload.chunks():
-            fh.write(chunk)
-    return token, ext
+def _census_plan(request):
+    def read(staged):
+        options = staged.extra
+        return census_import_plan(
+            file=staged.path,
+            filename=staged.filename,
+            year=options["year"],
+            jurisdiction=options["jurisdiction"] or None,
+            kind=options["kind"],
+            layout=options["layout"] or None,
+            actor=request.user,
+            surface=Surface.WEB,
+        )
 
-
-def _sweep(directory):
-    cutoff = time.time() - STAGING_MAX_AGE_SECONDS
-    for path in directory.iterdir():
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-
-
-def _discard(request):
-    staged = request.session.pop(SESSION_KEY, None)
-    if staged:
-        # A session from an older version of this page may hold something else; there is nothing to delete then.
-        with contextlib.suppress(KeyError, ValueError):
-            _staged_path(staged).unlink(missing_ok=True)
-
-
-def _plan_from(staged, path, user):
-    return census_import_plan(
-        file=path.read_bytes(),
-        filename=staged["filename"],
-        year=staged["year"],
-        jurisdiction=staged["jurisdiction"] or None,
-        kind=staged["kind"],
-        layout=staged["layout"] or None,
-        actor=user,
-    )
+    return read
 
 
 def _render_preview(request, plan, token=None):
@@ -150,7 +132,7 @@ def _render_preview(request, plan, token=None):
             "token": token,
             "records": records[:PREVIEW_ROWS],
             "hidden_records": max(0, len(records) - PREVIEW_ROWS),
-            "will_write": plan.is_valid and (plan.counts["new"] or plan.counts["changed"]),
+            "will_write": _has_writes(plan),
         },
     )
 
@@ -160,52 +142,118 @@ def census_import(request):
     """Show the upload form; on upload, check the file and show what importing it would do."""
     form = CensusUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        _discard(request)
         data = form.cleaned_data
-        token, ext = _stage(data["file"])
-        staged = {
-            "token": token,
-            "ext": ext,
-            "filename": Path(data["file"].name).name,
-            "year": data["year"],
-            "kind": data["kind"],
-            "layout": data["layout"],
-            "jurisdiction": data["jurisdiction"].strip(),
-        }
-        plan = _plan_from(staged, _staged_path(staged), request.user)
-        if not plan.is_valid or not (plan.counts["new"] or plan.counts["changed"]):
-            _staged_path(staged).unlink(missing_ok=True)
-            return _render_preview(request, plan)
-        request.session[SESSION_KEY] = staged
-        return _render_preview(request, plan, token=token)
+        plan, staged = staging.preview_upload(
+            request,
+            SESSION_KEY,
+            data["file"],
+            _census_plan(request),
+            worth_keeping=_has_writes,
+            year=data["year"],
+            kind=data["kind"],
+            layout=data["layout"],
+            jurisdiction=data["jurisdiction"].strip(),
+        )
+        return _render_preview(request, plan, token=staged.token if staged else None)
     return render(request, "communities/import_census.html", {"form": form, "layouts": CensusLayout.choices})
 
 
 @require_POST
 @manager_required
 def census_import_confirm(request):
-    """Import the file previewed in this session, after checking it again."""
-    staged = request.session.get(SESSION_KEY)
-    path = None
-    if staged and request.POST.get("token") == staged.get("token"):
-        try:
-            path = _staged_path(staged)
-        except (KeyError, ValueError):
-            path = None
-    if path is None or not path.is_file():
-        _discard(request)
+    """Import the file previewed in this session, after checking it again; or cancel it."""
+    if request.POST.get("cancel"):
+        staging.forget(request, SESSION_KEY)
+        messages.info(request, _("已取消导入。"))
+        return redirect("communities:census_import")
+    plan, result = staging.confirm_staged(
+        request,
+        SESSION_KEY,
+        _census_plan(request),
+        lambda plan: census_import_apply(plan=plan, actor=request.user),
+        token=request.POST.get("token", ""),
+    )
+    if plan is None:
         messages.error(request, _("预览已过期或上传的文件已失效，请重新上传。"))
         return redirect("communities:census_import")
-    plan = _plan_from(staged, path, request.user)
-    if not plan.is_valid:
-        _discard(request)
+    if result is None:
         return _render_preview(request, plan)
-    result = census_import_apply(plan=plan, actor=request.user)
-    _discard(request)
     messages.success(request, result.message)
     if result.anchor is not None and user_can(request.user, Action.VIEW, result.anchor):
         return redirect(result.anchor)
     return redirect("communities:census_import")
+
+
+# Jurisdiction tree
+
+
+def _jurisdiction_plan(request):
+    def read(staged):
+        return jurisdiction_import_plan(file=staged.path, filename=staged.filename, actor=request.user)
+
+    return read
+
+
+def _render_jurisdiction_page(request, form, plan=None, token=None):
+    rows = []
+    if plan is not None:
+        rows = sorted(plan.rows, key=lambda r: (STATUS_ORDER.get(r.status, 3), r.depth, r.code))
+    shown = [row for row in rows if row.status != "unchanged"][:PREVIEW_ROWS]
+    return render(
+        request,
+        "communities/import_jurisdictions.html",
+        {
+            "form": form,
+            "plan": plan,
+            "token": token,
+            "rows": shown,
+            "hidden_rows": max(0, sum(1 for row in rows if row.status != "unchanged") - len(shown)),
+            "will_write": plan is not None and _has_writes(plan),
+        },
+    )
+
+
+@manager_required
+def jurisdiction_import(request):
+    """Upload a division-code list; show which places it adds, renames or moves, and every issue."""
+    form = JurisdictionUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        plan, staged = staging.preview_upload(
+            request,
+            JURISDICTION_SESSION_KEY,
+            form.cleaned_data["file"],
+            _jurisdiction_plan(request),
+            worth_keeping=_has_writes,
+        )
+        return _render_jurisdiction_page(request, JurisdictionUploadForm(), plan, staged.token if staged else None)
+    return _render_jurisdiction_page(request, form)
+
+
+@require_POST
+@manager_required
+def jurisdiction_import_confirm(request):
+    """Write the previewed tree all or nothing, after checking the file again; or cancel it."""
+    if request.POST.get("cancel"):
+        staging.forget(request, JURISDICTION_SESSION_KEY)
+        messages.info(request, _("已取消导入。"))
+        return redirect("communities:jurisdiction_import")
+    plan, result = staging.confirm_staged(
+        request,
+        JURISDICTION_SESSION_KEY,
+        _jurisdiction_plan(request),
+        lambda plan: jurisdiction_import_apply(plan=plan, actor=request.user) or plan.counts,
+        token=request.POST.get("token", ""),
+    )
+    if plan is None:
+        messages.error(request, _("预览已过期或上传的文件已失效，请重新上传。"))
+        return redirect("communities:jurisdiction_import")
+    if result is None:
+        return _render_jurisdiction_page(request, JurisdictionUploadForm(), plan)
+    messages.success(
+        request,
+        _("已导入辖区：新增 %(new)s 个、修改 %(changed)s 个、无变化 %(unchanged)s 个") % plan.counts,
+    )
+    return redirect("communities:jurisdiction_tree")
 
 
 TEMPLATE_FILENAMES = {

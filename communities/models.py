@@ -10,6 +10,9 @@ from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from base.audit import readable_changes
+from base.models import TrackedModel
+
 from .choices import ROLE_ACTIONS, Action, AuditAction, JurisdictionLevel, PopulationKind, Role
 
 # Each tree level adds one fixed-width segment to the path, so a subtree is one `LIKE 'prefix%'`
@@ -150,11 +153,6 @@ class Jurisdiction(models.Model):
     def name_path(self):
         return "/".join([a.name for a in self.ancestors()] + [self.name])
 
-    def is_ancestor_of(self, other, include_self=True):
-        if not other.path.startswith(self.path):
-            return False
-        return include_self or other.pk != self.pk
-
 
 def scope_q(user, action=Action.VIEW, field="jurisdiction__path"):
     """Return a Q selecting rows whose jurisdiction lies in a subtree where `user` may do `action`."""
@@ -211,7 +209,7 @@ class PopulationRecordQuerySet(ScopedQuerySet):
     pass
 
 
-class PopulationRecord(models.Model):
+class PopulationRecord(TrackedModel):
     """A jurisdiction's population in one year: totals and one count per ethnic group."""
 
     jurisdiction = models.ForeignKey(
@@ -229,7 +227,6 @@ class PopulationRecord(models.Model):
     hardship_households = models.PositiveIntegerField(_("少数民族困难户（户）"), null=True, blank=True)
     hardship_persons = models.PositiveIntegerField(_("少数民族困难户人数（人）"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=200, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = PopulationRecordQuerySet.as_manager()
 
@@ -358,7 +355,9 @@ class Membership(models.Model):
 
 class AuditEntryQuerySet(ScopedQuerySet):
     def for_object(self, obj):
-        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)).select_related(
+            "content_type"
+        )
 
 
 class AuditEntry(models.Model):
@@ -373,6 +372,8 @@ class AuditEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="audit_entries",
     )
+    # The actor's name as it was: the row still says who did it after the login is deleted.
+    actor_name = models.CharField(_("操作人"), max_length=300, blank=True)
     action = models.CharField(_("操作"), max_length=10, choices=AuditAction.choices)
     content_type = models.ForeignKey(ContentType, verbose_name=_("对象类型"), on_delete=models.CASCADE)
     object_id = models.CharField(_("对象编号"), max_length=40)
@@ -397,4 +398,27 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object_idx")]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()} {self.object_repr}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+    def readable_changes(self):
+        """Return [(label, old, new)]: field and choice labels in the reader's language."""
+        return readable_changes(self.content_type.model_class(), self.changes)
+
+
+class PendingPasswordChange(models.Model):
+    """An account that must choose a new password before it may use the site (one an administrator created)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="pending_password_change",
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待修改的初始密码")
+        verbose_name_plural = _("待修改的初始密码")
+
+    def __str__(self):
+        return str(self.user)

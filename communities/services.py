@@ -6,73 +6,60 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from base import audit
+
 from .choices import Action, AuditAction, Role
-from .models import AuditEntry, Jurisdiction, Membership, user_can
+from .models import AuditEntry, Membership, PendingPasswordChange, user_can
 
 
-def audit_record(*, actor, action, obj, jurisdiction=None, changes=None, note=""):
-    """Write one audit row for `obj`; call it inside the transaction that made the change."""
-    return AuditEntry.objects.create(
+def audit_entry(*, actor, action, obj, jurisdiction=None, changes=None, note=""):
+    """Build the whole audit row for `obj`, unsaved: who (by login and by name), what, where, and the changes."""
+    return AuditEntry(
         user=actor if actor is not None and actor.is_authenticated else None,
+        actor_name=audit.actor_name(actor),
         action=action,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],
         jurisdiction=jurisdiction,
         changes=changes or {},
-        note=note[:300],
+        note=str(note)[:300],
     )
 
 
-def model_changes(before, after, fields):
-    """Return {field: [old, new]} for the fields whose value differs, as text a person can read."""
-    changes = {}
-    for name in fields:
-        old, new = before.get(name), after.get(name)
-        if old != new:
-            changes[name] = [_as_text(old), _as_text(new)]
-    return changes
+def audit_record(**entry):
+    """Write one audit row (the arguments of `audit_entry`); call it inside the transaction that made the change."""
+    row = audit_entry(**entry)
+    row.save()
+    return row
 
 
-def _as_text(value):
-    if value is None:
-        return None
-    if isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-def snapshot(obj, fields):
-    return {name: getattr(obj, name) for name in fields}
-
-
-JURISDICTION_FIELDS = ("name", "level", "parent_id", "code", "area_km2")
-
-
-@transaction.atomic
-def jurisdiction_save(*, jurisdiction, actor, data):
-    """Create or update a jurisdiction from `data`; the actor must manage the new parent's subtree."""
-    creating = jurisdiction.pk is None
-    before = {} if creating else snapshot(Jurisdiction.objects.get(pk=jurisdiction.pk), JURISDICTION_FIELDS)
-    for name, value in data.items():
-        setattr(jurisdiction, name, value)
-    jurisdiction.full_clean()
-    anchor = jurisdiction.parent if jurisdiction.parent_id else None
-    if anchor is None and not (actor and actor.is_superuser):
-        raise PermissionDenied(_("只有系统管理员可以新建顶级辖区。"))
-    if anchor is not None and not user_can(actor, Action.MANAGE, anchor):
-        raise PermissionDenied(_("您无权在该上级辖区下管理辖区。"))
-    jurisdiction.save()
-    audit_record(
+def audit_save(*, actor, obj, before, fields, jurisdiction=None, extra=None, note=""):
+    """Write the row of a create (`before` None) or change of `obj`: the fields that differ, plus `extra`."""
+    after = audit.snapshot(obj, fields)
+    return audit_record(
         actor=actor,
-        action=AuditAction.CREATE if creating else AuditAction.CHANGE,
-        obj=jurisdiction,
+        action=AuditAction.CHANGE if before is not None else AuditAction.CREATE,
+        obj=obj,
         jurisdiction=jurisdiction,
-        changes=model_changes(before, snapshot(jurisdiction, JURISDICTION_FIELDS), JURISDICTION_FIELDS),
+        changes={**audit.changes_between(before or {}, after), **(extra or {})},
+        note=note,
     )
-    return jurisdiction
+
+
+def audit_delete(*, actor, obj, jurisdiction=None, fields=None, note=""):
+    """Write the row of a delete of `obj`, keeping its values (`fields`, else every field a person edits)."""
+    return audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=obj,
+        jurisdiction=jurisdiction,
+        changes=audit.deleted_values(obj, fields),
+        note=note,
+    )
 
 
 @transaction.atomic
@@ -162,14 +149,57 @@ def _sync_admin_site_access(*, user, actor, jurisdiction):
 
 @transaction.atomic
 def user_create(*, username, password, full_name="", actor=None):
-    """Create a login for a person; the administrator tells them the initial password."""
+    """Create a login for a person; the administrator tells them the initial password.
+
+    An account an administrator creates must choose its own password at its first login (unity.middleware), so
+    the initial one, which the administrator knows, stops working as soon as the person has used it once.
+    """
     User = get_user_model()
     user = User(username=username.strip(), first_name=full_name.strip())
     user.set_password(password)
     user.full_clean()
     user.save()
+    if actor is not None:
+        PendingPasswordChange.objects.create(user=user)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=user, changes={"username": [None, user.username]})
     return user
+
+
+@transaction.atomic
+def password_change_record(*, user):
+    """Note that `user` chose a new password: audit it and lift any first-login requirement."""
+    PendingPasswordChange.objects.filter(user=user).delete()
+    audit_record(
+        actor=user, action=AuditAction.CHANGE, obj=user, changes={"password": ["***", "***"]}, note=_("修改密码")
+    )
+
+
+def password_change_require(*, user):
+    """Make `user` choose a new password at their next request (an account an administrator created)."""
+    PendingPasswordChange.objects.get_or_create(user=user)
+
+
+def login_lockout_record(*, username, ip_address, locked_until):
+    """Audit a lock on `username` from `ip_address`; the row is about the user when such a user exists."""
+    from axes.models import AccessAttempt
+
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    obj = user or AccessAttempt.objects.filter(username=username, ip_address=ip_address).first()
+    if obj is None:
+        return None
+    membership = (
+        Membership.objects.filter(user=user).select_related("jurisdiction").order_by("jurisdiction__depth").first()
+        if user
+        else None
+    )
+    return audit_record(
+        actor=None,
+        action=AuditAction.LOCKOUT,
+        obj=obj,
+        jurisdiction=membership.jurisdiction if membership else None,
+        changes={"username": [None, username], "ip_address": [None, ip_address]},
+        note=_("登录失败次数过多，锁定至 %(time)s") % {"time": f"{timezone.localtime(locked_until):%Y-%m-%d %H:%M}"},
+    )
 
 
 @transaction.atomic

@@ -1,7 +1,13 @@
 from django.urls import path
 
 from . import views
-from .import_views import census_import, census_import_confirm, census_template
+from .import_views import (
+    census_import,
+    census_import_confirm,
+    census_template,
+    jurisdiction_import,
+    jurisdiction_import_confirm,
+)
 
 app_name = "communities"
 
@@ -17,4 +23,6 @@ urlpatterns += [
     path("imports/census/", census_import, name="census_import"),
     path("imports/census/confirm/", census_import_confirm, name="census_import_confirm"),
     path("imports/census/template/<str:layout>.xlsx", census_template, name="census_template"),
+    path("imports/jurisdictions/", jurisdiction_import, name="jurisdiction_import"),
+    path("imports/jurisdictions/confirm/", jurisdiction_import_confirm, name="jurisdiction_import_confirm"),
 ]

@@ -479,7 +479,7 @@ FIGURE_RANGES = {
     "volunteers": (40, 60),
 }
 
-# The default validation rules (activities migration 0008): each figure here is at most the one it names.
+# The default validation rules (activities migration 0011): each figure here is at most the one it names.
 CAPPED_BY = {
     "window_cases_received": "window_consultations",
     "window_cases_handled": "window_cases_received",

@@ -195,7 +195,7 @@ def _num(value):
     return int(value) if float(value).is_integer() and not hasattr(value, "as_tuple") else float(value)
 
 
-def children_ranking(*, jurisdiction, period, today, groups=None):
+def children_ranking(*, jurisdiction, period, today):
     """Return a RankingRow per child of `jurisdiction`, in a fixed number of queries."""
     population = children_population(jurisdiction=jurisdiction, year=period.year)
     activities = activity_totals_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end)
@@ -236,8 +236,9 @@ def _compute_dashboard(*, jurisdiction, period, today):
     # The month being filed, bounded by the period for a look at the past: one rule, `filing_month`.
     filing = filing_month(today, until=period.end)
     returns_month = filing.month
-    plans = plans_for(jurisdiction=jurisdiction)
-    plan = plans[0] if plans else None
+    plans = list(plans_for(jurisdiction=jurisdiction))
+    # A jurisdiction's own plan speaks for it (its leading group, its progress) before any ancestor's.
+    plan = next((p for p in plans if p.jurisdiction_id == jurisdiction.pk), plans[0] if plans else None)
     board = Dashboard(
         jurisdiction=jurisdiction,
         period=period,
@@ -262,7 +263,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
         plan=plan,
         plan_progress=plan_progress(plan=plan, today=today) if plan else None,
         projects=project_totals(jurisdiction=jurisdiction),
-        ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today, groups=groups),
+        ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today),
     )
     board.returns_summary = status_counts(board.returns)
     board.returns_late = sum(row.is_late for row in board.returns)

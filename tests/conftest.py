@@ -6,6 +6,8 @@ import pytest
 REFERENCE_DATA_MIGRATIONS = (
     "communities.migrations.0002_ethnic_groups",
     "activities.migrations.0002_default_categories_and_figures",
+    "activities.migrations.0008_report_figure_units",
+    "activities.migrations.0011_monthly_default_rules",
 )
 
 
@@ -31,7 +33,8 @@ def reload_reference_data():
         return
     for module in REFERENCE_DATA_MIGRATIONS:
         migration = importlib.import_module(module)
-        (getattr(migration, "load_groups", None) or migration.load)(apps, None)
+        load = getattr(migration, "load_groups", None) or getattr(migration, "load", None) or migration.forwards
+        load(apps, None)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -42,7 +45,8 @@ def pytest_runtest_teardown(item, nextitem):
     TestCase whose setUpTestData needs the 56 groups; restoring here, after the flush, keeps the order irrelevant.
     """
     yield
-    if not _is_transactional(item):
+    # After a worker's last test the session's fixtures have already dropped the test database: nothing to restore.
+    if not _is_transactional(item) or nextitem is None:
         return
     from pytest_django.plugin import blocking_manager_key
 

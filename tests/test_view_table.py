@@ -12,8 +12,9 @@ from communities.choices import JurisdictionLevel, Role
 from tests.factories import make_jurisdiction, make_member, make_user
 from tests.scoping import ScopedView
 
-# Routes that are not scoped to a jurisdiction by design.
-UNSCOPED = {"login", "logout", "set_language"}
+# Routes that are not scoped to a jurisdiction by design: the login itself, the health check (no login, no data),
+# and the password change, which only ever touches the user's own account (tests/unity/test_security.py).
+UNSCOPED = {"login", "logout", "set_language", "healthz", "password_change", "password_change_done"}
 
 
 def load_view_table():

@@ -7,7 +7,7 @@ from communities.choices import Action
 from communities.models import Jurisdiction
 
 # Pages only administrators can use; others are not shown a link that would answer 403.
-ADMIN_ONLY = {"communities:census_import", "communities:membership_list"}
+ADMIN_ONLY = {"communities:census_import", "communities:jurisdiction_import", "communities:membership_list"}
 
 NAVIGATION = [
     (_("首页"), "home"),
@@ -20,6 +20,7 @@ NAVIGATION = [
     (_("民生项目"), "activities:project_list"),
     (_("辖区"), "communities:jurisdiction_tree"),
     (_("导入人口统计表"), "communities:census_import"),
+    (_("导入辖区"), "communities:jurisdiction_import"),
     (_("用户与角色"), "communities:membership_list"),
 ]
 

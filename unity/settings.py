@@ -1,9 +1,12 @@
 """Settings for the ethnic-unity creation tracker, read from environment variables."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -17,11 +20,18 @@ def env_bool(name, default=False):
 
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
+# Behind TLS (nginx terminates it and sets X-Forwarded-Proto): secure cookies, HSTS and the redirect to https.
+HTTPS = env_bool("DJANGO_HTTPS", default=False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("DJANGO_REQUIRE_SECRET_KEY"):
-        raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
-    # A development key: never used where DJANGO_REQUIRE_SECRET_KEY is set.
+    if not DEBUG:
+        # A known key lets anyone forge sessions and password-reset tokens, so production never falls back to one.
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY 未设置：DJANGO_DEBUG=0（生产环境）时必须提供密钥。"
+            " DJANGO_SECRET_KEY is not set: with DJANGO_DEBUG=0 the site refuses to start on a development key."
+            " Set it to a long random value, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            " (`make serve` generates one into .secret_key), or set DJANGO_DEBUG=1 on a development machine."
+        )
     SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
@@ -37,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "import_export",
+    "axes",
+    "csp",
     "django_filters",
     "communities",
     "activities",
@@ -47,13 +59,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from collectstatic's folder, with far-future caching of the hashed names, before anything else.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "unity.middleware.SessionIdleTimeoutMiddleware",
+    "unity.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "unity.middleware.NoStoreMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "unity.urls"
@@ -84,9 +104,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while an import writes; a busy timeout avoids spurious "database is locked".
+    # WAL lets readers go on while one process writes. A write transaction that begins DEFERRED takes its lock
+    # only at its first write and then fails at once ("database is locked") if another writer got there first;
+    # begun IMMEDIATE it waits up to `timeout` seconds for the lock instead, so concurrent writers queue.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
@@ -104,12 +130,29 @@ CACHES = {
     },
 }
 
+# GB/T 22239-2019 level 2 asks for complex passwords: 8 characters or more, of at least three classes.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "base.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "base.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
+
+# django-axes counts failed logins on every page that authenticates (/login/ and /admin/login/ alike).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_LOCK_MINUTES", "15")))
+# One user from one address: a colleague mistyping from the same office does not lock everybody out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "unity.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "unity.security.client_ip"
+# Behind nginx every request comes from 127.0.0.1; the client is the address nginx appended to X-Forwarded-For.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=HTTPS)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -119,15 +162,30 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, compressed copies made by collectstatic, so browsers may cache them for a year.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded files are only ever served by views that check access. With nginx in front, set this to the internal
+# location that maps onto MEDIA_ROOT (deploy/nginx-unity.conf: /protected/) and nginx sends the bytes.
+MEDIA_ACCEL_PREFIX = os.environ.get("DJANGO_MEDIA_ACCEL", "")
+
+# Bounds on every imported spreadsheet, overriding the defaults in base/spreadsheets/limits.py by field name,
+# e.g. {"max_rows": 500_000}. Import uploads left in a preview are removed after STAGED_UPLOAD_MAX_AGE seconds.
+SPREADSHEET_LIMITS = {}
+STAGED_UPLOAD_MAX_AGE = 24 * 3600
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_AGE", str(8 * 3600)))
+# Besides the absolute age, a session left alone this many seconds ends (unity.middleware).
+SESSION_IDLE_TIMEOUT = int(os.environ.get("DJANGO_SESSION_IDLE", str(30 * 60)))
 
 # Census files of a few thousand rows are normal; keep uploads bounded all the same.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
@@ -138,6 +196,40 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 # A month's return is due by this day of the following month; after it the month is still open, but late.
 MONTHLY_RETURN_DUE_DAY = int(os.environ.get("DJANGO_MONTHLY_RETURN_DUE_DAY", "5"))
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# A load balancer's health check talks plain HTTP to the port it knows, even when the site redirects to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+# An intranet host name can never be in the browsers' HSTS preload list, so the preload flag is not asked for.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# No inline script or style anywhere: the templates load everything from static/, data travels through
+# json_script (a <script type="application/json">, which browsers never execute).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],  # blob: previews of photos chosen for upload (activities.js)
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 # Rows one Excel export may hold (base/exports.py). Exports stream to disk, so this bounds time, not memory: a
 # city-scale subtree (≈100k activities) fits; anything larger is refused with a message to narrow the filters.
 EXPORT_MAX_ROWS = int(os.environ.get("DJANGO_EXPORT_MAX_ROWS", "200000"))

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from base.forms import add_service_error
 from communities.admin import ScopedAdminMixin
 from communities.choices import Action
 from communities.models import Jurisdiction, user_can
@@ -17,7 +18,7 @@ from ..models import Activity, ActivityCategory, ActivityPhoto, Indicator, Proje
 from ..selectors.activities import user_manages_categories
 from ..services import activities as services
 from ..services.activities import ACTIVITY_FIELDS, CATEGORY_FIELDS, PROJECT_FIELDS
-from ..services.common import month_is_locked
+from ..services.common import ensure_month_open
 from .common import report_refusal
 
 
@@ -69,11 +70,11 @@ class ActivityAdminForm(forms.ModelForm):
         if self.instance.pk:
             places.append((self.instance.jurisdiction, self.instance.date))
         for place, when in places:
-            if place and when and month_is_locked(jurisdiction=place, day=when):
-                raise ValidationError(
-                    _("%(month)s的月报已审核锁定，不能再新增或修改该月记录；如需修改，请领导先重新开放该月。")
-                    % {"month": f"{when:%Y年%m月}"}
-                )
+            try:
+                ensure_month_open(jurisdiction=place, day=when)
+            except ValidationError as error:
+                add_service_error(self, error)
+                break
         return cleaned
 
 

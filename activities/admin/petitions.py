@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from base.forms import add_service_error
 from communities.admin import ScopedAdminMixin
 from communities.choices import Action
 from communities.models import Jurisdiction, user_can
@@ -66,8 +67,9 @@ class PetitionAdminForm(forms.ModelForm):
         super()._post_clean()
         if self.errors:
             return
-        for field, message in petition_check(petition=self.instance, actor=self.actor).items():
-            self.add_error(field if field in self.fields else None, message)
+        errors = petition_check(petition=self.instance, actor=self.actor)
+        if errors:
+            add_service_error(self, ValidationError(errors))
 
     def service_data(self):
         data = {name: self.cleaned_data[name] for name in DETAIL_FIELDS if name in self.cleaned_data}

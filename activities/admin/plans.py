@@ -1,15 +1,12 @@
 """Admin for creation plans, indicators, responsibility lines and evidence; saves go through the services."""
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.admin import ScopedAdminMixin
-from communities.choices import Action, AuditAction
+from communities.choices import Action
 from communities.models import Jurisdiction, user_can
-from communities.services import audit_record
 
 from ..models import CreationPlan, EvidenceFile, Indicator, LeadingGroupMember, PlanBudget, PlanMeasure, Responsibility
 from ..services import plans as services
@@ -78,26 +75,11 @@ class CreationPlanAdmin(PlanScopedAdminMixin, admin.ModelAdmin):
         return obj
 
     def save_model(self, request, obj, form, change):
-        services.plan_save(plan=obj, actor=request.user)
+        # Saved with its inline lists in save_related, so that one audit row says all that changed.
+        pass
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        changes = {}
-        for formset in formsets:
-            label = str(formset.model._meta.verbose_name)
-            parts = [str(o) for o in formset.new_objects] + [str(o) for o, _fields in formset.changed_objects]
-            removed = [str(o) for o in formset.deleted_objects]
-            if parts or removed:
-                changes[label] = ["；".join(removed) or None, "；".join(parts) or None]
-        if changes:
-            audit_record(
-                actor=request.user,
-                action=AuditAction.CHANGE,
-                obj=form.instance,
-                jurisdiction=form.instance.jurisdiction,
-                changes=changes,
-                note=str(_("后台")),
-            )
+        services.plan_save(plan=form.instance, actor=request.user, inlines=formsets)
 
     def delete_model(self, request, obj):
         services.plan_delete(plan=obj, actor=request.user)
@@ -132,35 +114,9 @@ class IndicatorAdmin(PlanScopedAdminMixin, admin.ModelAdmin):
         services.indicator_delete(indicator=obj, actor=request.user)
 
 
-class ResponsibilityAdminForm(forms.ModelForm):
-    class Meta:
-        model = Responsibility
-        fields = [
-            "indicator",
-            "lead_department",
-            "cooperating_departments",
-            "responsible_person",
-            "deadline",
-            "target",
-            "progress",
-            "status",
-            "self_score",
-            "note",
-        ]
-
-    def _post_clean(self):
-        # The instance carries the form's values only after the model's own validation.
-        super()._post_clean()
-        if not self.errors and self.instance.indicator_id:
-            try:
-                services.check_self_score(self.instance)
-            except ValidationError as exc:
-                self.add_error(None, exc)
-
-
 @admin.register(Responsibility)
 class ResponsibilityAdmin(PlanScopedAdminMixin, admin.ModelAdmin):
-    form = ResponsibilityAdminForm
+    fields = services.RESPONSIBILITY_FIELDS
     scope_field = "indicator__plan__jurisdiction__path"
     list_display = [
         "indicator",
@@ -208,17 +164,7 @@ class EvidenceFileAdmin(PlanScopedAdminMixin, admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        before = EvidenceFile.objects.get(pk=obj.pk).title
-        obj.full_clean()
-        obj.save(update_fields=["title"])
-        audit_record(
-            actor=request.user,
-            action=AuditAction.CHANGE,
-            obj=obj,
-            jurisdiction=obj.indicator.plan.jurisdiction,
-            changes={"title": [before, obj.title]} if before != obj.title else {},
-            note=str(_("后台")),
-        )
+        services.evidence_update(evidence=obj, actor=request.user, title=obj.title, note=_("后台"))
 
     def delete_model(self, request, obj):
         services.evidence_delete(evidence=obj, actor=request.user)

@@ -13,7 +13,13 @@ from communities.models import Jurisdiction, Membership
 
 from ..images import process_photo
 from ..models import Activity, ActivityCategory, Indicator, Project, ProjectFunding
-from ..services.activities import ACTIVITY_FIELDS, MAX_PHOTOS_PER_UPLOAD, PROJECT_FIELDS, funding_mismatch_message
+from ..services.activities import (
+    ACTIVITY_FIELDS,
+    CATEGORY_FIELDS,
+    MAX_PHOTOS_PER_UPLOAD,
+    PROJECT_FIELDS,
+    funding_mismatch_message,
+)
 
 # Counts most activities leave at zero: a blank box means none, so only the participants are required.
 ZERO_WHEN_BLANK = (
@@ -168,16 +174,6 @@ class ActivityForm(CaptionsMixin, forms.ModelForm):
         for name in ZERO_WHEN_BLANK:
             if cleaned.get(name) is None and name not in self.errors:
                 cleaned[name] = 0
-        participants = cleaned.get("participants")
-        minority = cleaned.get("minority_participants")
-        if participants is not None and minority is not None and minority > participants:
-            self.add_error(
-                "minority_participants",
-                ValidationError(
-                    _("其中少数民族人数（%(minority)s）不能超过参与总人数（%(total)s），请核对。"),
-                    params={"minority": minority, "total": participants},
-                ),
-            )
         return cleaned
 
     def activity_fields(self):
@@ -195,7 +191,7 @@ class PhotoAddForm(CaptionsMixin, forms.Form):
 class CategoryForm(forms.ModelForm):
     class Meta:
         model = ActivityCategory
-        fields = ["name", "report_section", "order", "is_active"]
+        fields = CATEGORY_FIELDS
         widgets = {"order": forms.NumberInput(attrs=NUMERIC_ATTRS)}
         help_texts = {
             "report_section": _("工作汇报中，这类活动计入哪一部分。"),

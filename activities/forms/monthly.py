@@ -7,7 +7,7 @@ from communities.choices import JurisdictionLevel
 
 from ..choices import FigureFrequency
 from ..models import MonthlyFigure
-from ..services.monthly import VALUE_MAX
+from ..services.monthly import FIGURE_FIELDS, VALUE_MAX
 
 
 def figure_field_name(figure):
@@ -82,18 +82,7 @@ class MonthlyFigureForm(forms.ModelForm):
 
     class Meta:
         model = MonthlyFigure
-        fields = [
-            "name",
-            "code",
-            "unit",
-            "aggregation",
-            "frequency",
-            "levels",
-            "is_optional",
-            "help_text",
-            "order",
-            "is_active",
-        ]
+        fields = FIGURE_FIELDS
         help_texts = {"code": _("英文字母、数字、下划线，用于导出和汇总，设定后尽量不要修改。")}
 
     def __init__(self, *args, **kwargs):

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base.forms import save_valid
 from communities.choices import Action
 from communities.models import Jurisdiction
 
@@ -18,13 +19,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-def error_items(exc):
-    """Return (field or None, [message, …]) pairs of a ValidationError, with its messages formatted."""
-    if hasattr(exc, "error_dict"):
-        return list(exc.message_dict.items())
-    return [(None, exc.messages)]
 
 
 class PetitionForm(forms.ModelForm):
@@ -110,13 +104,10 @@ class PetitionForm(forms.ModelForm):
                 data[model_name] = value or ""
         return data
 
-    def add_service_errors(self, exc):
-        """Show a service's ValidationError on the fields it names, the rest above the form."""
-        reverse = {model: form for form, model in self.PERSONAL.items()}
-        for field, messages in error_items(exc):
-            name = reverse.get(field, field)
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
+    def save_through(self, save):
+        """Call `save(data)` with `service_data()` once valid; a refusal goes on the field that edits what it names."""
+        model_to_form = {model: form for form, model in self.PERSONAL.items()}
+        return save_valid(self, lambda: save(self.service_data()), field_names=model_to_form)
 
 
 class TransitionForm(forms.Form):
@@ -140,11 +131,6 @@ class TransitionForm(forms.Form):
     def service_kwargs(self):
         data = dict(self.cleaned_data)
         return {"on_date": data.pop("on_date"), "note": data.pop("note", ""), **data}
-
-    def add_service_errors(self, exc):
-        for field, messages in error_items(exc):
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
 
 
 class AcceptForm(TransitionForm):

@@ -4,11 +4,18 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from base.spreadsheets import SpreadsheetError, check_upload
 from communities.choices import Action
 from communities.models import Jurisdiction
 
 from ..models import CreationPlan, Indicator, LeadingGroupMember, PlanBudget, PlanMeasure, Responsibility
-from ..services.plans import EVIDENCE_KINDS, EVIDENCE_MAX_BYTES
+from ..services.plans import (
+    EVIDENCE_KINDS,
+    EVIDENCE_MAX_BYTES,
+    INDICATOR_FIELDS,
+    PLAN_FIELDS,
+    RESPONSIBILITY_FIELDS,
+)
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 TEXT = {"rows": 3}
@@ -17,20 +24,7 @@ TEXT = {"rows": 3}
 class PlanForm(forms.ModelForm):
     class Meta:
         model = CreationPlan
-        fields = [
-            "jurisdiction",
-            "title",
-            "target_title",
-            "target_level",
-            "start_date",
-            "end_date",
-            "goal",
-            "theme",
-            "main_line",
-            "highlights",
-            "problems",
-            "next_steps",
-        ]
+        fields = PLAN_FIELDS
         widgets = {
             "start_date": DATE,
             "end_date": DATE,
@@ -112,7 +106,7 @@ PLAN_INLINES = (
 class IndicatorForm(forms.ModelForm):
     class Meta:
         model = Indicator
-        fields = ["parent", "code", "title", "content", "points", "criteria", "evidence_requirements", "order"]
+        fields = INDICATOR_FIELDS
         widgets = {
             "content": forms.Textarea(attrs=TEXT),
             "criteria": forms.Textarea(attrs=TEXT),
@@ -133,18 +127,7 @@ class IndicatorForm(forms.ModelForm):
 class ResponsibilityForm(forms.ModelForm):
     class Meta:
         model = Responsibility
-        fields = [
-            "indicator",
-            "lead_department",
-            "cooperating_departments",
-            "responsible_person",
-            "deadline",
-            "target",
-            "progress",
-            "status",
-            "self_score",
-            "note",
-        ]
+        fields = RESPONSIBILITY_FIELDS
         widgets = {
             "deadline": DATE,
             "target": forms.Textarea(attrs=TEXT),
@@ -191,3 +174,11 @@ class IndicatorImportForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            check_upload(upload)
+        except SpreadsheetError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return upload

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from base.models import FieldCheckConstraint, TrackedModel
 from communities.models import Jurisdiction, ScopedQuerySet
 
 from ..choices import FundingSource, ProjectKind, ProjectStatus, ReportSection
@@ -38,7 +39,7 @@ class ActivityQuerySet(ScopedQuerySet):
         return self.filter(date__gte=start, date__lte=end)
 
 
-class Activity(models.Model):
+class Activity(TrackedModel):
     """An event held for creation work: date, place, who came, what publicity it produced."""
 
     jurisdiction = models.ForeignKey(
@@ -69,16 +70,6 @@ class Activity(models.Model):
     people_reached = models.PositiveIntegerField(_("覆盖人数"), default=0)
     summary = models.TextField(_("活动简介"), blank=True)
     indicators = models.ManyToManyField(Indicator, verbose_name=_("佐证指标"), blank=True, related_name="activities")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("录入人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ActivityQuerySet.as_manager()
 
@@ -87,10 +78,13 @@ class Activity(models.Model):
         verbose_name = _("活动")
         verbose_name_plural = _("活动")
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(minority_participants__lte=F("participants")),
                 name="activity_minority_within_participants",
-                violation_error_message=_("少数民族参与人数不能超过参与总人数。"),
+                field="minority_participants",
+                violation_error_message=_(
+                    "其中少数民族人数（%(minority_participants)s）不能超过参与总人数（%(participants)s），请核对。"
+                ),
             ),
         ]
         indexes = [models.Index(fields=["jurisdiction", "date"], name="activity_jurisdiction_date_idx")]
@@ -136,7 +130,7 @@ class ActivityPhoto(models.Model):
         return self.caption or f"{self.activity} #{self.pk}"
 
 
-class Project(models.Model):
+class Project(TrackedModel):
     """A people's-livelihood project (民生项目) with its investment and who it serves."""
 
     jurisdiction = models.ForeignKey(
@@ -153,8 +147,6 @@ class Project(models.Model):
     start_date = models.DateField(_("开工日期"), null=True, blank=True)
     end_date = models.DateField(_("完工日期"), null=True, blank=True)
     summary = models.TextField(_("项目简介"), blank=True)
-    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from base.models import TrackedModel
 from communities.choices import JurisdictionLevel
 from communities.models import Jurisdiction, ScopedQuerySet
 
@@ -66,7 +67,7 @@ class MonthlyFigure(models.Model):
         return self.frequency == FigureFrequency.YEARLY
 
 
-class MonthlyReturn(models.Model):
+class MonthlyReturn(TrackedModel):
     """One jurisdiction's monthly return: its figures, submitted and approved or returned."""
 
     jurisdiction = models.ForeignKey(
@@ -97,7 +98,6 @@ class MonthlyReturn(models.Model):
     explanations = models.JSONField(
         _("提醒规则说明"), default=dict, blank=True, help_text=_("按规则编号记录的一句话说明，审核人可见。")
     )
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -120,10 +120,6 @@ class MonthlyReturn(models.Model):
 
     def __str__(self):
         return f"{self.jurisdiction} {self.month:%Y-%m}"
-
-    @property
-    def is_locked(self):
-        return self.status == ReturnStatus.APPROVED
 
 
 class MonthlyValueQuerySet(ScopedQuerySet):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base.models import TrackedModel
 from communities.models import Jurisdiction, ScopedQuerySet
 
 from ..choices import (
@@ -43,7 +44,7 @@ class PetitionQuerySet(ScopedQuerySet):
         return self.order_by(F("due_on").asc(nulls_last=True), "-received_on", "-pk")
 
 
-class Petition(models.Model):
+class Petition(TrackedModel):
     """A petition or dispute case received by a jurisdiction, followed through to its close."""
 
     jurisdiction = models.ForeignKey(
@@ -88,16 +89,6 @@ class Petition(models.Model):
     agreement_reached = models.BooleanField(_("达成调解协议"), null=True, blank=True)
     agreement_summary = models.TextField(_("调解协议内容"), blank=True)
     due_on = models.DateField(_("办理时限"), null=True, blank=True, editable=False, db_index=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登记人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = PetitionQuerySet.as_manager()
 

@@ -1,18 +1,22 @@
 """Creation plans, their leading group, budget, indicators and the responsibility breakdown."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base.models import TrackedModel
 from communities.models import Jurisdiction, ScopedQuerySet
 
 from ..choices import LeadingRole, PlanLevel, ResponsibilityStatus
 
 
-class CreationPlan(models.Model):
+class CreationPlan(TrackedModel):
     """A creation campaign of a jurisdiction aiming at a model title (创建工作)."""
 
     jurisdiction = models.ForeignKey(
@@ -29,8 +33,6 @@ class CreationPlan(models.Model):
     highlights = models.TextField(_("工作亮点"), blank=True, help_text=_("工作汇报“亮点”部分的文字，可直接修改。"))
     problems = models.TextField(_("存在问题"), blank=True)
     next_steps = models.TextField(_("下一步工作打算"), blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -162,6 +164,15 @@ class Indicator(models.Model):
     def __str__(self):
         return f"{self.code} {self.title}"
 
+    def clean(self):
+        if not self.parent_id:
+            return
+        parent = self.parent
+        if parent.plan_id != self.plan_id or parent.parent_id is not None or parent.pk == self.pk:
+            raise ValidationError({"parent": _("上级指标应为本方案的一级指标。")})
+        if self.pk and self.children.exists():
+            raise ValidationError({"parent": _("该指标下已有二级指标，不能再挂到其他一级指标下。")})
+
     @property
     def level(self):
         return 1 if self.parent_id is None else 2
@@ -175,7 +186,7 @@ class ResponsibilityQuerySet(ScopedQuerySet):
         return self.filter(deadline__lt=today).exclude(status=ResponsibilityStatus.DONE)
 
 
-class Responsibility(models.Model):
+class Responsibility(TrackedModel):
     """A line of the responsibility breakdown (责任分解表) for one indicator."""
 
     indicator = models.ForeignKey(
@@ -195,7 +206,6 @@ class Responsibility(models.Model):
         _("自评得分"), max_digits=6, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
     note = models.TextField(_("进展说明"), blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ResponsibilityQuerySet.as_manager()
 
@@ -220,9 +230,46 @@ class Responsibility(models.Model):
     def __str__(self):
         return f"{self.indicator.code} {self.lead_department}"
 
+    def clean(self):
+        """Keep the self-assessed score within the indicator's points, for this row and for all rows together."""
+        score = self.self_score
+        if score is None or not self.indicator_id:
+            return
+        points = self.indicator.points
+        if score > points:
+            raise ValidationError(
+                {
+                    "self_score": _("自评得分%(score)s超过了该指标的分值%(points)s，请填写0到%(points)s之间的分数。")
+                    % {"score": _number(score), "points": _number(points)}
+                }
+            )
+        others = Responsibility.objects.filter(indicator=self.indicator).exclude(pk=self.pk).aggregate(
+            total=Sum("self_score")
+        )["total"] or Decimal(0)
+        if others + score > points:
+            raise ValidationError(
+                {
+                    "self_score": _(
+                        "该指标各责任行的自评得分合计%(total)s超过了指标分值%(points)s（其他责任行已自评%(others)s分），"
+                        "本行最多可填%(left)s分。"
+                    )
+                    % {
+                        "total": _number(others + score),
+                        "points": _number(points),
+                        "others": _number(others),
+                        "left": _number(max(points - others, Decimal(0))),
+                    }
+                }
+            )
+
     def is_overdue(self, today=None):
         today = today or timezone.localdate()
         return bool(self.deadline and self.deadline < today and self.status != ResponsibilityStatus.DONE)
+
+
+def _number(value):
+    value = Decimal(value)
+    return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize())
 
 
 class IndicatorScopedQuerySet(ScopedQuerySet):
@@ -253,6 +300,8 @@ class EvidenceFile(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),
         null=True,
+        # Empty once the uploader's login is deleted; the file must still validate when it is renamed.
+        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )

@@ -5,15 +5,14 @@ Each function is atomic: a refused or invalid write leaves no row, no audit entr
 
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from base import audit
 from communities.choices import Action, AuditAction
-from communities.models import AuditEntry
-from communities.services import audit_record, model_changes, snapshot
+from communities.services import audit_record, audit_save
 
 from ..choices import FundingSource
 from ..images import ensure_processed
@@ -63,19 +62,6 @@ def _assign(obj, fields, allowed):
         setattr(obj, name, value)
 
 
-def _amend_audit(obj, changes):
-    """Add `changes` to the audit row just written for `obj` in this transaction (related rows, e.g. photos)."""
-    if not changes:
-        return
-    entry = (
-        AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
-        .order_by("-pk")
-        .first()
-    )
-    entry.changes = {**entry.changes, **changes}
-    entry.save(update_fields=["changes"])
-
-
 class _StoredFiles:
     """Remember files written during a write, so a rolled-back write removes them again."""
 
@@ -101,16 +87,6 @@ def _delete_files_on_commit(photos):
 
 
 # Activities
-
-
-def _check_minorities(activity):
-    if (activity.minority_participants or 0) > (activity.participants or 0):
-        raise ValidationError(
-            {
-                "minority_participants": _("其中少数民族人数（%(minority)s）不能超过参与总人数（%(total)s），请核对。")
-                % {"minority": activity.minority_participants, "total": activity.participants}
-            }
-        )
 
 
 def _check_indicators(indicators, actor):
@@ -161,23 +137,25 @@ def _photo_text(photos):
 
 def activity_create(*, actor, indicators=(), photos=(), **fields):
     """Record an activity with the indicators it evidences and its photos ([(file, caption)]); return it."""
-    activity = Activity(created_by=actor if actor and actor.is_authenticated else None)
+    activity = Activity()
     _assign(activity, fields, ACTIVITY_FIELDS)
     stored = _StoredFiles()
+
+    def save_related():
+        extra = {}
+        if indicators:
+            activity.indicators.set(indicators)
+            extra["indicators"] = [None, _indicator_text(indicators)]
+        added = _add_photos(activity, photos, actor, stored)
+        if added:
+            extra["photos"] = [None, _photo_text(added)]
+        return extra
+
     try:
         with transaction.atomic():
             ensure_can(actor=actor, action=Action.CHANGE, jurisdiction=getattr(activity, "jurisdiction", None))
-            _check_minorities(activity)
             indicators = _check_indicators(indicators, actor)
-            save_scoped(obj=activity, actor=actor, fields=ACTIVITY_FIELDS)
-            extra = {}
-            if indicators:
-                activity.indicators.set(indicators)
-                extra["indicators"] = [None, _indicator_text(indicators)]
-            added = _add_photos(activity, photos, actor, stored)
-            if added:
-                extra["photos"] = [None, _photo_text(added)]
-            _amend_audit(activity, extra)
+            save_scoped(obj=activity, actor=actor, fields=ACTIVITY_FIELDS, related=save_related)
     except BaseException:
         stored.discard()
         raise
@@ -188,28 +166,30 @@ def activity_update(*, activity, actor, indicators=None, photos=(), **fields):
     """Change an activity and add any new photos; `indicators=None` keeps its indicators as they are."""
     _assign(activity, fields, ACTIVITY_FIELDS)
     stored = _StoredFiles()
+
+    def save_related():
+        extra = {}
+        if indicators is not None:
+            old = list(activity.indicators.all())
+            # Indicators the actor cannot see (e.g. of a plan above their jurisdiction) were linked by
+            # someone who could; the actor's form never offered them, so they stay linked.
+            visible = set(Indicator.objects.for_user(actor).values_list("pk", flat=True))
+            keep = [i for i in old if i.pk not in visible]
+            new = list({i.pk: i for i in [*indicators, *keep]}.values())
+            if {i.pk for i in old} != {i.pk for i in new}:
+                activity.indicators.set(new)
+                extra["indicators"] = [_indicator_text(old), _indicator_text(new)]
+        added = _add_photos(activity, photos, actor, stored)
+        if added:
+            extra["photos"] = [None, _photo_text(added)]
+        return extra
+
     try:
         with transaction.atomic():
             ensure_can(actor=actor, action=Action.CHANGE, jurisdiction=activity.jurisdiction)
-            _check_minorities(activity)
             if indicators is not None:
                 indicators = _check_indicators(indicators, actor)
-            save_scoped(obj=activity, actor=actor, fields=ACTIVITY_FIELDS)
-            extra = {}
-            if indicators is not None:
-                old = list(activity.indicators.all())
-                # Indicators the actor cannot see (e.g. of a plan above their jurisdiction) were linked by
-                # someone who could; the actor's form never offered them, so they stay linked.
-                visible = set(Indicator.objects.for_user(actor).values_list("pk", flat=True))
-                keep = [i for i in old if i.pk not in visible]
-                new = list({i.pk: i for i in [*indicators, *keep]}.values())
-                if {i.pk for i in old} != {i.pk for i in new}:
-                    activity.indicators.set(new)
-                    extra["indicators"] = [_indicator_text(old), _indicator_text(new)]
-            added = _add_photos(activity, photos, actor, stored)
-            if added:
-                extra["photos"] = [None, _photo_text(added)]
-            _amend_audit(activity, extra)
+            save_scoped(obj=activity, actor=actor, fields=ACTIVITY_FIELDS, related=save_related)
     except BaseException:
         stored.discard()
         raise
@@ -274,19 +254,13 @@ def _ensure_manages_categories(actor):
 
 
 def _category_save(*, category, actor, fields):
-    creating = category.pk is None
-    before = {} if creating else snapshot(ActivityCategory.objects.get(pk=category.pk), CATEGORY_FIELDS)
+    before = audit.snapshot(ActivityCategory.objects.get(pk=category.pk), CATEGORY_FIELDS) if category.pk else None
     _assign(category, fields, CATEGORY_FIELDS)
     with transaction.atomic():
         _ensure_manages_categories(actor)
         category.full_clean()
         category.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE if creating else AuditAction.CHANGE,
-            obj=category,
-            changes=model_changes(before, snapshot(category, CATEGORY_FIELDS), CATEGORY_FIELDS),
-        )
+        audit_save(actor=actor, obj=category, before=before, fields=CATEGORY_FIELDS)
     return category
 
 
@@ -356,14 +330,18 @@ def _project_save(*, project, actor, fields, fundings):
         rows = _funding_rows(fundings) if fundings is not None else old_rows
         project.full_clean()
         _check_fundings(project, rows)
-        save_scoped(obj=project, actor=actor, fields=PROJECT_FIELDS, date_field=None)
-        if fundings is not None and sorted(rows) != sorted(old_rows):
+
+        def save_fundings():
+            if fundings is None or sorted(rows) == sorted(old_rows):
+                return {}
             project.fundings.all().delete()
             new = [ProjectFunding(project=project, source=s, amount=a) for s, a in rows]
             for funding in new:
                 funding.full_clean()
             ProjectFunding.objects.bulk_create(new)
-            _amend_audit(project, {"fundings": [_funding_text(old_rows), _funding_text(rows)]})
+            return {"fundings": [_funding_text(old_rows), _funding_text(rows)]}
+
+        save_scoped(obj=project, actor=actor, fields=PROJECT_FIELDS, date_field=None, related=save_fundings)
     return project
 
 

@@ -6,10 +6,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from base import audit
 from base.periods import first_of_month
-from communities.choices import Action, AuditAction, JurisdictionLevel
+from communities.choices import Action, JurisdictionLevel
 from communities.models import PATH_SEGMENT_WIDTH, Jurisdiction, user_can
-from communities.services import audit_record, model_changes, snapshot
+from communities.services import audit_delete, audit_save
 
 from ..choices import ReturnStatus
 from ..models import MonthlyReturn
@@ -61,17 +62,23 @@ def ensure_can(*, actor, action, jurisdiction):
         raise PermissionDenied(_("您无权在该辖区录入或修改记录。"))
 
 
-def save_scoped(*, obj, actor, fields, action=Action.CHANGE, date_field="date", note=""):
+def save_scoped(*, obj, actor, fields, action=Action.CHANGE, date_field="date", note="", related=None):
     """Validate and save `obj`, check it is still within the actor's scope, and write the audit row.
 
+    `related` (optional) saves the record's related rows once it is saved, and returns their changes
+    ({label: [old, new]}), so the one audit row says everything the write changed.
     Call inside `transaction.atomic()`: a record that ends up outside the actor's subtree rolls back.
     """
     creating = obj.pk is None
-    before = {} if creating else snapshot(type(obj).objects.get(pk=obj.pk), fields)
-    if not creating:
+    before = None
+    if creating:
+        if hasattr(obj, "created_by_id") and obj.created_by_id is None and actor is not None and actor.is_authenticated:
+            obj.created_by = actor
+    else:
         # The record's old place and month must be editable too: moving a record out of a locked month
         # or out of another's jurisdiction is a change to that month and that jurisdiction.
         old = type(obj).objects.select_related("jurisdiction").get(pk=obj.pk)
+        before = audit.snapshot(old, fields)
         ensure_can(actor=actor, action=action, jurisdiction=old.jurisdiction)
         if date_field:
             ensure_month_open(jurisdiction=old.jurisdiction, day=getattr(old, date_field), field=date_field)
@@ -81,21 +88,18 @@ def save_scoped(*, obj, actor, fields, action=Action.CHANGE, date_field="date", 
     obj.save()
     if not type(obj).objects.for_user(actor, action).filter(pk=obj.pk).exists():
         raise PermissionDenied(_("您无权在该辖区录入或修改记录。"))
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if creating else AuditAction.CHANGE,
-        obj=obj,
-        jurisdiction=obj.jurisdiction,
-        changes=model_changes(before, snapshot(obj, fields), fields),
-        note=note,
+    extra = related() if related else None
+    audit_save(
+        actor=actor, obj=obj, before=before, fields=fields, jurisdiction=obj.jurisdiction, extra=extra, note=note
     )
     return obj
 
 
 @transaction.atomic
-def delete_scoped(*, obj, actor, date_field="date"):
+def delete_scoped(*, obj, actor, date_field="date", fields=None):
+    """Delete `obj` within the actor's scope and open month; the audit row keeps its values (`fields`)."""
     ensure_can(actor=actor, action=Action.CHANGE, jurisdiction=obj.jurisdiction)
     if date_field:
         ensure_month_open(jurisdiction=obj.jurisdiction, day=getattr(obj, date_field), field=date_field)
-    audit_record(actor=actor, action=AuditAction.DELETE, obj=obj, jurisdiction=obj.jurisdiction)
+    audit_delete(actor=actor, obj=obj, jurisdiction=obj.jurisdiction, fields=fields)
     obj.delete()

@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from base import audit
 from base.periods import first_of_month
 from communities.choices import Action, AuditAction
 from communities.models import Jurisdiction, user_can
-from communities.services import audit_record, model_changes, snapshot
+from communities.services import audit_delete, audit_record, audit_save
 
 from ..choices import ReturnStatus
 from ..models import MonthlyFigure, MonthlyReturn, MonthlyValue, ValidationRule, YearlyValue
@@ -358,8 +359,8 @@ def can_manage_figures(user):
 
 
 FIGURE_FIELDS = (
-    "code",
     "name",
+    "code",
     "unit",
     "aggregation",
     "frequency",
@@ -376,16 +377,10 @@ def figure_save(*, figure, actor):
     """Create or update a monthly figure definition."""
     if not can_manage_figures(actor):
         raise PermissionDenied(_("只有管理员可以设置月报指标。"))
-    creating = figure.pk is None
-    before = {} if creating else snapshot(MonthlyFigure.objects.get(pk=figure.pk), FIGURE_FIELDS)
+    before = audit.snapshot(MonthlyFigure.objects.get(pk=figure.pk), FIGURE_FIELDS) if figure.pk else None
     figure.full_clean()
     figure.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if creating else AuditAction.CHANGE,
-        obj=figure,
-        changes=model_changes(before, snapshot(figure, FIGURE_FIELDS), FIGURE_FIELDS),
-    )
+    audit_save(actor=actor, obj=figure, before=before, fields=FIGURE_FIELDS)
     return figure
 
 
@@ -398,12 +393,7 @@ def figure_delete(*, figure, actor):
         raise ValidationError(
             _("月报指标“%(name)s”已有填报数据，不能删除；如不再填报，请改为不启用。") % {"name": figure.name}
         )
-    audit_record(
-        actor=actor,
-        action=AuditAction.DELETE,
-        obj=figure,
-        changes=model_changes(snapshot(figure, FIGURE_FIELDS), {}, FIGURE_FIELDS),
-    )
+    audit_delete(actor=actor, obj=figure, fields=FIGURE_FIELDS)
     figure.delete()
 
 
@@ -418,20 +408,14 @@ def rule_save(*, rule, actor, left_figures=None, right_figures=None):
     """
     if not can_manage_figures(actor):
         raise PermissionDenied(_("只有管理员可以设置校验规则。"))
-    creating = rule.pk is None
-    before = {} if creating else snapshot(ValidationRule.objects.get(pk=rule.pk), RULE_FIELDS)
+    before = audit.snapshot(ValidationRule.objects.get(pk=rule.pk), RULE_FIELDS) if rule.pk else None
     rule.full_clean()
     rule.save()
     if left_figures is not None:
         rule.left_figures.set(left_figures)
     if right_figures is not None:
         rule.right_figures.set(right_figures)
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if creating else AuditAction.CHANGE,
-        obj=rule,
-        changes=model_changes(before, snapshot(rule, RULE_FIELDS), RULE_FIELDS),
-    )
+    audit_save(actor=actor, obj=rule, before=before, fields=RULE_FIELDS)
     return rule
 
 

@@ -12,7 +12,6 @@ accepted and handled later — its handling always runs past the end of the mont
 
 from datetime import timedelta
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from communities.choices import Action, AuditAction
 from communities.models import AuditEntry, Jurisdiction, user_can
+from communities.services import audit_entry
 
 from ..choices import PETITION_TRANSITIONS, PetitionOutcome, PetitionStatus
 from ..models import Petition, PetitionStatusChange
@@ -72,6 +72,8 @@ STATUS_AUDIT_FIELDS = (
     "agreement_reached",
     "agreement_summary",
 )
+# What a delete entry keeps: the details and the lifecycle, personal numbers masked.
+DELETE_AUDIT_FIELDS = tuple(dict.fromkeys((*DETAIL_AUDIT_FIELDS, *STATUS_AUDIT_FIELDS)))
 
 # The extra fields each step may set (beyond its date and note).
 TRANSITION_FIELDS = {
@@ -208,7 +210,7 @@ def petition_update(*, petition, data, actor):
 def petition_delete(*, petition, actor):
     """Delete a case with its history; refused in a locked month or outside the actor's subtree."""
     petition = Petition.objects.select_related("jurisdiction").get(pk=petition.pk)
-    delete_scoped(obj=petition, actor=actor, date_field="received_on")
+    delete_scoped(obj=petition, actor=actor, date_field="received_on", fields=DELETE_AUDIT_FIELDS)
 
 
 def allowed_transitions(petition):
@@ -428,16 +430,8 @@ def petition_lookup_by_id_number(*, id_number, actor):
 
 
 def audit_record_reveal(*, actor, petitions, note):
-    content_type = ContentType.objects.get_for_model(Petition)
+    """Log that `actor` saw the full personal data of `petitions`: one row each, written in one statement."""
     AuditEntry.objects.bulk_create(
-        AuditEntry(
-            user=actor if actor is not None and actor.is_authenticated else None,
-            action=AuditAction.REVEAL,
-            content_type=content_type,
-            object_id=str(p.pk),
-            object_repr=str(p)[:200],
-            jurisdiction_id=p.jurisdiction_id,
-            note=str(note)[:300],
-        )
+        audit_entry(actor=actor, action=AuditAction.REVEAL, obj=p, jurisdiction=p.jurisdiction, note=note)
         for p in petitions
     )

@@ -8,22 +8,22 @@ the actor may CHANGE the plan's jurisdiction (before, and after for a plan that 
 import io
 import uuid
 import zipfile
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from communities.choices import Action, AuditAction
-from communities.services import audit_record, model_changes, snapshot
+from base import audit
+from communities.choices import Action
+from communities.services import audit_delete, audit_save
 
 from .. import importers
 from ..models import CreationPlan, EvidenceFile, Indicator, Responsibility
 from .common import delete_scoped, ensure_can, save_scoped
 
+# The fields a person edits: the forms, the admin forms and the audit rows all use these lists.
 PLAN_FIELDS = (
-    "jurisdiction_id",
+    "jurisdiction",
     "title",
     "target_title",
     "target_level",
@@ -36,9 +36,9 @@ PLAN_FIELDS = (
     "problems",
     "next_steps",
 )
-INDICATOR_FIELDS = ("parent_id", "code", "title", "content", "points", "criteria", "evidence_requirements", "order")
+INDICATOR_FIELDS = ("parent", "code", "title", "content", "points", "criteria", "evidence_requirements", "order")
 RESPONSIBILITY_FIELDS = (
-    "indicator_id",
+    "indicator",
     "lead_department",
     "cooperating_departments",
     "responsible_person",
@@ -49,6 +49,7 @@ RESPONSIBILITY_FIELDS = (
     "self_score",
     "note",
 )
+EVIDENCE_FIELDS = ("title", "indicator", "responsibility")
 
 EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 # What each allowed extension must really contain, judged from the file's first bytes (and, for the
@@ -86,28 +87,25 @@ def _plan_summary(plan):
 
 @transaction.atomic
 def plan_save(*, plan, actor, inlines=()):
-    """Create or update `plan` and save its bound, valid inline formsets (measures, leading group, budgets)."""
-    before = _plan_summary(CreationPlan.objects.get(pk=plan.pk)) if plan.pk else None
-    save_scoped(obj=plan, actor=actor, fields=PLAN_FIELDS, date_field=None)
-    for formset in inlines:
-        formset.instance = plan
-        formset.save()
-    if inlines:
-        after = _plan_summary(plan)
-        changes = {
-            label: [(before or {}).get(label) or None, text or None]
-            for label, text in after.items()
-            if text != (before or {}).get(label, "")
+    """Create or update `plan` and save its bound, valid inline formsets (measures, leading group, budgets).
+
+    One audit row says both what changed on the plan and in its inline lists.
+    """
+    before = _plan_summary(CreationPlan.objects.get(pk=plan.pk)) if plan.pk and inlines else {}
+
+    def save_inlines():
+        for formset in inlines:
+            formset.instance = plan
+            formset.save()
+        if not inlines:
+            return {}
+        return {
+            label: [before.get(label) or None, text or None]
+            for label, text in _plan_summary(plan).items()
+            if text != before.get(label, "")
         }
-        if changes:
-            audit_record(
-                actor=actor,
-                action=AuditAction.CHANGE,
-                obj=plan,
-                jurisdiction=plan.jurisdiction,
-                changes=changes,
-                note=_("举措、领导小组、经费"),
-            )
+
+    save_scoped(obj=plan, actor=actor, fields=PLAN_FIELDS, date_field=None, related=save_inlines)
     return plan
 
 
@@ -129,33 +127,15 @@ def _ensure_plan_change(actor, plan):
     ensure_can(actor=actor, action=Action.CHANGE, jurisdiction=plan.jurisdiction)
 
 
-def _audit_child(*, obj, actor, plan, before, fields, creating, note=""):
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE if creating else AuditAction.CHANGE,
-        obj=obj,
-        jurisdiction=plan.jurisdiction,
-        changes=model_changes(before, snapshot(obj, fields), fields),
-        note=note,
-    )
-
-
 @transaction.atomic
 def indicator_save(*, indicator, actor):
-    """Create or update an indicator; a parent must be a first-level indicator of the same plan."""
+    """Create or update an indicator (its rules, e.g. what may be its parent, are in `Indicator.clean`)."""
     plan = indicator.plan
     _ensure_plan_change(actor, plan)
-    creating = indicator.pk is None
-    before = {} if creating else snapshot(Indicator.objects.get(pk=indicator.pk), INDICATOR_FIELDS)
-    if indicator.parent_id:
-        parent = indicator.parent
-        if parent.plan_id != plan.pk or parent.parent_id is not None or parent.pk == indicator.pk:
-            raise ValidationError({"parent": _("上级指标应为本方案的一级指标。")})
-        if not creating and indicator.children.exists():
-            raise ValidationError({"parent": _("该指标下已有二级指标，不能再挂到其他一级指标下。")})
+    before = audit.snapshot(Indicator.objects.get(pk=indicator.pk), INDICATOR_FIELDS) if indicator.pk else None
     indicator.full_clean()
     indicator.save()
-    _audit_child(obj=indicator, actor=actor, plan=plan, before=before, fields=INDICATOR_FIELDS, creating=creating)
+    audit_save(actor=actor, obj=indicator, before=before, fields=INDICATOR_FIELDS, jurisdiction=plan.jurisdiction)
     return indicator
 
 
@@ -165,67 +145,29 @@ def indicator_delete(*, indicator, actor):
     _ensure_plan_change(actor, plan)
     paths = [(f.file.storage, f.file.name) for f in EvidenceFile.objects.filter(indicator__in=[indicator])]
     paths += [(f.file.storage, f.file.name) for f in EvidenceFile.objects.filter(indicator__parent=indicator)]
-    audit_record(actor=actor, action=AuditAction.DELETE, obj=indicator, jurisdiction=plan.jurisdiction)
+    audit_delete(actor=actor, obj=indicator, jurisdiction=plan.jurisdiction)
     indicator.delete()
     transaction.on_commit(lambda: _remove_files(paths))
 
 
-def check_self_score(responsibility):
-    """Keep self-assessed scores within the indicator's points, for this row and for all rows together."""
-    score = responsibility.self_score
-    if score is None:
-        return
-    points = responsibility.indicator.points
-    if score > points:
-        raise ValidationError(
-            {
-                "self_score": _("自评得分%(score)s超过了该指标的分值%(points)s，请填写0到%(points)s之间的分数。")
-                % {"score": _number(score), "points": _number(points)}
-            }
-        )
-    others = Responsibility.objects.filter(indicator=responsibility.indicator).exclude(pk=responsibility.pk).aggregate(
-        total=Sum("self_score")
-    )["total"] or Decimal(0)
-    if others + score > points:
-        raise ValidationError(
-            {
-                "self_score": _(
-                    "该指标各责任行的自评得分合计%(total)s超过了指标分值%(points)s（其他责任行已自评%(others)s分），"
-                    "本行最多可填%(left)s分。"
-                )
-                % {
-                    "total": _number(others + score),
-                    "points": _number(points),
-                    "others": _number(others),
-                    "left": _number(max(points - others, Decimal(0))),
-                }
-            }
-        )
-
-
-def _number(value):
-    value = Decimal(value)
-    return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize())
-
-
 @transaction.atomic
 def responsibility_save(*, responsibility, actor):
-    """Create or update a line of the breakdown; the self-assessed score stays within the indicator's points."""
-    creating = responsibility.pk is None
-    before = {}
-    if not creating:
+    """Create or update a line of the breakdown (the self-assessed score is checked by `Responsibility.clean`)."""
+    before = None
+    if responsibility.pk:
         old = Responsibility.objects.select_related("indicator__plan__jurisdiction").get(pk=responsibility.pk)
         _ensure_plan_change(actor, old.indicator.plan)
-        before = snapshot(old, RESPONSIBILITY_FIELDS)
+        before = audit.snapshot(old, RESPONSIBILITY_FIELDS)
+    elif actor is not None and actor.is_authenticated:
+        responsibility.created_by = actor
     plan = responsibility.indicator.plan
     _ensure_plan_change(actor, plan)
     responsibility.full_clean()
-    check_self_score(responsibility)
     responsibility.save()
     if not Responsibility.objects.for_user(actor, Action.CHANGE).filter(pk=responsibility.pk).exists():
         raise PermissionDenied(_("您无权在该辖区录入或修改记录。"))
-    _audit_child(
-        obj=responsibility, actor=actor, plan=plan, before=before, fields=RESPONSIBILITY_FIELDS, creating=creating
+    audit_save(
+        actor=actor, obj=responsibility, before=before, fields=RESPONSIBILITY_FIELDS, jurisdiction=plan.jurisdiction
     )
     return responsibility
 
@@ -234,7 +176,7 @@ def responsibility_save(*, responsibility, actor):
 def responsibility_delete(*, responsibility, actor):
     plan = responsibility.indicator.plan
     _ensure_plan_change(actor, plan)
-    audit_record(actor=actor, action=AuditAction.DELETE, obj=responsibility, jurisdiction=plan.jurisdiction)
+    audit_delete(actor=actor, obj=responsibility, jurisdiction=plan.jurisdiction)
     responsibility.delete()
 
 
@@ -307,12 +249,21 @@ def evidence_upload(*, indicator, upload, title, actor, responsibility=None):
         evidence.file.delete(save=False)
         raise
     evidence.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=evidence,
-        jurisdiction=plan.jurisdiction,
-        changes={"title": [None, evidence.title], "indicator": [None, str(indicator)]},
+    audit_save(actor=actor, obj=evidence, before=None, fields=EVIDENCE_FIELDS, jurisdiction=plan.jurisdiction)
+    return evidence
+
+
+@transaction.atomic
+def evidence_update(*, evidence, actor, title, note=""):
+    """Rename an evidence file (its title: the file itself is replaced by uploading another)."""
+    plan = evidence.indicator.plan
+    _ensure_plan_change(actor, plan)
+    before = audit.snapshot(EvidenceFile.objects.get(pk=evidence.pk), EVIDENCE_FIELDS)
+    evidence.title = title
+    evidence.full_clean()
+    evidence.save(update_fields=["title"])
+    audit_save(
+        actor=actor, obj=evidence, before=before, fields=EVIDENCE_FIELDS, jurisdiction=plan.jurisdiction, note=note
     )
     return evidence
 
@@ -322,7 +273,7 @@ def evidence_delete(*, evidence, actor):
     plan = evidence.indicator.plan
     _ensure_plan_change(actor, plan)
     path = (evidence.file.storage, evidence.file.name)
-    audit_record(actor=actor, action=AuditAction.DELETE, obj=evidence, jurisdiction=plan.jurisdiction)
+    audit_delete(actor=actor, obj=evidence, jurisdiction=plan.jurisdiction, fields=EVIDENCE_FIELDS)
     evidence.delete()
     transaction.on_commit(lambda: _remove_files([path]))
 
@@ -336,6 +287,14 @@ def indicators_import(*, plan, file, filename, actor, dry_run=False):
         _ensure_plan_change(actor, plan)
     result = importers.indicator_import_plan(plan=plan, file=file, filename=filename)
     if result.is_valid and not dry_run:
-        importers.indicator_import_apply(plan=plan, result=result, actor=actor)
-        result.applied = True
+        indicators_import_apply(plan=plan, result=result, actor=actor)
     return result
+
+
+def indicators_import_apply(*, plan, result, actor):
+    """Write a previewed, valid indicator import `result` into `plan`; return its counts."""
+    if actor is not None:
+        _ensure_plan_change(actor, plan)
+    counts = importers.indicator_import_apply(plan=plan, result=result, actor=actor)
+    result.applied = True
+    return counts

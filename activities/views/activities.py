@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from base.exports import Column
+from base.files import protected_file_response
+from base.forms import save_valid
 from base.listing import ScopedListView
 from communities.choices import Action
 from communities.models import AuditEntry, user_can
@@ -32,18 +33,6 @@ from ..models import Activity, ActivityCategory, ActivityPhoto, Indicator, Proje
 from ..selectors.activities import activity_list_queryset, project_list_queryset, user_manages_categories
 from ..services import activities as services
 from ..services.common import month_is_locked
-
-
-def _add_service_error(form, error):
-    """Show a refusal from a service on the form, on the field it concerns where the form has that field."""
-    if isinstance(error, PermissionDenied):
-        form.add_error("jurisdiction" if "jurisdiction" in form.fields else None, str(error))
-        return
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _error_messages(error):
@@ -143,58 +132,51 @@ def _photos_lost_hint(form):
     return None
 
 
-@login_required
-def activity_create(request):
-    form = ActivityForm(request.POST or None, request.FILES or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            activity = services.activity_create(
-                actor=request.user,
-                indicators=form.cleaned_data["indicators"],
-                photos=form.photos_with_captions(),
-                **form.activity_fields(),
-            )
-        except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error)
-        else:
-            messages.success(request, _("已保存活动“%(title)s”。") % {"title": activity.title})
-            return redirect("activities:activity_detail", pk=activity.pk)
-    return render(
-        request,
-        "activities/activities/activity_form.html",
-        {"form": form, "photos_hint": _photos_lost_hint(form) if form.is_bound else None},
+def _activity_form(request, activity):
+    """Create (`activity` unsaved) or change an activity: one page, one body."""
+    creating = activity.pk is None
+    # Read before the form binds: the month the activity is in now, not the one typed into the form.
+    locked = not creating and month_is_locked(jurisdiction=activity.jurisdiction, day=activity.date)
+    form = ActivityForm(
+        request.POST or None, request.FILES or None, instance=None if creating else activity, user=request.user
     )
 
+    def save():
+        data = {
+            "actor": request.user,
+            "indicators": form.cleaned_data["indicators"],
+            "photos": form.photos_with_captions(),
+            **form.activity_fields(),
+        }
+        if creating:
+            return services.activity_create(**data)
+        return services.activity_update(activity=activity, **data)
 
-@login_required
-def activity_update(request, pk):
-    activity = _activity_for(request, pk, Action.CHANGE)
-    locked = month_is_locked(jurisdiction=activity.jurisdiction, day=activity.date)
-    form = ActivityForm(request.POST or None, request.FILES or None, instance=activity, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_update(
-                activity=activity,
-                actor=request.user,
-                indicators=form.cleaned_data["indicators"],
-                photos=form.photos_with_captions(),
-                **form.activity_fields(),
-            )
-        except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error)
-        else:
-            messages.success(request, _("已保存对活动“%(title)s”的修改。") % {"title": activity.title})
-            return redirect("activities:activity_detail", pk=activity.pk)
+    saved = request.method == "POST" and save_valid(form, save)
+    if saved:
+        done = _("已保存活动“%(title)s”。") if creating else _("已保存对活动“%(title)s”的修改。")
+        messages.success(request, done % {"title": saved.title})
+        return redirect("activities:activity_detail", pk=saved.pk)
     return render(
         request,
         "activities/activities/activity_form.html",
         {
             "form": form,
-            "activity": activity,
+            "activity": None if creating else activity,
             "locked": locked,
             "photos_hint": _photos_lost_hint(form) if form.is_bound else None,
         },
     )
+
+
+@login_required
+def activity_create(request):
+    return _activity_form(request, Activity())
+
+
+@login_required
+def activity_update(request, pk):
+    return _activity_form(request, _activity_for(request, pk, Action.CHANGE))
 
 
 @login_required
@@ -274,11 +256,7 @@ def _photo_response(request, pk, attribute):
     # Photos are served through this view, not from /media/, so another jurisdiction's photo answers 404 too.
     photo = get_object_or_404(ActivityPhoto.objects.for_user(request.user), pk=pk)
     field_file = getattr(photo, attribute) or photo.image
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
+    response = protected_file_response(field_file, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
     return response
 
@@ -311,17 +289,16 @@ def category_list(request):
 def _category_form(request, category):
     _ensure_manages_categories(request)
     form = CategoryForm(request.POST or None, instance=category)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if category.pk:
-                services.category_update(category=category, actor=request.user, **form.cleaned_data)
-            else:
-                category = services.category_create(actor=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error)
-        else:
-            messages.success(request, _("已保存活动类别“%(name)s”。") % {"name": category.name})
-            return redirect("activities:category_list")
+
+    def save():
+        if category.pk:
+            return services.category_update(category=category, actor=request.user, **form.cleaned_data)
+        return services.category_create(actor=request.user, **form.cleaned_data)
+
+    saved = request.method == "POST" and save_valid(form, save)
+    if saved:
+        messages.success(request, _("已保存活动类别“%(name)s”。") % {"name": saved.name})
+        return redirect("activities:category_list")
     return render(request, "activities/activities/category_form.html", {"form": form, "category": category})
 
 
@@ -403,24 +380,17 @@ def _project_form(request, project):
         form_ok = form.is_valid()
         # The sources are checked against the total just entered, and only when that total is valid.
         formset.investment = form.cleaned_data.get("total_investment") if form_ok else None
-        if formset.is_valid() and form_ok:
-            try:
-                if project.pk:
-                    services.project_update(
-                        project=project,
-                        actor=request.user,
-                        fundings=formset.funding_rows(),
-                        **form.project_fields(),
-                    )
-                else:
-                    project = services.project_create(
-                        actor=request.user, fundings=formset.funding_rows(), **form.project_fields()
-                    )
-            except (ValidationError, PermissionDenied) as error:
-                _add_service_error(form, error)
-            else:
-                messages.success(request, _("已保存民生项目“%(name)s”。") % {"name": project.name})
-                return redirect("activities:project_detail", pk=project.pk)
+
+        def save():
+            data = {"actor": request.user, "fundings": formset.funding_rows(), **form.project_fields()}
+            if project.pk:
+                return services.project_update(project=project, **data)
+            return services.project_create(**data)
+
+        saved = formset.is_valid() and form_ok and save_valid(form, save)
+        if saved:
+            messages.success(request, _("已保存民生项目“%(name)s”。") % {"name": saved.name})
+            return redirect("activities:project_detail", pk=saved.pk)
     return render(
         request,
         "activities/activities/project_form.html",

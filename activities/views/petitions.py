@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from base.exports import Column
+from base.forms import save_valid
 from base.listing import ScopedListView
 from communities.choices import Action
 from communities.models import AuditEntry, Jurisdiction, user_can
@@ -130,16 +131,14 @@ def petition_transition(request, pk):
         messages.error(request, _("未知的办理环节“%(status)s”。") % {"status": to_status})
         return redirect(reverse("activities:petition_detail", args=[petition.pk]))
     form = transition_form(to_status, petition, request.POST)
-    if form.is_valid():
-        try:
-            services.petition_transition(
-                petition=petition, to_status=to_status, actor=request.user, **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("已办理：%(step)s。") % {"step": form.title})
-            return redirect(reverse("activities:petition_detail", args=[petition.pk]))
+    if save_valid(
+        form,
+        lambda: services.petition_transition(
+            petition=petition, to_status=to_status, actor=request.user, **form.service_kwargs()
+        ),
+    ):
+        messages.success(request, _("已办理：%(step)s。") % {"step": form.title})
+        return redirect(reverse("activities:petition_detail", args=[petition.pk]))
     return _render_detail(request, petition, bound_form=form)
 
 
@@ -152,39 +151,29 @@ def petition_reveal(request, pk):
     return _render_detail(request, petition, revealed=revealed)
 
 
-def _save_form(request, form, save):
-    if form.is_valid():
-        try:
-            return save(form.service_data())
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-    return None
-
-
 @login_required
 def petition_create(request):
-    form = PetitionForm(request.POST or None, user=request.user)
-    if request.method == "POST":
-        petition = _save_form(request, form, lambda data: services.petition_register(data=data, actor=request.user))
-        if petition is not None:
-            messages.success(request, _("已登记。请在15日内决定是否受理。"))
-            return redirect(reverse("activities:petition_detail", args=[petition.pk]))
-    return render(request, "activities/petitions/petition_form.html", {"form": form, "petition": None})
+    return _petition_form(request, None)
 
 
 @login_required
 def petition_update(request, pk):
-    petition = _load(request, pk, Action.CHANGE)
+    return _petition_form(request, _load(request, pk, Action.CHANGE))
+
+
+def _petition_form(request, petition):
+    """Register a case (`petition` None) or edit its details: one page, one body."""
     form = PetitionForm(request.POST or None, instance=petition, user=request.user)
-    if request.method == "POST":
-        saved = _save_form(
-            request, form, lambda data: services.petition_update(petition=petition, data=data, actor=request.user)
-        )
-        if saved is not None:
-            messages.success(request, _("已保存修改。"))
-            return redirect(reverse("activities:petition_detail", args=[saved.pk]))
+
+    def save(data):
+        if petition is None:
+            return services.petition_register(data=data, actor=request.user)
+        return services.petition_update(petition=petition, data=data, actor=request.user)
+
+    saved = request.method == "POST" and form.save_through(save)
+    if saved:
+        messages.success(request, _("已登记。请在15日内决定是否受理。") if petition is None else _("已保存修改。"))
+        return redirect(reverse("activities:petition_detail", args=[saved.pk]))
     return render(request, "activities/petitions/petition_form.html", {"form": form, "petition": petition})
 
 

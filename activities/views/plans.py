@@ -1,15 +1,11 @@
 """Pages of creation plans: list, detail, forms; indicators and their import; the responsibility breakdown;
 evidence files."""
 
-import uuid
 from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from base import staging
 from base.exports import Column, Sheet, xlsx_response
+from base.files import protected_file_response
+from base.forms import save_valid
 from base.listing import ScopedListView
 from communities.choices import Action
 from communities.models import AuditEntry, user_can
@@ -36,9 +35,7 @@ from ..models import CreationPlan, EvidenceFile, Indicator, Responsibility
 from ..selectors.plans import plan_indicator_tree, plan_list, plan_progress, responsibility_rows
 from ..services import plans as services
 
-IMPORT_MAX_BYTES = 5 * 1024 * 1024
 IMPORT_SESSION_KEY = "indicator_import"
-IMPORT_STAGING_DIR = "imports/indicators"
 
 
 def _plan(request, pk, action=Action.VIEW):
@@ -47,15 +44,6 @@ def _plan(request, pk, action=Action.VIEW):
 
 def _history(obj):
     return AuditEntry.objects.for_object(obj).select_related("user")
-
-
-def _apply_validation_error(form, exc):
-    """Put a service's ValidationError on the form, on its fields where it names them."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class PlanListView(ScopedListView):
@@ -107,14 +95,15 @@ def _plan_form(request, plan):
         (label, formset_class(request.POST if bound else None, instance=plan, prefix=prefix))
         for prefix, formset_class, label in PLAN_INLINES
     ]
-    if bound and form.is_valid() and all(formset.is_valid() for _label, formset in inlines):
-        try:
-            services.plan_save(plan=form.instance, actor=request.user, inlines=[f for _label, f in inlines])
-        except ValidationError as exc:
-            _apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("创建工作方案“%(title)s”已保存。") % {"title": plan.title})
-            return redirect("activities:plan_detail", plan.pk)
+    formsets = [formset for _label, formset in inlines]
+    if (
+        bound
+        and form.is_valid()
+        and all(formset.is_valid() for formset in formsets)
+        and save_valid(form, lambda: services.plan_save(plan=form.instance, actor=request.user, inlines=formsets))
+    ):
+        messages.success(request, _("创建工作方案“%(title)s”已保存。") % {"title": plan.title})
+        return redirect("activities:plan_detail", plan.pk)
     return render(request, "activities/plans/form.html", {"form": form, "inlines": inlines, "plan": plan})
 
 
@@ -182,14 +171,11 @@ def _indicator(request, pk, action=Action.CHANGE):
 
 def _indicator_form(request, plan, indicator):
     form = IndicatorForm(request.POST or None, instance=indicator, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.indicator_save(indicator=form.instance, actor=request.user)
-        except ValidationError as exc:
-            _apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("测评指标“%(title)s”已保存。") % {"title": indicator.title})
-            return redirect(reverse("activities:plan_detail", args=[plan.pk]) + f"#indicator-{indicator.pk}")
+    if request.method == "POST" and save_valid(
+        form, lambda: services.indicator_save(indicator=form.instance, actor=request.user)
+    ):
+        messages.success(request, _("测评指标“%(title)s”已保存。") % {"title": indicator.title})
+        return redirect(reverse("activities:plan_detail", args=[plan.pk]) + f"#indicator-{indicator.pk}")
     return render(
         request,
         "activities/plans/indicator_form.html",
@@ -252,40 +238,39 @@ def indicator_template(request):
     )
 
 
-def _staged(request, plan):
-    staged = request.session.get(IMPORT_SESSION_KEY)
-    if not staged or staged.get("plan") != plan.pk or not default_storage.exists(staged.get("path", "")):
-        return None
-    return staged
+def _indicator_reader(request, plan):
+    def read(staged):
+        return services.indicators_import(
+            plan=plan, file=staged.path, filename=staged.filename, actor=request.user, dry_run=True
+        )
 
-
-def _unstage(request):
-    staged = request.session.pop(IMPORT_SESSION_KEY, None)
-    if staged and staged.get("path"):
-        default_storage.delete(staged["path"])
+    return read
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def indicator_import(request, pk):
-    """Upload → preview → confirm. The file waits under MEDIA_ROOT; only its key travels, in the session."""
+    """Upload → preview → confirm, through the shared staging flow (base.staging)."""
     plan = _plan(request, pk, Action.CHANGE)
     detail_url = reverse("activities:plan_detail", args=[plan.pk])
     step = request.POST.get("step", "upload")
     if request.method == "POST" and step == "cancel":
-        _unstage(request)
+        staging.forget(request, IMPORT_SESSION_KEY)
         messages.info(request, _("已取消导入。"))
         return redirect(detail_url)
     if request.method == "POST" and step == "confirm":
-        staged = _staged(request, plan)
-        if staged is None:
+        result, _applied = staging.confirm_staged(
+            request,
+            IMPORT_SESSION_KEY,
+            _indicator_reader(request, plan),
+            lambda result: services.indicators_import_apply(plan=plan, result=result, actor=request.user),
+            token=request.POST.get("token", ""),
+            plan=plan.pk,
+        )
+        if result is None:
             messages.error(request, _("找不到待导入的文件（可能已导入或已过期），请重新上传。"))
             return redirect("activities:indicator_import", plan.pk)
-        with default_storage.open(staged["path"], "rb") as handle:
-            data = handle.read()
-        result = services.indicators_import(plan=plan, file=data, filename=staged["name"], actor=request.user)
         if result.is_valid:
-            _unstage(request)
             counts = result.counts
             messages.success(
                 request,
@@ -298,34 +283,26 @@ def indicator_import(request, pk):
                 },
             )
             return redirect(detail_url)
-        return _import_page(request, plan, IndicatorImportForm(), result, staged=False)
+        return _import_page(request, plan, IndicatorImportForm(), result, staged=None)
     form = IndicatorImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > IMPORT_MAX_BYTES:
-            form.add_error(
-                "file", _("文件过大：指标表格不应超过%(max)s MB。") % {"max": IMPORT_MAX_BYTES // 1024 // 1024}
-            )
-        else:
-            data = upload.read()
-            result = services.indicators_import(
-                plan=plan, file=data, filename=upload.name, actor=request.user, dry_run=True
-            )
-            _unstage(request)
-            if result.is_valid:
-                path = default_storage.save(
-                    f"{IMPORT_STAGING_DIR}/{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}", ContentFile(data)
-                )
-                request.session[IMPORT_SESSION_KEY] = {"plan": plan.pk, "path": path, "name": upload.name}
-            return _import_page(request, plan, form, result, staged=result.is_valid)
-    return _import_page(request, plan, form, None, staged=False)
+        result, staged = staging.preview_upload(
+            request,
+            IMPORT_SESSION_KEY,
+            form.cleaned_data["file"],
+            _indicator_reader(request, plan),
+            worth_keeping=lambda result: result.is_valid,
+            plan=plan.pk,
+        )
+        return _import_page(request, plan, form, result, staged=staged)
+    return _import_page(request, plan, form, None, staged=None)
 
 
 def _import_page(request, plan, form, result, *, staged):
     return render(
         request,
         "activities/plans/import.html",
-        {"plan": plan, "form": form, "result": result, "staged": staged},
+        {"plan": plan, "form": form, "result": result, "staged": staged, "token": staged.token if staged else None},
     )
 
 
@@ -394,14 +371,11 @@ def _responsibility(request, pk, action=Action.CHANGE):
 
 def _responsibility_form(request, plan, responsibility):
     form = ResponsibilityForm(request.POST or None, instance=responsibility, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.responsibility_save(responsibility=form.instance, actor=request.user)
-        except ValidationError as exc:
-            _apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("责任分解已保存。"))
-            return redirect("activities:responsibility_list", plan.pk)
+    if request.method == "POST" and save_valid(
+        form, lambda: services.responsibility_save(responsibility=form.instance, actor=request.user)
+    ):
+        messages.success(request, _("责任分解已保存。"))
+        return redirect("activities:responsibility_list", plan.pk)
     indicator = responsibility.indicator if responsibility.indicator_id else None
     return render(
         request,
@@ -468,23 +442,22 @@ def evidence_upload(request, pk):
     if preset:
         initial["responsibility"] = preset
     form = EvidenceForm(request.POST or None, request.FILES or None, indicator=indicator, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.evidence_upload(
-                indicator=indicator,
-                upload=form.cleaned_data["file"],
-                title=form.cleaned_data["title"],
-                responsibility=form.cleaned_data["responsibility"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            _apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("佐证材料已上传。"))
-            back = form.cleaned_data["responsibility"]
-            if back:
-                return redirect("activities:responsibility_update", back.pk)
-            return redirect(reverse("activities:plan_detail", args=[plan.pk]) + f"#indicator-{indicator.pk}")
+
+    def upload():
+        return services.evidence_upload(
+            indicator=indicator,
+            upload=form.cleaned_data["file"],
+            title=form.cleaned_data["title"],
+            responsibility=form.cleaned_data["responsibility"],
+            actor=request.user,
+        )
+
+    if request.method == "POST" and save_valid(form, upload):
+        messages.success(request, _("佐证材料已上传。"))
+        back = form.cleaned_data["responsibility"]
+        if back:
+            return redirect("activities:responsibility_update", back.pk)
+        return redirect(reverse("activities:plan_detail", args=[plan.pk]) + f"#indicator-{indicator.pk}")
     return render(
         request,
         "activities/plans/evidence_form.html",
@@ -501,11 +474,9 @@ def _evidence(request, pk, action):
 @login_required
 def evidence_download(request, pk):
     evidence = _evidence(request, pk, Action.VIEW)
-    if not evidence.file or not evidence.file.storage.exists(evidence.file.name):
-        raise Http404
-    ext = Path(evidence.file.name).suffix
+    ext = Path(evidence.file.name).suffix if evidence.file else ""
     name = evidence.title if evidence.title.lower().endswith(ext.lower()) else f"{evidence.title}{ext}"
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=name)
+    return protected_file_response(evidence.file, as_attachment=True, filename=name)
 
 
 @login_required

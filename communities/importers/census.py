@@ -23,9 +23,24 @@ from django.utils.translation import gettext as _
 from ..choices import Action, AuditAction, PopulationKind
 from ..models import PATH_SEGMENT_WIDTH, GroupCount, Jurisdiction, PopulationRecord
 from ..services import audit_record
-from .census_parsing import RECORD_FIELDS, CensusImportPlan, CensusLayout, FieldChange, GroupChange, parse_census
+from .census_parsing import (
+    RECORD_FIELDS,
+    CensusImportPlan,
+    CensusLayout,
+    FieldChange,
+    GroupChange,
+    Surface,
+    parse_census,
+)
 
-__all__ = ["CensusImportPlan", "CensusImportResult", "CensusLayout", "census_import_apply", "census_import_plan"]
+__all__ = [
+    "CensusImportPlan",
+    "CensusImportResult",
+    "CensusLayout",
+    "Surface",
+    "census_import_apply",
+    "census_import_plan",
+]
 
 # Below SQLite's 999 variables per statement even for __in lists, which Django does not split.
 CHUNK = 900
@@ -55,15 +70,31 @@ class CensusImportResult:
 
 
 def census_import_plan(
-    *, file, filename, year=None, jurisdiction=None, kind=PopulationKind.RESIDENT, layout=None, actor=None
+    *,
+    file,
+    filename,
+    year=None,
+    jurisdiction=None,
+    kind=PopulationKind.RESIDENT,
+    layout=None,
+    actor=None,
+    surface=Surface.COMMAND,
 ):
     """Return what importing `file` would do, with every issue found; write nothing.
 
     `jurisdiction` (a code or a Jurisdiction) names the place of a single-jurisdiction file. With `actor`,
-    only jurisdictions the actor may manage can be named; others read as unknown.
+    only jurisdictions the actor may manage can be named; others read as unknown. `surface` (web or command)
+    picks the words messages use for the year and the jurisdiction.
     """
     plan = parse_census(
-        file=file, filename=filename, year=year, jurisdiction=jurisdiction, kind=kind, layout=layout, actor=actor
+        file=file,
+        filename=filename,
+        year=year,
+        jurisdiction=jurisdiction,
+        kind=kind,
+        layout=layout,
+        actor=actor,
+        surface=surface,
     )
     if plan.is_valid:
         _compare(plan)

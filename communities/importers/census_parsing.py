@@ -24,16 +24,29 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from base.spreadsheets import (
+    HEADER_SEARCH_ROWS,
+    ImportIssue,
+    IssueList,
+    SpreadsheetError,
+    column_letter,
+    compact,
+    find_header,
+    is_note_row,
+    parse_whole_number,
+    read_rows,
+    total_word,
+)
+
 from ..choices import PopulationKind
 from ..ethnic_groups import EthnicGroupIndex
-from .issues import ImportIssue, sorted_issues
 from .places import JurisdictionIndex
-from .reading import FileReadError, column_letter, compact, parse_whole_number, read_rows
 
 YEAR_MIN, YEAR_MAX = 1949, 2100
 # PostgreSQL's integer column: a larger count is a typing slip, not a population.
 COUNT_MAX = 2_000_000_000
-HEADER_SEARCH_ROWS = 15
+# A year in a title row above the header: "碧海社区人口民族构成（2020年）", "2020年度".
+_TITLE_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年")
 
 
 class CensusLayout(models.TextChoices):
@@ -72,12 +85,28 @@ HEADER_KEYS = {word: key for key, words in _HEADER_WORDS.items() for word in wor
 _UNIT_SUFFIX = re.compile(r"\((?:人|户|个|人数|户数)\)$")
 # Columns people add for their own use; they carry no figures.
 IGNORED_HEADERS = frozenset({"序号", "备注", "说明", "编号", "排序"})
-TOTAL_WORDS = frozenset({"合计", "总计", "小计"})
-# A lone cell starting with one of these, below or above the table, is a note, not a place.
-NOTE_PREFIXES = ("注", "说明", "备注", "填表", "制表", "审核", "数据来源", "资料来源", "单位:", "统计时间")
 PLACE_KEYS = ("code", "name")
 # Record-level totals that several rows of one record may repeat (long layout) and must then agree on.
 _RECORD_KEYS = (*RECORD_FIELDS, "minority_check")
+
+
+class Surface(models.TextChoices):
+    """Where an import is run from, so messages name the field the user sees there."""
+
+    WEB = "web", gettext_lazy("网页")
+    COMMAND = "command", gettext_lazy("命令行")
+
+
+def _year_hint(surface):
+    if surface == Surface.WEB:
+        return _("在上传页填写“年份”")
+    return _("用 --year 指定年份")
+
+
+def _jurisdiction_hint(surface):
+    if surface == Surface.WEB:
+        return _("请在上传页填写“辖区代码”")
+    return _("请用 --jurisdiction 指定辖区代码")
 
 
 def header_key(text):
@@ -153,7 +182,7 @@ class CensusImportPlan:
     filename: str
     kind: str
     layout: str | None = None
-    issues: list = field(default_factory=list)
+    issues: IssueList = field(default_factory=IssueList)
     records: list = field(default_factory=list)
     # Whether the file has 男/女 columns for the groups; without them stored sexes are kept.
     sexes_provided: bool = False
@@ -184,9 +213,21 @@ class _Draft:
 
 
 def parse_census(
-    *, file, filename, year=None, jurisdiction=None, kind=PopulationKind.RESIDENT, layout=None, actor=None
+    *,
+    file,
+    filename,
+    year=None,
+    jurisdiction=None,
+    kind=PopulationKind.RESIDENT,
+    layout=None,
+    actor=None,
+    surface=Surface.COMMAND,
 ):
-    """Return a plan holding the records `file` gives and every issue found; compare nothing yet."""
+    """Return a plan holding the records `file` gives and every issue found; compare nothing yet.
+
+    `file` is a path, bytes or a binary file; `surface` says whether messages name the web form's fields or the
+    command's options.
+    """
     plan = CensusImportPlan(filename=filename, kind=kind)
     if kind not in PopulationKind.values:
         plan.issues.append(ImportIssue(None, _("人口类别"), _("人口类别“%(kind)s”无效。") % {"kind": kind}))
@@ -198,8 +239,8 @@ def parse_census(
         return plan
     try:
         rows = read_rows(file, filename)
-    except FileReadError as exc:
-        plan.issues.append(ImportIssue(None, _("文件"), str(exc)))
+    except SpreadsheetError as exc:
+        plan.issues.append(ImportIssue(exc.row, exc.column or _("文件"), str(exc)))
         return plan
     groups = EthnicGroupIndex()
     plan.group_names = {g.pk: g.name for g in groups.groups}
@@ -210,19 +251,20 @@ def parse_census(
         year=year,
         jurisdiction=jurisdiction,
         layout=layout,
+        surface=surface,
     )
     reader.read()
     plan.layout = reader.layout
     plan.sexes_provided = reader.sexes_provided
     plan.records = [draft.record for draft in reader.drafts.values()]
-    plan.issues = sorted_issues(reader.issues)
+    plan.issues = reader.issues
     return plan
 
 
 class _CensusReader:
     """Walk the rows once, collecting records and every issue."""
 
-    def __init__(self, rows, *, places, groups, year, jurisdiction, layout):
+    def __init__(self, rows, *, places, groups, year, jurisdiction, layout, surface=Surface.COMMAND):
         self.rows = rows
         self.places = places
         self.groups = groups
@@ -230,7 +272,8 @@ class _CensusReader:
         self.year_arg = year
         self.jurisdiction_arg = jurisdiction
         self.layout = layout or None
-        self.issues = []
+        self.surface = surface
+        self.issues = IssueList()
         self.drafts = {}
         self.columns = {}
         self.group_columns = []
@@ -251,10 +294,15 @@ class _CensusReader:
         if self.issues:
             return
         if default_year is None and "year" not in self.columns:
+            default_year = self._title_year()
+            if self.issues:
+                return
+        if default_year is None and "year" not in self.columns:
             self.issue(
                 self.header_row,
                 _("年份"),
-                _("缺少年份：请在表中增加“年份”列，或导入时指定年份（网页上填写年份，命令行用 --year）。"),
+                _("缺少年份：请在表中增加“年份”列、在表头上方的标题中写明年份（如“（2020年）”），或%(hint)s。")
+                % {"hint": _year_hint(self.surface)},
             )
             return
         if self.layout == CensusLayout.WIDE:
@@ -263,17 +311,40 @@ class _CensusReader:
             self._read_long(default_year, single_place)
         self._check_records()
 
-    def _find_header(self):
-        for index, row in enumerate(self.rows[:HEADER_SEARCH_ROWS]):
-            keys = {header_key(cell) for cell in row if cell}
-            has_place = bool(keys & set(PLACE_KEYS))
-            has_figures = bool(keys & {"group", "count", "residents"}) or any(
-                self._header_group(cell) for cell in row if cell and not header_key(cell)
+    def _title_year(self):
+        """Return the year the title rows above the header give, or None; several different years are an issue."""
+        found = {}
+        for number, row in enumerate(self.rows[: self.header_row - 1], start=1):
+            for cell in row:
+                for match in _TITLE_YEAR.finditer(compact(cell)):
+                    year = _year_value(match.group(1))
+                    if year is not None:
+                        found.setdefault(year, number)
+        if len(found) > 1:
+            years = "、".join(str(year) for year in sorted(found))
+            self.issue(
+                min(found.values()),
+                _("标题"),
+                _("标题行中有多个年份（%(years)s），无法确定数据年份：请增加“年份”列，或%(hint)s。")
+                % {"years": years, "hint": _year_hint(self.surface)},
             )
-            if (has_place and has_figures) or {"group", "count"} <= keys:
-                self.header_row = index + 1
-                self._read_header(row)
-                return not self.issues
+            return None
+        return next(iter(found), None)
+
+    def _is_header(self, row):
+        keys = {header_key(cell) for cell in row if cell}
+        has_place = bool(keys & set(PLACE_KEYS))
+        has_figures = bool(keys & {"group", "count", "residents"}) or any(
+            self._header_group(cell) for cell in row if cell and not header_key(cell)
+        )
+        return (has_place and has_figures) or {"group", "count"} <= keys
+
+    def _find_header(self):
+        index, _found = find_header(self.rows, self._is_header)
+        if index is not None:
+            self.header_row = index + 1
+            self._read_header(self.rows[index])
+            return not self.issues
         self.issue(
             None,
             _("表头"),
@@ -392,7 +463,7 @@ class _CensusReader:
             self.issue(
                 self.header_row,
                 _("辖区"),
-                _("单一辖区格式的表中没有辖区列：请在导入时指定辖区代码（命令行用 --jurisdiction）。"),
+                _("单一辖区格式的表中没有辖区列：%(hint)s。") % {"hint": _jurisdiction_hint(self.surface)},
             )
             return None
         place, message = self.places.resolve(arg)
@@ -431,13 +502,8 @@ class _CensusReader:
             return None, False
         return value, True
 
-    def _is_note(self, row):
-        if len(row) - row.count("") != 1:
-            return False
-        return compact(next(cell for cell in row if cell)).startswith(NOTE_PREFIXES)
-
     def _total_word(self, text):
-        return _total_word(text) if text else None
+        return total_word(text) if text else None
 
     def _place_text(self, row):
         code = self._cell(row, self.columns.get("code"))
@@ -519,7 +585,7 @@ class _CensusReader:
     def _data_rows(self):
         for index in range(self.header_row, len(self.rows)):
             row = self.rows[index]
-            if any(row) and not self._is_note(row):
+            if any(row) and not is_note_row(row):
                 yield index + 1, row
 
     def _read_wide(self, default_year):
@@ -761,12 +827,6 @@ def _accumulate(sums, bad, values):
             sums[position] += value
         elif not ok:
             bad[position] += 1
-
-
-@lru_cache(maxsize=1024)
-def _total_word(text):
-    word = compact(text).rstrip(":")
-    return word if word in TOTAL_WORDS else None
 
 
 @lru_cache(maxsize=1024)

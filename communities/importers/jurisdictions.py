@@ -5,6 +5,9 @@ ancestor code, in the file or the database, found by zeroing the code's trailing
 → district → city → province): 520115001001 lies under 520115001000, 520115000000 under 520100000000. When
 no parent is given or implied, a new jurisdiction becomes a root and an existing one stays where it is.
 
+With an actor who is not a superuser (the web page), every row must lie in the subtree the actor manages:
+a new place under a place they manage (or under another new row), a changed place one they manage.
+
 Rows may come in any order. Re-importing updates names and levels and moves only what the file moves.
 New jurisdictions are inserted in bulk, level by level, with their paths computed here; moves go through
 Jurisdiction.save(), which carries the moved subtree's paths along.
@@ -18,13 +21,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..choices import LEVEL_ALIASES, AuditAction, JurisdictionLevel
+from base.spreadsheets import (
+    HEADER_SEARCH_ROWS,
+    ImportIssue,
+    IssueList,
+    SpreadsheetError,
+    compact,
+    find_header,
+    is_note_row,
+    read_sheet,
+)
+
+from ..choices import LEVEL_ALIASES, Action, AuditAction, JurisdictionLevel
 from ..models import PATH_SEGMENT_WIDTH, Jurisdiction, path_segment
 from ..services import audit_record
-from .issues import ImportIssue, sorted_issues
-from .reading import FileReadError, compact, read_rows
 
-HEADER_SEARCH_ROWS = 15
 NAME_MAX = Jurisdiction._meta.get_field("name").max_length
 BATCH = 500
 _CODE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
@@ -67,11 +78,15 @@ class JurisdictionRow:
     moved: bool = False
     changes: list = field(default_factory=list)
 
+    @property
+    def level_display(self):
+        return JurisdictionLevel(self.level).label
+
 
 @dataclass
 class JurisdictionImportPlan:
     filename: str
-    issues: list = field(default_factory=list)
+    issues: IssueList = field(default_factory=IssueList)
     rows: list = field(default_factory=list)
     counts: dict = field(default_factory=lambda: {NEW: 0, CHANGED: 0, UNCHANGED: 0})
 
@@ -90,15 +105,20 @@ class _Stored:
     path: str
 
 
-def jurisdiction_import_plan(*, file, filename):
-    """Return what importing the division-code list `file` would do, with every issue; write nothing."""
+def jurisdiction_import_plan(*, file, filename, actor=None):
+    """Return what importing the division-code list `file` would do, with every issue; write nothing.
+
+    `file` is a path, bytes or a binary file. With `actor`, rows outside the subtree they manage are issues.
+    """
     plan = JurisdictionImportPlan(filename=filename)
     try:
-        rows = read_rows(file, filename)
-    except FileReadError as exc:
-        plan.issues.append(ImportIssue(None, _("文件"), str(exc)))
+        sheet = read_sheet(file, filename)
+    except SpreadsheetError as exc:
+        plan.issues.append(ImportIssue(exc.row, exc.column or _("文件"), str(exc)))
         return plan
-    columns, header_row = _find_header(rows)
+    rows = sheet.filled_rows()
+    index, columns = find_header(rows, _header_columns)
+    header_row = None if index is None else index + 1
     if columns is None:
         plan.issues.append(
             ImportIssue(
@@ -117,21 +137,26 @@ def jurisdiction_import_plan(*, file, filename):
         _Stored(*values)
         for values in Jurisdiction.objects.order_by().values_list("pk", "code", "name", "level", "parent_id", "path")
     ]
-    _resolve_parents(plan, {s.code: s for s in stored if s.code}, {s.pk: s for s in stored})
-    plan.issues = sorted_issues(plan.issues)
+    stored_by_code = {s.code: s for s in stored if s.code}
+    _resolve_parents(plan, stored_by_code, {s.pk: s for s in stored}, _managed_ids(actor))
     return plan
 
 
-def _find_header(rows):
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns = {}
-        for position, cell in enumerate(row):
-            key = HEADER_KEYS.get(compact(cell))
-            if key and key not in columns:
-                columns[key] = (position, cell)
-        if "code" in columns and "name" in columns:
-            return columns, index + 1
-    return None, None
+def _managed_ids(actor):
+    """Return the ids of the places `actor` may manage, or None when every place may be written."""
+    if actor is None or actor.is_superuser:
+        return None
+    return set(Jurisdiction.objects.for_user(actor, Action.MANAGE).values_list("pk", flat=True))
+
+
+def _header_columns(row):
+    """Return {key: (position, header text)} when `row` is the header (it has 代码 and 名称), else None."""
+    columns = {}
+    for position, cell in enumerate(row):
+        key = HEADER_KEYS.get(compact(cell))
+        if key and key not in columns:
+            columns[key] = (position, cell)
+    return columns if "code" in columns and "name" in columns else None
 
 
 def _cell(row, columns, key):
@@ -151,7 +176,7 @@ def _parse_rows(rows, header_row, columns, issues):
     parsed, first_row = [], {}
     for index in range(header_row, len(rows)):
         row, number = rows[index], index + 1
-        if not any(row):
+        if not any(row) or is_note_row(row):
             continue
         header = {key: columns[key][1] for key in columns}
         code, name = _code(_cell(row, columns, "code")), _cell(row, columns, "name")
@@ -220,7 +245,7 @@ def _implied_parent(code, known):
     return None
 
 
-def _resolve_parents(plan, stored_by_code, stored_by_pk):
+def _resolve_parents(plan, stored_by_code, stored_by_pk, managed=None):
     in_file = {row.code: row for row in plan.rows}
     known = in_file.keys() | stored_by_code.keys()
     for row in plan.rows:
@@ -237,6 +262,8 @@ def _resolve_parents(plan, stored_by_code, stored_by_pk):
             )
         else:
             row.resolved_parent = row.parent_code or _implied_parent(row.code, known)
+    if managed is not None and not plan.issues:
+        _check_scope(plan, stored_by_code, managed)
     if plan.issues:
         return
 
@@ -278,6 +305,43 @@ def _resolve_parents(plan, stored_by_code, stored_by_pk):
         _classify(row, stored_by_code.get(row.code), stored_by_pk)
         plan.counts[row.status] += 1
     plan.rows.sort(key=lambda row: (row.depth, row.code))
+
+
+def _check_scope(plan, stored_by_code, managed):
+    """Refuse rows that would write outside the subtree the actor manages."""
+    in_file = {row.code for row in plan.rows}
+    for row in plan.rows:
+        stored = stored_by_code.get(row.code)
+        if stored is not None and stored.pk not in managed:
+            plan.issues.append(
+                ImportIssue(
+                    row.row,
+                    _("代码"),
+                    _("代码“%(code)s”属于您无权管理的辖区：只能导入您所管理辖区及其下级。") % {"code": row.code},
+                )
+            )
+            continue
+        parent = row.resolved_parent
+        if parent is None:
+            if stored is None:
+                plan.issues.append(
+                    ImportIssue(
+                        row.row,
+                        _("上级代码"),
+                        _("新辖区“%(code)s”没有上级：只能在您管理的辖区之下新增，请填写上级代码。")
+                        % {"code": row.code},
+                    )
+                )
+            continue
+        if parent not in in_file and stored_by_code[parent].pk not in managed:
+            plan.issues.append(
+                ImportIssue(
+                    row.row,
+                    _("上级代码"),
+                    _("上级辖区“%(code)s”不在您管理的范围内：只能在您管理的辖区之下新增或移动辖区。")
+                    % {"code": parent},
+                )
+            )
 
 
 def _classify(row, stored, stored_by_pk):

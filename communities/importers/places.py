@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from base.spreadsheets import compact
+
 from ..choices import Action
 from ..models import Jurisdiction
-from .reading import compact
 
 _PATH_SEPARATORS = re.compile(r"[/／\\>＞|｜]")
 # 520115001001 typed into a General-format Excel cell and saved as CSV comes out as 5.20115E+11.

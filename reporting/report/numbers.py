@@ -1,4 +1,4 @@
-"""How the work report writes numbers, as the seed reports do: 4.96万人, 2.73%, 办结率97.2%, “一是”, “（一）”.
+"""How the work report writes numbers, as the seed reports do: 49613人, 16.4万人, 2.73%, 办结率97.2%, “一是”, “（一）”.
 
 The figures themselves are rounded once, by `communities.figures.share`; this module only writes them.
 """
@@ -45,15 +45,26 @@ def _trim(value):
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def in_wan(n, places=2):
-    """Write a large count in 万 with `places` decimals (49613 → 4.96万, 50025 → 5.00万); below 10000 as it is."""
+def count(n):
+    """Write a count as the seeds do: in full under 10万 (49613), in 万 when exact (50000 → 5万), else in 万 with one
+    decimal (164523 → 16.5万, 35248000 → 3524.8万). A fractional value (a monthly figure of 4.5) keeps its decimals."""
     if n is None:
         return ""
-    if abs(n) < WAN:
-        return str(n)
-    quantum = Decimal(1).scaleb(-places)
-    value = (Decimal(n) / WAN).quantize(quantum, rounding=ROUND_HALF_UP)
-    return f"{value}万"
+    value = Decimal(n)
+    if value != value.to_integral_value():
+        return _trim(value)
+    value = int(value)
+    if value and value % WAN == 0:
+        return f"{value // WAN}万"
+    if abs(value) < 10 * WAN:
+        return str(value)
+    # Not exact, so the one decimal stays even when it is 0 (200040 → 20.0万): “20万” would read as exact.
+    return f"{(Decimal(value) / WAN).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}万"
+
+
+def quantity(n, unit):
+    """Write a count with the unit its definition gives (人, 人次, 件, 个, 册): 49613人, 5万人, 2409人次."""
+    return f"{count(n)}{unit}"
 
 
 def percent(value):
@@ -85,7 +96,3 @@ def points(value):
 def date_cn(day):
     """Write a date the way documents date themselves: 2026年3月5日."""
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def month_day(day):
-    return f"{day.month}月{day.day}日"

@@ -99,6 +99,22 @@ class ActivityServiceTests(World):
             [AuditAction.CREATE, AuditAction.DELETE],
         )
 
+    def test_the_delete_row_keeps_the_deleted_values(self):
+        activity = activity_create(actor=self.staff, **self.fields())
+        pk = activity.pk
+        activity_delete(activity=activity, actor=self.staff)
+        entry = AuditEntry.objects.get(object_id=str(pk), action=AuditAction.DELETE)
+        self.assertEqual(entry.changes["title"], ["民族团结进步宣讲进社区", None])
+        self.assertEqual(entry.changes["participants"], [120, None])
+        self.assertEqual(entry.changes["date"], ["2024-05-10", None])
+        self.assertEqual(entry.changes["jurisdiction"], [str(self.home), None])
+        self.assertEqual(entry.changes["category"], ["宣讲", None])
+        self.assertNotIn("created_by", entry.changes)
+
+    def test_the_creator_is_recorded_on_the_record(self):
+        activity = activity_create(actor=self.staff, **self.fields())
+        self.assertEqual(Activity.objects.get(pk=activity.pk).created_by, self.staff)
+
     def test_sibling_jurisdiction_is_refused_and_nothing_written(self):
         with self.assertRaisesMessage(PermissionDenied, "您无权在该辖区录入或修改记录"):
             activity_create(actor=self.staff, photos=[(upload(), "合影")], **self.fields(jurisdiction=self.sibling))

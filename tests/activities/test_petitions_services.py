@@ -144,6 +144,18 @@ class PetitionUpdateTests(PetitionWorld):
         self.assertFalse(PetitionStatusChange.objects.filter(petition_id=pk).exists())
         self.assertTrue(AuditEntry.objects.filter(object_id=str(pk), action=AuditAction.DELETE).exists())
 
+    def test_the_delete_row_keeps_the_case_with_personal_numbers_masked(self):
+        petition = self.register()
+        pk = petition.pk
+        petition_delete(petition=petition, actor=self.staff)
+        entry = AuditEntry.objects.get(object_id=str(pk), action=AuditAction.DELETE)
+        self.assertEqual(entry.changes["summary"], [petition.summary, None])
+        self.assertEqual(entry.changes["jurisdiction"], [str(self.community), None])
+        self.assertEqual(entry.changes["status"], [S.REGISTERED, None])
+        self.assertEqual(entry.changes["petitioner_id_number_masked"], ["5201**********123X", None])
+        self.assertNotIn(ID_WITH_X, str(entry.changes))
+        self.assertNotIn(petition.petitioner_phone, str(entry.changes))
+
 
 class PetitionLifecycleTests(PetitionWorld):
     def test_every_legal_transition(self):

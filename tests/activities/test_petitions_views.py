@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from io import BytesIO
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.test import TestCase
 from django.urls import reverse
@@ -11,9 +12,10 @@ from openpyxl import load_workbook
 from activities.choices import PetitionKind, ReturnStatus
 from activities.choices import PetitionStatus as S
 from activities.models import MonthlyReturn, Petition
+from activities.services import petitions as services
 from communities.choices import AuditAction, JurisdictionLevel, Role
-from communities.models import AuditEntry
-from tests.activities.factories_petitions import ID_DIGIT, ID_WITH_X, make_petition
+from communities.models import AuditEntry, Membership
+from tests.activities.factories_petitions import ID_DIGIT, ID_WITH_X, make_petition, petition_data
 from tests.factories import make_jurisdiction, make_member, make_user
 
 MASKED_ID = "5201**********123X"
@@ -439,3 +441,49 @@ class PetitionAdminTests(PetitionPagesWorld):
         )
         self.assertEqual(response.status_code, 403)
         self.assertTrue(Petition.objects.filter(pk=self.petition.pk).exists())
+
+
+class PetitionHistoryPageTests(PetitionPagesWorld):
+    """The change history (变更记录) on a case's page: labels a person reads, and who did it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.desk = make_user("desk-wang", first_name="王芳")
+        Membership.objects.create(user=cls.desk, jurisdiction=cls.community, role=Role.STAFF)
+        data = petition_data(cls.community, summary="路灯不亮", received_on=date(2024, 3, 5))
+        cls.registered = services.petition_register(data=data, actor=cls.desk)
+
+    def history(self, language="zh-hans"):
+        self.client.force_login(self.leader)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        return self.client.get(self.detail_url(self.registered))
+
+    def test_field_and_choice_labels_in_chinese(self):
+        response = self.history()
+        for shown in (
+            "<strong>类型</strong>：— → 信访",
+            "<strong>来源渠道</strong>：— → 来访",
+            "<strong>群体性</strong>：— → 否",
+        ):
+            self.assertContains(response, shown)
+        for code in ("<strong>kind</strong>", "<strong>channel</strong>", "→ petition", "→ visit", "→ False"):
+            self.assertNotContains(response, code)
+
+    def test_field_and_choice_labels_in_english(self):
+        response = self.history("en")
+        self.assertContains(response, "<strong>Type</strong>：— → Petition")
+        self.assertContains(response, "<strong>Group matter</strong>：— → No")
+        self.assertNotContains(response, "→ petition")
+
+    def test_personal_numbers_stay_masked_in_the_history(self):
+        response = self.history()
+        self.assertContains(response, "<strong>身份证号码</strong>：— → " + MASKED_ID)
+        self.assertNotContains(response, ID_WITH_X)
+
+    def test_the_actor_is_still_named_after_their_login_is_deleted(self):
+        self.desk.delete()
+        entry = AuditEntry.objects.for_object(self.registered).get()
+        self.assertIsNone(entry.user)
+        self.assertEqual(entry.actor_name, "王芳（desk-wang）")
+        self.assertContains(self.history(), "<td>王芳（desk-wang）</td>", html=True)

@@ -7,10 +7,16 @@ from django.test import TestCase
 from django.urls import reverse
 
 from activities.choices import ReturnStatus
-from activities.models import CreationPlan, MonthlyReturn, Responsibility
+from activities.models import CreationPlan, EvidenceFile, Indicator, MonthlyReturn, Responsibility
 from communities.choices import JurisdictionLevel, Role
 from communities.models import AuditEntry
-from tests.activities.factories_plans import make_indicator, make_plan, make_responsibility, make_return
+from tests.activities.factories_plans import (
+    make_evidence,
+    make_indicator,
+    make_plan,
+    make_responsibility,
+    make_return,
+)
 from tests.factories import make_jurisdiction, make_member
 
 
@@ -68,6 +74,29 @@ class AdminTests(TestCase):
         line = Responsibility.objects.get(lead_department="社区党委")
         self.assertEqual(AuditEntry.objects.for_object(line).get().jurisdiction, self.community)
 
+    def test_an_evidence_title_changed_in_the_admin_goes_through_its_service(self):
+        evidence = make_evidence(self.indicator, title="会议记录")
+        self.client.force_login(self.staff)
+        url = reverse("admin:activities_evidencefile_change", args=[evidence.pk])
+        self.assertEqual(self.client.post(url, {"title": "第一次调度会会议记录"}).status_code, 302)
+        self.assertEqual(EvidenceFile.objects.get(pk=evidence.pk).title, "第一次调度会会议记录")
+        entry = AuditEntry.objects.for_object(evidence).get()
+        self.assertEqual(
+            (entry.action, entry.changes, entry.note, entry.jurisdiction, entry.user),
+            ("change", {"title": ["会议记录", "第一次调度会会议记录"]}, "后台", self.community, self.staff),
+        )
+
+    def test_an_indicator_under_a_second_level_indicator_is_refused_on_the_form(self):
+        child = make_indicator(self.plan, code="1.1.1", parent=self.indicator)
+        self.client.force_login(self.staff)
+        url = reverse("admin:activities_indicator_change", args=[self.indicator.pk])
+        data = {"plan": str(self.plan.pk), "parent": str(child.pk), "code": "1.1", "title": "x", "points": "5"}
+        data.update({"order": "0", "responsibilities-TOTAL_FORMS": "0", "responsibilities-INITIAL_FORMS": "0"})
+        response = self.client.post(url, data)
+        self.assertContains(response, "上级指标应为本方案的一级指标。")
+        self.assertIsNone(Indicator.objects.get(pk=self.indicator.pk).parent)
+        self.assertFalse(AuditEntry.objects.exists())
+
     def test_plan_saved_in_the_admin_is_audited(self):
         self.client.force_login(self.staff)
         url = reverse("admin:activities_creationplan_change", args=[self.plan.pk])
@@ -87,8 +116,10 @@ class AdminTests(TestCase):
             response.status_code, 302, getattr(response, "context", None) and response.context.get("errors")
         )
         self.assertEqual(CreationPlan.objects.get(pk=self.plan.pk).title, "甲社区方案（修订）")
-        notes = list(AuditEntry.objects.for_object(self.plan).values_list("note", flat=True))
-        self.assertEqual(len(notes), 2)
+        # One row, written whole: the plan's own fields and its inline lists together.
+        entry = AuditEntry.objects.for_object(self.plan).get()
+        self.assertEqual(entry.changes["title"][1], "甲社区方案（修订）")
+        self.assertEqual(entry.changes["工作举措"], [None, "1. 后台举措"])
 
     def test_returns_are_approved_only_through_the_service(self):
         own = make_return(self.community, date(2024, 3, 1), status=ReturnStatus.SUBMITTED)

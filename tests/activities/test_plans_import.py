@@ -353,6 +353,23 @@ class ImportIndicatorsCommandTests(ImportTestCase):
         self.assertIn("第3行 [分值（D列）]：分值不能为空", err.getvalue())
         self.assertFalse(Indicator.objects.exists())
 
+    def test_hostile_files_are_refused_with_status_1_and_nothing_written(self):
+        from tests.base.hostile_files import truncated_xlsx, write_million_row_csv, xlsx_bomb
+
+        million = write_million_row_csv(self.tmp / "million.csv", header=("一级指标", "分值"))
+        for path, words in (
+            (self.write("bomb.xlsx", xlsx_bomb()), "解压后超过 100 MB"),
+            (str(million), "表格超过 200000 行"),
+            (self.write("cut.xlsx", truncated_xlsx()), "Excel 文件不完整或已损坏"),
+        ):
+            with self.subTest(path=path):
+                err = io.StringIO()
+                with self.assertRaises(CommandError) as caught:
+                    call_command("import_indicators", str(self.plan.pk), path, stderr=err)
+                self.assertEqual(caught.exception.returncode, 1)
+                self.assertIn(words, err.getvalue())
+        self.assertFalse(Indicator.objects.exists())
+
     def test_unknown_plan_or_file(self):
         with self.assertRaisesMessage(CommandError, "创建方案 999999 不存在"):
             call_command("import_indicators", "999999", "x.xlsx")

@@ -85,9 +85,11 @@ class PlanSaveTests(TestCase):
         self.assertEqual([m.title for m in plan.measures.all()], ["强化组织领导", "深化宣传教育"])
         self.assertEqual(plan.leading_group.get().name, "王书记")
         self.assertEqual(plan.budgets.get().spent, Decimal("12000"))
-        create, lists = AuditEntry.objects.for_object(plan).order_by("pk")
+        # One row, written whole: the plan's fields and its inline lists.
+        create = AuditEntry.objects.for_object(plan).get()
         self.assertEqual(create.action, "create")
-        self.assertEqual(lists.changes["领导小组"], [None, "组长 王书记（社区党委书记）"])
+        self.assertEqual(create.changes["title"], [None, "碧海社区创建方案"])
+        self.assertEqual(create.changes["领导小组"], [None, "组长 王书记（社区党委书记）"])
 
     def test_a_plan_cannot_be_put_in_another_jurisdiction(self):
         plan = make_plan(self.community, title="甲方案")

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from communities.choices import AuditAction, Role
 from communities.models import AuditEntry, GroupCount, Membership, PopulationRecord
+from communities.services import audit_record
 from tests.factories import group, make_member, make_population, make_tree, make_user
 
 
@@ -187,3 +188,23 @@ class AuditedAdminDeleteTests(SuperuserAdminTestCase):
         )
         self.assertFalse(Membership.objects.filter(user__in=members).exists())
         self.assertEqual(self.deletes(Membership).count(), 2)
+
+
+class AuditEntryAdminTests(TestCase):
+    """An audit row in the admin reads like the history on the record's page."""
+
+    def test_the_change_page_shows_labels_not_codes(self):
+        district, _streets, communities = make_tree()
+        admin_user = make_user("root-reader", is_superuser=True, is_staff=True)
+        membership = Membership.objects.create(user=make_user("li"), jurisdiction=communities[0], role=Role.STAFF)
+        entry = audit_record(
+            actor=admin_user,
+            action=AuditAction.CREATE,
+            obj=membership,
+            jurisdiction=communities[0],
+            changes={"role": [None, Role.STAFF]},
+        )
+        self.client.force_login(admin_user)
+        response = self.client.get(reverse("admin:communities_auditentry_change", args=[entry.pk]))
+        self.assertContains(response, "角色：— → 工作人员")
+        self.assertNotContains(response, "role：")

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from communities.choices import AuditAction, JurisdictionLevel, PopulationKind, Role
 from communities.importers.census import census_import_apply, census_import_plan
 from communities.models import AuditEntry, GroupCount, PopulationRecord
+from tests.base.hostile_files import truncated_xlsx, write_million_row_csv, xlsx_bomb
 from tests.factories import (
     csv_bytes,
     group,
@@ -378,6 +379,32 @@ class CensusValidationTests(CensusImportCase):
         plan = self.plan([["地区", "年份", "汉族"], ["街道1社区1", "20244", "1"]], year=None)
         self.assertEqual(self.issues(plan), [(2, "年份")])
 
+    def test_the_year_comes_from_a_title_row_when_there_is_no_year_column_or_argument(self):
+        for title in ("碧海社区人口民族构成（2020年）", "2020年度各社区分民族人口", "观山湖区 2020 年人口统计表"):
+            with self.subTest(title=title):
+                plan = self.plan([[title], *WIDE], year=None)
+                self.assertEqual([str(i) for i in plan.issues], [])
+                self.assertEqual({record.year for record in plan.records}, {2020})
+        # A year given or a year column wins over the title.
+        self.assertEqual({r.year for r in self.plan([["（2020年）"], *WIDE], year=2024).records}, {2024})
+        rows = [["（2020年）"], ["地区", "年份", "汉族"], ["街道1社区1", "2023", "1"]]
+        self.assertEqual({r.year for r in self.plan(rows, year=None).records}, {2023})
+
+    def test_a_title_with_two_years_is_an_issue(self):
+        plan = self.plan([["2019年与2020年对比"], *WIDE], year=None)
+        self.assertEqual(self.issues(plan), [(1, "标题")])
+        self.assertIn("多个年份（2019、2020）", plan.issues[0].message)
+
+    def test_messages_name_the_web_field_or_the_command_option(self):
+        single = [["民族", "人数"], ["汉族", "10"]]
+        for surface, year_words, place_words in (
+            ("web", "在上传页填写“年份”", "请在上传页填写“辖区代码”"),
+            ("command", "用 --year 指定年份", "请用 --jurisdiction 指定辖区代码"),
+        ):
+            with self.subTest(surface=surface):
+                self.assertIn(year_words, self.plan(WIDE, year=None, surface=surface).issues[0].message)
+                self.assertIn(place_words, self.plan(single, surface=surface).issues[0].message)
+
     def test_every_error_is_collected(self):
         rows = [WIDE[0], ["520115001001", "", "x", "", "-1", "1.5", ""], ["", "无名", "1", "", "", "", ""]]
         self.assertEqual(len(self.plan(rows).issues), 4)
@@ -519,6 +546,22 @@ class ImportCensusCommandTests(CensusImportCase):
         self.call(path, "--year", "2024", "--jurisdiction", "520115001001", "--kind", "student", "--layout", "single")
         record = PopulationRecord.objects.get()
         self.assertEqual((record.kind, record.residents), ("student", 899))
+
+    def test_hostile_files_are_refused_with_status_1_and_nothing_written(self):
+        with tempfile.TemporaryDirectory() as directory:
+            million = write_million_row_csv(Path(directory) / "million.csv")
+            for path, words in (
+                (self.write("bomb.xlsx", xlsx_bomb()), "解压后超过 100 MB"),
+                (str(million), "表格超过 200000 行"),
+                (self.write("cut.xlsx", truncated_xlsx()), "Excel 文件不完整或已损坏"),
+            ):
+                with self.subTest(path=Path(path).name):
+                    err = StringIO()
+                    with self.assertRaises(CommandError) as caught:
+                        call_command("import_census", path, "--year", "2024", stderr=err)
+                    self.assertEqual(caught.exception.returncode, 1)
+                    self.assertIn(words, err.getvalue())
+        self.assertFalse(PopulationRecord.objects.exists())
 
     def test_a_missing_file_is_a_command_error(self):
         with self.assertRaisesMessage(CommandError, "文件不存在"):

@@ -14,6 +14,7 @@ from communities.choices import AuditAction, JurisdictionLevel
 from communities.importers.jurisdictions import jurisdiction_import_apply, jurisdiction_import_plan
 from communities.models import AuditEntry, Jurisdiction
 from communities.resources import JurisdictionResource
+from tests.base.hostile_files import truncated_xlsx, write_million_row_csv, xlsx_bomb
 from tests.factories import csv_bytes, make_jurisdiction, xlsx_bytes
 
 HEADER = ["代码", "名称", "级别", "上级代码"]
@@ -217,6 +218,35 @@ class ImportJurisdictionsCommandTests(TestCase):
         self.assertEqual(ctx.exception.returncode, 1)
         self.assertIn("第9行 [上级代码]：上级代码“529999000000”不存在", err.getvalue())
         self.assertFalse(Jurisdiction.objects.exists())
+
+    def test_hostile_files_are_refused_with_status_1_and_nothing_written(self):
+        bomb, cut = self.directory / "bomb.xlsx", self.directory / "cut.xlsx"
+        bomb.write_bytes(xlsx_bomb())
+        cut.write_bytes(truncated_xlsx())
+        million = write_million_row_csv(self.directory / "million.csv", header=("代码", "名称"))
+        for path, words in (
+            (bomb, "解压后超过 100 MB"),
+            (million, "表格超过 200000 行"),
+            (cut, "Excel 文件不完整或已损坏"),
+        ):
+            with self.subTest(path=path.name):
+                err = StringIO()
+                with self.assertRaises(CommandError) as caught:
+                    call_command("import_jurisdictions", str(path), stderr=err)
+                self.assertEqual(caught.exception.returncode, 1)
+                self.assertIn(words, err.getvalue())
+        self.assertFalse(Jurisdiction.objects.exists())
+
+    def test_more_than_200_errors_list_200_and_count_the_rest(self):
+        path = self.directory / "tree.csv"
+        path.write_bytes(csv_bytes([HEADER, *[[f"bad{n}", "名", "社区", ""] for n in range(250)]]))
+        err = StringIO()
+        with self.assertRaisesMessage(CommandError, "发现 250 处错误"):
+            call_command("import_jurisdictions", str(path), stderr=err)
+        lines = err.getvalue().splitlines()
+        self.assertEqual(len(lines), 201)
+        self.assertTrue(lines[0].startswith("第2行 [代码]"))
+        self.assertEqual(lines[-1], "只列出前 200 处错误，另有 50 处未列出。")
 
     def test_dry_run_writes_nothing(self):
         path = self.directory / "tree.xlsx"

@@ -10,10 +10,12 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
+from base.staging import STAGING_DIR, staging_dir
 from communities.choices import Role
-from communities.import_views import SESSION_KEY, STAGING_DIR
+from communities.import_views import JURISDICTION_SESSION_KEY, SESSION_KEY
 from communities.importers.census import census_import_plan
 from communities.models import AuditEntry, GroupCount, Jurisdiction, PopulationRecord
+from tests.base.hostile_cases import HostileUploadCases
 from tests.factories import csv_bytes, make_member, make_population, make_tree, make_user, xlsx_bytes
 
 WIDE = [
@@ -122,6 +124,15 @@ class CensusImportViewTests(TestCase):
         self.assertContains(response, 'class="error-row"', count=2)
         self.assertEqual(self.staged_files(), [])
 
+    def test_more_than_200_errors_list_200_and_count_the_rest(self):
+        self.client.force_login(self.admin)
+        rows = [WIDE[0], *[[f"5201159{n:05d}", "", "1", "", "1", "", ""] for n in range(250)]]
+        response = self.client.post(UPLOAD, upload(rows))
+        self.assertContains(response, "发现 250 处错误")
+        self.assertContains(response, 'class="error-row"', count=200)
+        self.assertContains(response, "只列出前 200 处错误，另有 50 处未列出。")
+        self.assertEqual(self.staged_files(), [])
+
     def test_a_stale_or_missing_staging_file_asks_to_upload_again(self):
         self.client.force_login(self.admin)
         self.client.post(UPLOAD, upload())
@@ -158,10 +169,33 @@ class CensusImportViewTests(TestCase):
 
     def test_an_oversized_file_is_refused_by_the_form(self):
         self.client.force_login(self.admin)
-        with mock.patch("communities.import_views.MAX_UPLOAD_MB", 0):
+        with self.settings(SPREADSHEET_LIMITS={"max_file_bytes": 10}):
             response = self.client.post(UPLOAD, upload())
-        self.assertContains(response, "文件超过 0 MB")
+        self.assertContains(response, "导入文件不能超过 0 MB")
         self.assertEqual(self.staged_files(), [])
+
+    def test_cancel_removes_the_staged_file_and_writes_nothing(self):
+        self.client.force_login(self.admin)
+        self.client.post(UPLOAD, upload())
+        self.assertEqual(len(self.staged_files()), 1)
+        response = self.client.post(CONFIRM, {"cancel": "1"}, follow=True)
+        self.assertRedirects(response, UPLOAD)
+        self.assertContains(response, "已取消导入")
+        self.assertEqual(self.staged_files(), [])
+        self.assertNotIn(SESSION_KEY, self.client.session)
+        self.assertFalse(PopulationRecord.objects.exists())
+
+    def test_a_missing_year_names_the_form_field(self):
+        self.client.force_login(self.admin)
+        response = self.client.post(UPLOAD, upload(year=""))
+        self.assertContains(response, "在上传页填写“年份”")
+        self.assertNotContains(response, "--year")
+
+    def test_a_single_jurisdiction_file_without_a_code_names_the_form_field(self):
+        self.client.force_login(self.admin)
+        response = self.client.post(UPLOAD, upload([["民族", "人数"], ["汉族", "10"]]))
+        self.assertContains(response, "请在上传页填写“辖区代码”")
+        self.assertNotContains(response, "--jurisdiction")
 
     def test_other_file_types_are_refused_by_the_form(self):
         self.client.force_login(self.admin)
@@ -237,3 +271,156 @@ class CensusImportViewTests(TestCase):
         model_admin = admin.site._registry[Jurisdiction]
         codes = set(model_admin.get_export_queryset(request).values_list("code", flat=True))
         self.assertEqual(codes, {"520115002000", "520115002001", "520115002002"})
+
+
+class CensusHostileUploadTests(HostileUploadCases, TestCase):
+    session_key = SESSION_KEY
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.district, cls.streets, cls.communities = make_tree()
+        cls.admin = make_member(cls.district, Role.ADMIN, "district-admin")
+
+    def setUp(self):
+        self.client.force_login(self.admin)
+
+    def upload(self, file):
+        return self.client.post(UPLOAD, {"file": file, "year": "2024", "kind": "resident", "layout": ""})
+
+    def written(self):
+        return PopulationRecord.objects.count() + GroupCount.objects.count()
+
+
+JURISDICTION_UPLOAD = reverse("communities:jurisdiction_import")
+JURISDICTION_CONFIRM = reverse("communities:jurisdiction_import_confirm")
+TREE_FILE = [
+    ["辖区代码表"],
+    ["代码", "名称", "级别", "上级代码"],
+    ["520115001003", "街道1社区3", "社区", ""],
+    ["520115001001", "碧海社区", "社区", ""],
+    ["520115001002", "街道1社区2", "社区", ""],
+    ["520115002003", "街道2社区3", "社区", "520115002000"],
+]
+
+
+def tree_upload(rows=TREE_FILE, name="辖区.xlsx"):
+    data = xlsx_bytes(rows) if name.endswith(".xlsx") else csv_bytes(rows, "gbk")
+    return {"file": SimpleUploadedFile(name, data)}
+
+
+class JurisdictionImportViewTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.district, cls.streets, cls.communities = make_tree()
+        cls.admin = make_member(cls.district, Role.ADMIN, "district-admin")
+        cls.street_admin = make_member(cls.streets[0], Role.ADMIN, "street1-admin")
+        cls.leader = make_member(cls.district, Role.LEADER, "district-leader")
+
+    def staged_files(self):
+        directory = staging_dir()
+        return sorted(directory.iterdir()) if directory.exists() else []
+
+    def test_only_administrators_reach_the_page(self):
+        response = self.client.get(JURISDICTION_UPLOAD)
+        self.assertRedirects(response, f"{reverse('login')}?next={JURISDICTION_UPLOAD}", fetch_redirect_response=False)
+        self.client.force_login(self.leader)
+        self.assertEqual(self.client.get(JURISDICTION_UPLOAD).status_code, 403)
+        self.assertEqual(self.client.post(JURISDICTION_CONFIRM).status_code, 403)
+        self.client.force_login(self.admin)
+        self.assertContains(self.client.get(JURISDICTION_UPLOAD), 'enctype="multipart/form-data"')
+
+    def test_the_navigation_and_the_admin_link_to_it_for_administrators_only(self):
+        self.client.force_login(self.admin)
+        self.assertContains(self.client.get(reverse("home")), JURISDICTION_UPLOAD)
+        self.client.force_login(self.leader)
+        self.assertNotContains(self.client.get(reverse("home")), JURISDICTION_UPLOAD)
+        self.client.force_login(make_user(is_superuser=True, is_staff=True))
+        self.assertContains(self.client.get(reverse("admin:communities_jurisdiction_changelist")), JURISDICTION_UPLOAD)
+
+    def test_preview_shows_new_and_changed_places_then_confirm_writes_all_and_audits(self):
+        self.client.force_login(self.admin)
+        response = self.client.post(JURISDICTION_UPLOAD, tree_upload())
+        self.assertContains(response, '<dd data-figure="new">2</dd>', html=True)
+        self.assertContains(response, '<dd data-figure="changed">1</dd>', html=True)
+        self.assertContains(response, '<dd data-figure="unchanged">1</dd>', html=True)
+        self.assertContains(response, 'data-status="new"', count=2)
+        self.assertContains(response, "名称：街道1社区1 → 碧海社区")
+        self.assertFalse(Jurisdiction.objects.filter(code="520115001003").exists())
+        token = self.client.session[JURISDICTION_SESSION_KEY]["token"]
+        self.assertEqual(len(self.staged_files()), 1)
+
+        response = self.client.post(JURISDICTION_CONFIRM, {"token": token})
+        self.assertRedirects(response, reverse("communities:jurisdiction_tree"), fetch_redirect_response=False)
+        self.assertEqual(Jurisdiction.objects.get(code="520115001003").parent, self.streets[0])
+        self.assertEqual(Jurisdiction.objects.get(code="520115002003").parent, self.streets[1])
+        self.assertEqual(Jurisdiction.objects.get(code="520115001001").name, "碧海社区")
+        entry = AuditEntry.objects.get()
+        self.assertEqual((entry.user, entry.jurisdiction), (self.admin, self.district))
+        self.assertEqual(self.staged_files(), [])
+        self.assertNotIn(JURISDICTION_SESSION_KEY, self.client.session)
+
+    def test_a_file_with_an_error_writes_nothing_and_lists_it(self):
+        self.client.force_login(self.admin)
+        rows = [*TREE_FILE, ["52011500200X", "坏代码", "社区", ""], ["520115002004", "", "社区", ""]]
+        response = self.client.post(JURISDICTION_UPLOAD, tree_upload(rows, name="辖区.csv"))
+        self.assertContains(response, "发现 2 处错误，未导入任何数据")
+        self.assertContains(response, "代码“52011500200X”格式不对")
+        self.assertContains(response, "名称为空")
+        self.assertNotContains(response, "确认导入")
+        self.assertEqual(self.staged_files(), [])
+        self.assertEqual(Jurisdiction.objects.count(), 7)
+
+    def test_an_administrator_imports_only_inside_their_subtree(self):
+        self.client.force_login(self.street_admin)
+        response = self.client.post(JURISDICTION_UPLOAD, tree_upload())
+        self.assertContains(response, "上级辖区“520115002000”不在您管理的范围内")
+        self.assertNotContains(response, "确认导入")
+        rows = [TREE_FILE[1], ["520115002001", "改名", "社区", ""], ["520116000000", "新区", "区县", ""]]
+        response = self.client.post(JURISDICTION_UPLOAD, tree_upload(rows))
+        self.assertContains(response, "代码“520115002001”属于您无权管理的辖区")
+        self.assertContains(response, "新辖区“520116000000”没有上级")
+        self.assertEqual(Jurisdiction.objects.count(), 7)
+        self.assertEqual(self.staged_files(), [])
+        response = self.client.post(JURISDICTION_UPLOAD, tree_upload([TREE_FILE[1], TREE_FILE[2]]))
+        token = self.client.session[JURISDICTION_SESSION_KEY]["token"]
+        self.client.post(JURISDICTION_CONFIRM, {"token": token})
+        self.assertEqual(Jurisdiction.objects.get(code="520115001003").parent, self.streets[0])
+
+    def test_cancel_and_a_stale_token_write_nothing_and_remove_the_file(self):
+        self.client.force_login(self.admin)
+        self.client.post(JURISDICTION_UPLOAD, tree_upload())
+        response = self.client.post(JURISDICTION_CONFIRM, {"token": "0" * 32}, follow=True)
+        self.assertContains(response, "请重新上传")
+        self.assertEqual(self.staged_files(), [])
+        self.client.post(JURISDICTION_UPLOAD, tree_upload())
+        response = self.client.post(JURISDICTION_CONFIRM, {"cancel": "1"}, follow=True)
+        self.assertContains(response, "已取消导入")
+        self.assertEqual(self.staged_files(), [])
+        self.assertEqual(Jurisdiction.objects.count(), 7)
+        self.assertFalse(AuditEntry.objects.exists())
+
+    def test_a_file_the_tree_already_matches_has_nothing_to_confirm(self):
+        self.client.force_login(self.admin)
+        rows = [["代码", "名称", "级别"], ["520115001001", "街道1社区1", "社区"]]
+        response = self.client.post(JURISDICTION_UPLOAD, tree_upload(rows))
+        self.assertContains(response, "无需导入")
+        self.assertEqual(self.staged_files(), [])
+
+
+class JurisdictionHostileUploadTests(HostileUploadCases, TestCase):
+    session_key = JURISDICTION_SESSION_KEY
+    million_row_header = ("代码", "名称")
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.district, _streets, _communities = make_tree()
+        cls.admin = make_member(cls.district, Role.ADMIN, "district-admin")
+
+    def setUp(self):
+        self.client.force_login(self.admin)
+
+    def upload(self, file):
+        return self.client.post(JURISDICTION_UPLOAD, {"file": file})
+
+    def written(self):
+        return Jurisdiction.objects.count()

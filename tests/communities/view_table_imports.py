@@ -1,4 +1,4 @@
-"""View table rows for the census import pages (see tests/scoping.py): administrators only."""
+"""View table rows for the census and jurisdiction import pages (see tests/scoping.py): administrators only."""
 
 from tests.scoping import ScopedView
 
@@ -22,5 +22,21 @@ VIEWS = [
         user="admin",
         make=lambda w: ["wide"],
         no_foreign="a blank spreadsheet, the same for everyone",
+    ),
+    ScopedView(
+        "communities:jurisdiction_import",
+        user="admin",
+        no_foreign=(
+            "the upload names no jurisdiction; rows outside the subtree are refused at preview "
+            "(test_import_views.py: test_an_administrator_imports_only_inside_their_subtree)"
+        ),
+    ),
+    # Without a previewed file in the session, confirming sends the administrator back to the upload page.
+    ScopedView(
+        "communities:jurisdiction_import_confirm",
+        user="admin",
+        method="post",
+        ok_status=(302,),
+        no_foreign="the staged file is re-checked against the subtree on confirm, as at preview",
     ),
 ]

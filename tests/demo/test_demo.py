@@ -2,9 +2,9 @@ from datetime import date
 from decimal import Decimal
 from io import StringIO
 
-from django.contrib.auth import authenticate
-from django.core.management import call_command
-from django.test import TestCase
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from django.test import RequestFactory, TestCase, override_settings
 
 from activities.models import Activity, MonthlyReturn, Petition
 from communities.models import GroupCount, Jurisdiction, PopulationRecord
@@ -33,7 +33,20 @@ class LoadDemoTests(TestCase):
 
     def test_command_prints_working_logins(self):
         out = StringIO()
-        call_command("load_demo", stdout=out)
+        call_command("load_demo", "--force", stdout=out)
         for username, password, _label in DEMO_USERS:
             self.assertIn(password, out.getvalue())
-            self.assertIsNotNone(authenticate(username=username, password=password))
+            request = RequestFactory().post("/login/")
+            self.assertIsNotNone(authenticate(request, username=username, password=password))
+
+    @override_settings(DEBUG=False)
+    def test_command_refuses_without_debug_unless_forced(self):
+        with self.assertRaisesMessage(CommandError, "--force"):
+            call_command("load_demo", stdout=StringIO())
+        self.assertFalse(Jurisdiction.objects.filter(code="520115000000").exists())
+        self.assertFalse(get_user_model().objects.filter(username="admin").exists())
+
+    @override_settings(DEBUG=True)
+    def test_command_runs_with_debug_on(self):
+        call_command("load_demo", stdout=StringIO())
+        self.assertTrue(get_user_model().objects.filter(username="admin", is_superuser=True).exists())

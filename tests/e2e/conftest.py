@@ -22,6 +22,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+CSP_PREFIX = "CSP violation:"
+CSP_LISTENER = (
+    "document.addEventListener('securitypolicyviolation', function (e) {"
+    f" console.error('{CSP_PREFIX} ' + e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' at '"
+    " + e.sourceFile + ':' + e.lineNumber); });"
+)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -62,9 +70,16 @@ def page(browser, live_server):
 
     page.route("**/*", guard)
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.on("pageerror", lambda exc: page.console_errors.append(f"uncaught: {exc}"))
+    # Chromium reports a blocked inline script or style on the console too; the event names the directive.
+    context.add_init_script(CSP_LISTENER)
     page.live_server_url = live_server.url
     yield page
     context.close()
+    # Every browser test fails on a policy violation or a console error, whatever it asserted itself.
+    violations = [text for text in page.console_errors if text.startswith(CSP_PREFIX)]
+    assert not violations, f"Content Security Policy violations: {violations}"
+    assert not page.console_errors, f"console errors: {page.console_errors}"
 
 
 def screenshot(page, name):

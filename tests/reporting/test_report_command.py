@@ -119,7 +119,7 @@ class WorkReportExitStatusTests(TestCase):
             )
             self.assertEqual(bad.returncode, 1)
             self.assertIn("找不到区划代码为 520115001001 的辖区", bad.stderr)
-            subprocess.run([*manage, "load_demo"], env=env, check=True, capture_output=True, timeout=300)
+            subprocess.run([*manage, "load_demo", "--force"], env=env, check=True, capture_output=True, timeout=300)
             good = subprocess.run(
                 [
                     *manage,

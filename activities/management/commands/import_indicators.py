@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from activities.models import CreationPlan
 from activities.services.plans import indicators_import
+from base.spreadsheets import write_issues
 
 
 class Command(BaseCommand):
@@ -24,10 +25,9 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("找不到文件：%(path)s") % {"path": file})
-        result = indicators_import(plan=plan, file=path.read_bytes(), filename=path.name, actor=None, dry_run=dry_run)
+        result = indicators_import(plan=plan, file=path, filename=path.name, actor=None, dry_run=dry_run)
         if not result.is_valid:
-            for issue in result.issues:
-                self.stderr.write(str(issue))
+            write_issues(self.stderr, result.issues)
             raise CommandError(_("文件有 %(n)s 处错误，未导入任何数据。") % {"n": len(result.issues)}, returncode=1)
         counts = result.counts
         summary = _("新增%(new)s项，更新%(changed)s项，未变%(unchanged)s项，新增责任分解%(resp)s条。") % {

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from base.spreadsheets import write_issues
 from communities.choices import PopulationKind
 from communities.importers.census import CensusLayout, census_import_apply, census_import_plan
 
@@ -28,11 +29,10 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(_("文件不存在：%(path)s") % {"path": file})
         plan = census_import_plan(
-            file=path.read_bytes(), filename=path.name, year=year, jurisdiction=jurisdiction, kind=kind, layout=layout
+            file=path, filename=path.name, year=year, jurisdiction=jurisdiction, kind=kind, layout=layout
         )
         if plan.issues:
-            for issue in plan.issues:
-                self.stderr.write(str(issue))
+            write_issues(self.stderr, plan.issues)
             raise CommandError(_("发现 %(n)s 处错误，未写入任何数据。") % {"n": len(plan.issues)})
         summary = _("新增 %(new)s 条 / 修改 %(changed)s 条 / 无变化 %(unchanged)s 条") % plan.counts
         if dry_run:

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from base.spreadsheets import write_issues
 from communities.importers.jurisdictions import jurisdiction_import_apply, jurisdiction_import_plan
 
 
@@ -22,10 +23,9 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("文件不存在：%(path)s") % {"path": file})
-        plan = jurisdiction_import_plan(file=path.read_bytes(), filename=path.name)
+        plan = jurisdiction_import_plan(file=path, filename=path.name)
         if plan.issues:
-            for issue in plan.issues:
-                self.stderr.write(str(issue))
+            write_issues(self.stderr, plan.issues)
             raise CommandError(_("发现 %(n)s 处错误，未写入任何数据。") % {"n": len(plan.issues)})
         summary = _("新增 %(new)s 条 / 修改 %(changed)s 条 / 无变化 %(unchanged)s 条") % plan.counts
         if dry_run:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activities", "0005_plans_constraint_messages"),
+        ("activities", "0008_report_figure_units"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ Rules and figures stay editable; a rule whose name already exists is left as it 
 from django.db import migrations
 
 NEW_FIGURES = [
-    ("hotline_handled", "热线已办理", "件", "sum", 5),
+    ("hotline_handled", "热线已办理", "人次", "sum", 5),
     ("mediation_successes", "调解成功", "件", "sum", 7),
 ]
 
@@ -43,6 +43,6 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("activities", "0007_monthly_validation_rules")]
+    dependencies = [("activities", "0010_monthly_validation_rules")]
 
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]

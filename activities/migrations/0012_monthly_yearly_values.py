@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activities", "0008_monthly_default_rules"),
+        ("activities", "0011_monthly_default_rules"),
         ("communities", "0003_jurisdiction_path_prefix_index"),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activities", "0006_monthly_datasets"),
+        ("activities", "0009_monthly_datasets"),
     ]
 
     operations = [

@@ -1,0 +1,56 @@
+"""Login throttling (django-axes) as this site wants it: the client's address, the lockout page, the audit row."""
+
+from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.shortcuts import render
+from django.utils import timezone
+
+from communities.services import login_lockout_record
+
+
+def client_ip(request):
+    """Return the client's address: the one nginx appended to X-Forwarded-For when the site runs behind it.
+
+    Only the last entry is trusted: it is the one the proxy saw; anything before it the client could have sent.
+    """
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last
+    return request.META.get("REMOTE_ADDR")
+
+
+def locked_until(request, username):
+    """When the lock on `username` from this request's address ends: the last failure plus the cool-off time."""
+    attempt = (
+        AccessAttempt.objects.filter(username=username, ip_address=getattr(request, "axes_ip_address", None))
+        .order_by("-attempt_time")
+        .first()
+    )
+    started = attempt.attempt_time if attempt else timezone.now()
+    return started + get_cool_off(request)
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """Answer a refused login with a page (429) saying when to try again and who can unlock the account."""
+    username = get_client_username(request, credentials) or ""
+    return render(
+        request,
+        "registration/locked_out.html",
+        {
+            "username": username,
+            "failure_limit": get_failure_limit(request, credentials),
+            "locked_until": timezone.localtime(locked_until(request, username)),
+        },
+        status=429,
+    )
+
+
+def audit_lockout(sender, request, username, ip_address, **kwargs):
+    """Write one audit row when a lock begins (axes signals again on every refused try while locked)."""
+    failures = getattr(request, "axes_failures_since_start", None)
+    if failures is not None and failures != get_failure_limit(request, getattr(request, "axes_credentials", None)):
+        return
+    login_lockout_record(username=username, ip_address=ip_address, locked_until=locked_until(request, username))
