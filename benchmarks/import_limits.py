@@ -32,6 +32,8 @@ TARGET_SECONDS, TARGET_MB = 2.0, 200
 
 def setup_django(database):
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    # A throw-away database on this machine: the development settings, not the production refusal of a missing key.
+    os.environ.setdefault("DJANGO_DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unity.settings")
     import django
 

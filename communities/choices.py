@@ -3,6 +3,11 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Roles and actions belong to the access module; they are named here too because the app's code reads them here.
+from base.access import Action, Role
+
+__all__ = ["LEVEL_ALIASES", "Action", "AuditAction", "JurisdictionLevel", "PopulationKind", "Role"]
+
 
 class JurisdictionLevel(models.TextChoices):
     PROVINCE = "province", _("省")
@@ -48,28 +53,6 @@ class PopulationKind(models.TextChoices):
     RESIDENT = "resident", _("常住人口")
     STUDENT = "student", _("学生")
     STAFF = "staff", _("教职工")
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", _("管理员")
-    LEADER = "leader", _("领导")
-    STAFF = "staff", _("工作人员")
-
-
-class Action(models.TextChoices):
-    """What a user wants to do with a row; each role allows some of them."""
-
-    VIEW = "view", _("查看")
-    CHANGE = "change", _("录入与修改")
-    APPROVE = "approve", _("审核")
-    MANAGE = "manage", _("管理")
-
-
-ROLE_ACTIONS = {
-    Role.STAFF: {Action.VIEW, Action.CHANGE},
-    Role.LEADER: {Action.VIEW, Action.CHANGE, Action.APPROVE},
-    Role.ADMIN: {Action.VIEW, Action.CHANGE, Action.APPROVE, Action.MANAGE},
-}
 
 
 class AuditAction(models.TextChoices):

@@ -17,14 +17,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from base import staging
+from base import access, staging
+from base.access import user_can
 from base.exports import Sheet, xlsx_response
 from base.spreadsheets import SpreadsheetError, check_upload
 
 from .choices import Action, PopulationKind
 from .importers.census import CensusLayout, Surface, census_import_apply, census_import_plan
 from .importers.jurisdictions import jurisdiction_import_apply, jurisdiction_import_plan
-from .models import EthnicGroup, Jurisdiction, user_can
+from .models import EthnicGroup
 
 SESSION_KEY = "census_import"
 JURISDICTION_SESSION_KEY = "jurisdiction_import"
@@ -82,16 +83,11 @@ class JurisdictionUploadForm(forms.Form):
         return _checked_upload(self)
 
 
-def can_import(user):
-    """Tell whether `user` administers some jurisdiction (or the whole system)."""
-    return user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()
-
-
 def manager_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not can_import(request.user):
+        if not access.is_administrator(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -1,8 +1,10 @@
 """Jurisdictions, ethnic groups, population records, memberships and the audit trail."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q, Sum, Value
@@ -10,10 +12,11 @@ from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from base import access
 from base.audit import readable_changes
 from base.models import TrackedModel
 
-from .choices import ROLE_ACTIONS, Action, AuditAction, JurisdictionLevel, PopulationKind, Role
+from .choices import Action, AuditAction, JurisdictionLevel, PopulationKind, Role
 
 # Each tree level adds one fixed-width segment to the path, so a subtree is one `LIKE 'prefix%'`
 # and a child's path is a fixed-length prefix of its descendants' paths.
@@ -60,7 +63,13 @@ class JurisdictionQuerySet(models.QuerySet):
         return qs if include_self else qs.exclude(pk=jurisdiction.pk)
 
     def for_user(self, user, action=Action.VIEW):
-        return self.filter(scope_q(user, action, field="path"))
+        return self.filter(access.scope_q(user, action, field="path"))
+
+    def tops_for(self, user, action=Action.VIEW):
+        """Return a list of the highest jurisdictions where `user` may do `action`, by path."""
+        if access.reaches_everywhere(user, action):
+            return list(self.filter(parent__isnull=True).order_by("path"))
+        return access.top_jurisdictions(user, action)
 
 
 class Jurisdiction(models.Model):
@@ -154,39 +163,19 @@ class Jurisdiction(models.Model):
         return "/".join([a.name for a in self.ancestors()] + [self.name])
 
 
-def scope_q(user, action=Action.VIEW, field="jurisdiction__path"):
-    """Return a Q selecting rows whose jurisdiction lies in a subtree where `user` may do `action`."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if user.is_superuser:
-        return Q()
-    paths = _membership_paths(user, action)
-    if not paths:
-        return Q(pk__in=[])
-    q = Q()
-    for path in paths:
-        q |= Q(**{f"{field}__startswith": path})
-    return q
-
-
-def _membership_paths(user, action):
-    cache = getattr(user, "_membership_paths_cache", None)
-    if cache is None:
-        cache = list(Membership.objects.filter(user=user).values_list("role", "jurisdiction__path"))
-        user._membership_paths_cache = cache
-    roles = {role for role, allowed in ROLE_ACTIONS.items() if action in allowed}
-    paths = sorted({path for role, path in cache if role in roles})
-    # A path under another is already covered; dropping it keeps the SQL short.
-    return [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
-
-
 class ScopedQuerySet(models.QuerySet):
     """A queryset of rows that belong to a jurisdiction; `for_user` is the one door to them."""
 
     jurisdiction_path_field = "jurisdiction__path"
+    # True where the rows are read by the places below their jurisdiction too (a creation plan: see base.access).
+    readable_from_below = False
 
     def for_user(self, user, action=Action.VIEW):
-        return self.filter(scope_q(user, action, field=self.jurisdiction_path_field))
+        return self.filter(
+            access.scope_q(
+                user, action, field=self.jurisdiction_path_field, readable_from_below=self.readable_from_below
+            )
+        )
 
     def in_subtree(self, jurisdiction):
         # `IN (subtree ids)` lets the database walk a (jurisdiction, date) index per place; a join on the path
@@ -194,15 +183,6 @@ class ScopedQuerySet(models.QuerySet):
         relation = self.jurisdiction_path_field.removesuffix("__path")
         subtree = Jurisdiction.objects.filter(path__startswith=jurisdiction.path).values("pk")
         return self.filter(**{f"{relation}__in": subtree})
-
-
-def user_can(user, action, jurisdiction):
-    """Tell whether `user` may do `action` on rows of `jurisdiction`."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return any(jurisdiction.path.startswith(p) for p in _membership_paths(user, action))
 
 
 class PopulationRecordQuerySet(ScopedQuerySet):
@@ -353,11 +333,32 @@ class Membership(models.Model):
         return f"{self.user} @ {self.jurisdiction}: {self.get_role_display()}"
 
 
+# Audit rows are kept at least this long (等级保护 2.0 asks for six months); `purge_audit` refuses younger ones.
+AUDIT_RETENTION_DAYS = 180
+
+
 class AuditEntryQuerySet(ScopedQuerySet):
     def for_object(self, obj):
         return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)).select_related(
             "content_type"
         )
+
+    # The trail is written once and never edited: no code path, page or admin may change or delete a row.
+    # Only `purge_audit` removes rows past the retention period (`purge_before`).
+    def update(self, **kwargs):
+        raise PermissionDenied(_("操作记录不能修改或删除。"))
+
+    def delete(self):
+        raise PermissionDenied(_("操作记录不能修改或删除。"))
+
+    def purge_before(self, day, *, today):
+        """Delete the rows written before `day`; refuse a `day` that would remove rows younger than the retention."""
+        if day > today - timedelta(days=AUDIT_RETENTION_DAYS):
+            raise ValidationError(
+                _("操作记录至少保留%(days)s天：清理的截止日期不能晚于%(limit)s。")
+                % {"days": AUDIT_RETENTION_DAYS, "limit": today - timedelta(days=AUDIT_RETENTION_DAYS)}
+            )
+        return models.QuerySet.delete(self.filter(created_at__date__lt=day))
 
 
 class AuditEntry(models.Model):
@@ -403,6 +404,9 @@ class AuditEntry(models.Model):
     def readable_changes(self):
         """Return [(label, old, new)]: field and choice labels in the reader's language."""
         return readable_changes(self.content_type.model_class(), self.changes)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(_("操作记录不能修改或删除。"))
 
 
 class PendingPasswordChange(models.Model):

@@ -11,9 +11,9 @@ from decimal import Decimal
 from django.db.models import Count, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce, Substr
 
-from .choices import PopulationKind
+from .choices import Action, PopulationKind
 from .figures import share
-from .models import PATH_SEGMENT_WIDTH, EthnicGroup, GroupCount, Jurisdiction, PopulationRecord
+from .models import PATH_SEGMENT_WIDTH, AuditEntry, EthnicGroup, GroupCount, Jurisdiction, PopulationRecord
 
 TOTAL_FIELDS = (
     "residents",
@@ -247,3 +247,19 @@ def recorded_years(*, jurisdiction):
     return list(
         PopulationRecord.objects.in_subtree(jurisdiction).values_list("year", flat=True).distinct().order_by("-year")
     )
+
+
+def audit_trail(*, user, since=None, until=None, action="", jurisdiction=None, username=""):
+    """Return the audit rows `user` may read (their subtree's, for auditors and administrators), newest first."""
+    qs = AuditEntry.objects.for_user(user, Action.AUDIT).select_related("user", "content_type", "jurisdiction")
+    if since:
+        qs = qs.filter(created_at__date__gte=since)
+    if until:
+        qs = qs.filter(created_at__date__lte=until)
+    if action:
+        qs = qs.filter(action=action)
+    if jurisdiction is not None:
+        qs = qs.filter(jurisdiction__path__startswith=jurisdiction.path)
+    if username:
+        qs = qs.filter(user__username=username)
+    return qs.order_by("-created_at", "-pk")

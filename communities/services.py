@@ -5,14 +5,15 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from base import audit
+from base import access, audit
+from base.access import user_can
 
 from .choices import Action, AuditAction, Role
-from .models import AuditEntry, Membership, PendingPasswordChange, user_can
+from .models import AuditEntry, Jurisdiction, Membership, PendingPasswordChange
 
 
 def audit_entry(*, actor, action, obj, jurisdiction=None, changes=None, note=""):
@@ -66,7 +67,9 @@ def audit_delete(*, actor, obj, jurisdiction=None, fields=None, note=""):
 def membership_grant(*, username, jurisdiction, role, actor=None):
     """Give `username` the `role` in `jurisdiction`, replacing any role they had there."""
     if role not in Role.values:
-        raise ValidationError(_("角色“%(role)s”无效，应为 admin、leader 或 staff。") % {"role": role})
+        raise ValidationError(
+            _("角色“%(role)s”无效，应为：%(roles)s。") % {"role": role, "roles": "、".join(Role.values)}
+        )
     User = get_user_model()
     try:
         user = User.objects.get(username=username)
@@ -92,6 +95,7 @@ def membership_grant(*, username, jurisdiction, role, actor=None):
         )
         if Role.ADMIN in (old_role, role):
             _sync_admin_site_access(user=user, actor=actor, jurisdiction=jurisdiction)
+        access.forget(user)
     return membership
 
 
@@ -101,11 +105,13 @@ ADMIN_GROUP_NAME = "管理员"
 
 
 def _admin_group_permissions():
-    # The activities admin saves through the services, which check the subtree. The communities admin saves
-    # its forms directly and accepts any jurisdiction (or user) in them, so administrators only view there and
-    # grant roles on the membership pages; auth's own models stay with the superuser.
+    # The activities admin and the communities admin of jurisdictions and memberships save through the
+    # services, which check the subtree. Population records are only viewed there (they are imported); auth's
+    # own models stay with the superuser. Audit rows are never added, changed or deleted by anyone.
     return Permission.objects.filter(
-        Q(content_type__app_label="activities") | Q(content_type__app_label="communities", codename__startswith="view_")
+        Q(content_type__app_label="activities")
+        | Q(content_type__app_label="communities", codename__startswith="view_")
+        | Q(content_type__app_label="communities", content_type__model__in=["jurisdiction", "membership"])
     )
 
 
@@ -217,3 +223,45 @@ def membership_revoke(*, membership, actor):
     membership.delete()
     if membership.role == Role.ADMIN:
         _sync_admin_site_access(user=membership.user, actor=actor, jurisdiction=membership.jurisdiction)
+    access.forget(membership.user)
+
+
+JURISDICTION_FIELDS = ("name", "level", "parent", "code", "area_km2")
+
+
+def _ensure_manages_position(actor, jurisdiction):
+    anchor = jurisdiction.parent if jurisdiction.parent_id else None
+    if anchor is None and not (actor and actor.is_superuser):
+        raise PermissionDenied(_("只有系统管理员可以新建顶级辖区。"))
+    if anchor is not None and not user_can(actor, Action.MANAGE, anchor):
+        raise PermissionDenied(_("您无权在该上级辖区下管理辖区。"))
+    return anchor
+
+
+@transaction.atomic
+def jurisdiction_save(*, jurisdiction, actor):
+    """Create or change a jurisdiction (the admin's form); the actor must manage the parent it sits under."""
+    before = None
+    if jurisdiction.pk is not None:
+        before = audit.snapshot(Jurisdiction.objects.get(pk=jurisdiction.pk), JURISDICTION_FIELDS)
+    jurisdiction.full_clean()
+    _ensure_manages_position(actor, jurisdiction)
+    jurisdiction.save()
+    audit_save(actor=actor, obj=jurisdiction, before=before, fields=JURISDICTION_FIELDS, jurisdiction=jurisdiction)
+    return jurisdiction
+
+
+@transaction.atomic
+def jurisdiction_delete(*, jurisdiction, actor):
+    """Delete a jurisdiction without children or records; its roles are revoked first, each audited."""
+    anchor = _ensure_manages_position(actor, jurisdiction)
+    for membership in jurisdiction.memberships.select_related("user", "jurisdiction"):
+        membership_revoke(membership=membership, actor=actor)
+    audit_delete(actor=actor, obj=jurisdiction, jurisdiction=anchor, fields=JURISDICTION_FIELDS)
+    try:
+        with transaction.atomic():
+            jurisdiction.delete()
+    except ProtectedError:
+        raise ValidationError(
+            _("辖区“%(name)s”还有下级辖区或创建方案等记录，不能删除。") % {"name": jurisdiction.name}
+        ) from None

@@ -17,6 +17,7 @@ urlpatterns = [
     path("units/<int:pk>/", views.jurisdiction_detail_by_id, name="jurisdiction_detail_by_id"),
     path("memberships/", views.membership_list, name="membership_list"),
     path("memberships/<int:pk>/revoke/", views.membership_revoke_view, name="membership_revoke"),
+    path("audit/", views.audit_list, name="audit_list"),
 ]
 
 urlpatterns += [

@@ -8,17 +8,19 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from base import access
 from base.exports import CHUNK_SIZE, Column, Sheet, column_rows, xlsx_response
 
-from .choices import Action, PopulationKind
+from .choices import Action, AuditAction, PopulationKind
 from .filtersets import MembershipFilterSet
 from .forms import GrantForm
 from .models import Jurisdiction, Membership
-from .selectors import children_population, population_summary, recorded_years
+from .selectors import audit_trail, children_population, population_summary, recorded_years
 from .services import membership_grant, membership_revoke, user_create
 
 MEMBERSHIPS_PER_PAGE = 50
@@ -97,7 +99,7 @@ def jurisdiction_detail_by_id(request, pk):
 
 
 def _require_manager(user):
-    if not (user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()):
+    if not access.is_administrator(user):
         raise PermissionDenied(_("只有管理员可以管理用户和角色。"))
 
 
@@ -137,9 +139,7 @@ def membership_list(request):
                 },
             )
             return redirect("communities:membership_list")
-    memberships = Membership.objects.filter(
-        jurisdiction__in=Jurisdiction.objects.for_user(request.user, Action.MANAGE)
-    ).select_related("user", "jurisdiction")
+    memberships = Membership.objects.for_user(request.user, Action.MANAGE).select_related("user", "jurisdiction")
     filterset = MembershipFilterSet(request.GET or None, queryset=memberships, request=request)
     filterset.form.auto_id = "filter_%s"  # the grant form on the same page has fields of the same names
     if request.method == "GET" and request.GET.get("format") == "xlsx":
@@ -173,9 +173,7 @@ def membership_list(request):
 def membership_revoke_view(request, pk):
     _require_manager(request.user)
     membership = get_object_or_404(
-        Membership.objects.filter(
-            jurisdiction__in=Jurisdiction.objects.for_user(request.user, Action.MANAGE)
-        ).select_related("user", "jurisdiction"),
+        Membership.objects.for_user(request.user, Action.MANAGE).select_related("user", "jurisdiction"),
         pk=pk,
     )
     if request.method == "POST":
@@ -183,3 +181,47 @@ def membership_revoke_view(request, pk):
         messages.success(request, _("已撤销该角色。"))
         return redirect("communities:membership_list")
     return render(request, "communities/membership_revoke.html", {"membership": membership})
+
+
+@login_required
+def audit_list(request):
+    """The audit trail of the user's subtree, for auditors and administrators: read only."""
+    if not access.may_anywhere(request.user, Action.AUDIT):
+        raise PermissionDenied(_("只有审计员和管理员可以查看操作记录。"))
+    params = request.GET
+    jurisdiction = None
+    if params.get("jurisdiction"):
+        jurisdiction = get_object_or_404(
+            Jurisdiction.objects.for_user(request.user, Action.AUDIT), code=params["jurisdiction"]
+        )
+    action = params.get("action", "")
+    entries = audit_trail(
+        user=request.user,
+        since=_date_param(params.get("since")),
+        until=_date_param(params.get("until")),
+        action=action if action in AuditAction.values else "",
+        jurisdiction=jurisdiction,
+        username=params.get("user", "").strip(),
+    )
+    page = Paginator(entries, 50).get_page(params.get("page"))
+    query = params.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "communities/audit_list.html",
+        {
+            "entries": page.object_list,
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
+            "querystring": query.urlencode(),
+            "actions": AuditAction.choices,
+            "jurisdictions": Jurisdiction.objects.for_user(request.user, Action.AUDIT).only("name", "code", "depth"),
+        },
+    )
+
+
+def _date_param(raw):
+    try:
+        return parse_date(raw or "")
+    except ValueError:
+        return None

@@ -89,8 +89,12 @@ class Dashboard:
     projects: object = None
     ranking: list = field(default_factory=list)
 
-    def as_dict(self):
-        """Return the figures with stable field names (documented in the README)."""
+    def as_dict(self, *, show_names=False):
+        """Return the figures with stable field names (documented in the README).
+
+        `show_names`: whether the reader may see the plan's responsible persons (base.access decides); else
+        `responsible_person` is null.
+        """
         progress = self.plan_progress
         return {
             "jurisdiction": {
@@ -152,12 +156,12 @@ class Dashboard:
                 ],
             },
             "validation": {"violations": self.violations},
-            "creation": _creation_json(self.plan, progress) if progress is not None else None,
+            "creation": _creation_json(self.plan, progress, show_names) if progress is not None else None,
             "ranking": [row.as_dict() for row in self.ranking],
         }
 
 
-def _creation_json(plan, progress):
+def _creation_json(plan, progress, show_names):
     return {
         "plan": {"id": plan.pk, "title": plan.title, "target_level": plan.target_level},
         "indicators": {
@@ -175,7 +179,7 @@ def _creation_json(plan, progress):
             {
                 "indicator": row["indicator_code"],
                 "lead_department": row["lead_department"],
-                "responsible_person": row["responsible_person"],
+                "responsible_person": row["responsible_person"] if show_names else None,
                 "deadline": row["deadline"].isoformat(),
                 "days_overdue": row["days_overdue"],
             }

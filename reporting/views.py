@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities.models import CreationPlan
+from base import access
 from base.periods import PeriodError, period_from_params
+from communities.choices import Action
 from communities.models import Jurisdiction
 
 from .dashboard_charts import dashboard_charts
@@ -57,6 +59,7 @@ def dashboard(request, code):
             "ancestors": jurisdiction.ancestors().for_user(request.user),
             "period": period,
             "charts": dashboard_charts(board),
+            "show_names": _shows_names(request.user, board),
             "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
         },
     )
@@ -74,7 +77,14 @@ def api_summary(request, code):
     except PeriodError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     board = jurisdiction_dashboard(jurisdiction=jurisdiction, period=period)
-    return JsonResponse(board.as_dict(), json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        board.as_dict(show_names=_shows_names(request.user, board)), json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _shows_names(user, board):
+    # The board is cached per jurisdiction and shared by its readers; the names are shown per reader.
+    return board.plan is not None and access.may_see_responsible_persons(user, board.plan.jurisdiction)
 
 
 @login_required
@@ -89,7 +99,7 @@ def work_report_preview(request, code):
     content = work_report(jurisdiction=jurisdiction, period=period)
     ledger_plan = None
     if content.plan is not None:
-        ledger_plan = CreationPlan.objects.for_user(request.user).filter(pk=content.plan.pk).first()
+        ledger_plan = CreationPlan.objects.for_user(request.user, Action.CHANGE).filter(pk=content.plan.pk).first()
     today = timezone.localdate()
     return render(
         request,
@@ -125,7 +135,13 @@ def work_report_docx(request, code):
 
 @login_required
 def evidence_ledger(request, plan_id):
-    """Download the plan's evidence ledger: a folder per indicator with its index, photos and documents."""
-    plan = get_object_or_404(CreationPlan.objects.for_user(request.user).select_related("jurisdiction"), pk=plan_id)
+    """Download the plan's evidence ledger: a folder per indicator with its index, photos and documents.
+
+    The ledger is the whole plan's file for the inspectors, compiled by those who may write the plan; the
+    places below that read the plan would get a ledger holding only their own activities.
+    """
+    plan = get_object_or_404(
+        CreationPlan.objects.for_user(request.user, Action.CHANGE).select_related("jurisdiction"), pk=plan_id
+    )
     archive = build_ledger(plan=plan, user=request.user)
     return FileResponse(archive, as_attachment=True, filename=ledger_filename(plan), content_type="application/zip")

@@ -1,8 +1,9 @@
-"""Every page and JSON endpoint is tested three ways from one table: anonymous, permitted, another subtree.
+"""Every page and JSON endpoint is tested from one table: anonymous, permitted, another subtree, a role lacking
+the action.
 
 Each area declares its views in a module `tests/<app>/view_table_<area>.py` with a list `VIEWS` of
-`ScopedView` entries; `tests/test_view_table.py` runs all of them and fails when a named route of the
-project has no entry, so a new view cannot be forgotten.
+`ScopedView` entries; `tests/test_access.py` runs all of them and fails when a URL pattern of the project has
+no entry, so a new view cannot be forgotten.
 """
 
 from collections.abc import Callable
@@ -19,7 +20,9 @@ class ScopedView:
       `ScopeWorld` with two sibling communities, their staff, a leader above both and an admin.
     - `make_foreign`: the same for an object of the sibling community (must answer 404), or None where the
       view has no object (lists: then `foreign_text` must not appear in the permitted user's page).
-    - `user`: which of the world's users is the permitted one ("staff", "leader", "admin").
+    - `user`: which of the world's users is the permitted one ("staff", "leader", "admin", "auditor").
+    - `action`: what the view does (base.access.Action: "view", "change", "approve", "manage", "audit"); the
+      world's users whose role lacks it are refused (403 or 404) on the permitted object, GET and POST.
     - `method`: "get" or "post" (a POST view is tested with `data` and must not answer 200/302 to outsiders).
     - `foreign_text`: text of the other subtree that the permitted user's page (or the target of its redirect)
       must not contain; `own_text`, text of their own subtree it must contain, so the check is not vacuous.
@@ -33,6 +36,7 @@ class ScopedView:
     make: Callable[[Any], Any] = None
     make_foreign: Callable[[Any], Any] | None = None
     user: str = "staff"
+    action: str = "view"
     method: str = "get"
     data: dict = field(default_factory=dict)
     ok_status: tuple = (200,)

@@ -3,36 +3,34 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from communities.choices import Action
-from communities.models import Jurisdiction
+from base import access
+from base.access import Action
 
-# Pages only administrators can use; others are not shown a link that would answer 403.
-ADMIN_ONLY = {"communities:census_import", "communities:jurisdiction_import", "communities:membership_list"}
-
+# Each entry names the action its page needs somewhere; a user who may not do it anywhere is not shown a link
+# that would answer 403 or an empty page (an auditor sees the audit trail, not the records).
 NAVIGATION = [
-    (_("首页"), "home"),
-    (_("领导看板"), "dashboard"),
-    (_("本月"), "activities:this_month"),
-    (_("活动"), "activities:activity_list"),
-    (_("信访与纠纷"), "activities:petition_list"),
-    (_("月报"), "activities:monthly_list"),
-    (_("创建方案"), "activities:plan_list"),
-    (_("民生项目"), "activities:project_list"),
-    (_("辖区"), "communities:jurisdiction_tree"),
-    (_("导入人口统计表"), "communities:census_import"),
-    (_("导入辖区"), "communities:jurisdiction_import"),
-    (_("用户与角色"), "communities:membership_list"),
+    (_("首页"), "home", None),
+    (_("领导看板"), "dashboard", Action.VIEW),
+    (_("本月"), "activities:this_month", Action.VIEW),
+    (_("活动"), "activities:activity_list", Action.VIEW),
+    (_("信访与纠纷"), "activities:petition_list", Action.VIEW),
+    (_("月报"), "activities:monthly_list", Action.VIEW),
+    (_("创建方案"), "activities:plan_list", Action.VIEW),
+    (_("民生项目"), "activities:project_list", Action.VIEW),
+    (_("辖区"), "communities:jurisdiction_tree", Action.VIEW),
+    (_("导入人口统计表"), "communities:census_import", Action.MANAGE),
+    (_("导入辖区"), "communities:jurisdiction_import", Action.MANAGE),
+    (_("用户与角色"), "communities:membership_list", Action.MANAGE),
+    (_("操作记录"), "communities:audit_list", Action.AUDIT),
 ]
 
 
 def navigation(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"navigation": []}
-    user = request.user
-    can_manage = user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()
     items = []
-    for label, name in NAVIGATION:
-        if name in ADMIN_ONLY and not can_manage:
+    for label, name, action in NAVIGATION:
+        if action is not None and not access.may_anywhere(request.user, action):
             continue
         try:
             url = reverse(name)

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
+from base import access
 from communities.models import Jurisdiction
 from communities.services import password_change_record
 
@@ -24,7 +25,7 @@ def home(request):
         "home.html",
         {
             "roots": visible.filter(depth=top_depth),
-            "memberships": request.user.memberships.select_related("jurisdiction"),
+            "roles": access.roles_of(request.user),
         },
     )
 

@@ -8,14 +8,15 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from base import access
+from base.access import user_can
 from base.forms import add_service_error
 from communities.admin import ScopedAdminMixin
 from communities.choices import Action
-from communities.models import Jurisdiction, user_can
+from communities.models import Jurisdiction
 
 from ..forms.activities import BaseFundingFormSet
 from ..models import Activity, ActivityCategory, ActivityPhoto, Indicator, Project, ProjectFunding
-from ..selectors.activities import user_manages_categories
 from ..services import activities as services
 from ..services.activities import ACTIVITY_FIELDS, CATEGORY_FIELDS, PROJECT_FIELDS
 from ..services.common import ensure_month_open
@@ -159,16 +160,16 @@ class ActivityCategoryAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
     def has_module_permission(self, request):
-        return super().has_module_permission(request) and user_manages_categories(request.user)
+        return super().has_module_permission(request) and access.is_administrator(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and user_manages_categories(request.user)
+        return super().has_view_permission(request, obj) and access.is_administrator(request.user)
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and user_manages_categories(request.user)
+        return super().has_add_permission(request) and access.is_administrator(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and user_manages_categories(request.user)
+        return super().has_change_permission(request, obj) and access.is_administrator(request.user)
 
     def has_delete_permission(self, request, obj=None):
         # Activities keep their category (PROTECT); a category is deactivated instead.

@@ -1,10 +1,5 @@
 """What the activities admins share."""
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from communities.admin import report_refusal
 
-
-def report_refusal(model_admin, request, error):
-    """Show a service's refusal (PermissionDenied or ValidationError) as error messages on the admin page."""
-    for message in [str(error)] if isinstance(error, PermissionDenied) else error.messages:
-        model_admin.message_user(request, message, messages.ERROR)
+__all__ = ["report_refusal"]

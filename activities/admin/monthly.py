@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from base import access
 from communities.admin import ScopedAdminMixin
 
 from ..models import MonthlyFigure, MonthlyReturn, MonthlyValue, ValidationRule
@@ -19,14 +20,14 @@ class MonthlyFigureAdmin(admin.ModelAdmin):
     search_fields = ["name", "code", "help_text"]
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and services.can_manage_figures(request.user)
+        return super().has_add_permission(request) and access.is_administrator(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and services.can_manage_figures(request.user)
+        return super().has_change_permission(request, obj) and access.is_administrator(request.user)
 
     def has_delete_permission(self, request, obj=None):
         # A figure with values is kept (PROTECT); switch it off instead.
-        return super().has_delete_permission(request, obj) and services.can_manage_figures(request.user)
+        return super().has_delete_permission(request, obj) and access.is_administrator(request.user)
 
     def save_model(self, request, obj, form, change):
         services.figure_save(figure=obj, actor=request.user)
@@ -124,13 +125,13 @@ class ValidationRuleAdmin(admin.ModelAdmin):
         return obj.text
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and services.can_manage_figures(request.user)
+        return super().has_add_permission(request) and access.is_administrator(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and services.can_manage_figures(request.user)
+        return super().has_change_permission(request, obj) and access.is_administrator(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and services.can_manage_figures(request.user)
+        return super().has_delete_permission(request, obj) and access.is_administrator(request.user)
 
     def save_model(self, request, obj, form, change):
         services.rule_save(rule=obj, actor=request.user)

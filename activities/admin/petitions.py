@@ -9,10 +9,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from base.access import user_can
 from base.forms import add_service_error
 from communities.admin import ScopedAdminMixin
 from communities.choices import Action
-from communities.models import Jurisdiction, user_can
+from communities.models import Jurisdiction
 
 from ..identity import validate_resident_id
 from ..models import Petition, PetitionStatusChange

@@ -4,9 +4,10 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base.access import user_can
 from communities.admin import ScopedAdminMixin
 from communities.choices import Action
-from communities.models import Jurisdiction, user_can
+from communities.models import Jurisdiction
 
 from ..models import CreationPlan, EvidenceFile, Indicator, LeadingGroupMember, PlanBudget, PlanMeasure, Responsibility
 from ..services import plans as services

@@ -8,8 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.choices import ROLE_ACTIONS, Action
-from communities.models import Jurisdiction, Membership
+from base import access
+from communities.choices import Action
+from communities.models import Jurisdiction
 
 from ..images import process_photo
 from ..models import Activity, ActivityCategory, Indicator, Project, ProjectFunding
@@ -60,9 +61,7 @@ def jurisdiction_field(user, **kwargs):
 
 def default_jurisdiction(user):
     """Return the one jurisdiction where `user` may enter records, or None when there are several."""
-    roles = [role for role, actions in ROLE_ACTIONS.items() if Action.CHANGE in actions]
-    ids = list(Membership.objects.filter(user=user, role__in=roles).values_list("jurisdiction_id", flat=True)[:2])
-    return ids[0] if len(ids) == 1 else None
+    return access.default_jurisdiction_id(user, Action.CHANGE)
 
 
 class MultipleFileInput(forms.FileInput):

@@ -16,6 +16,12 @@ from communities.models import Jurisdiction, ScopedQuerySet
 from ..choices import LeadingRole, PlanLevel, ResponsibilityStatus
 
 
+class PlanQuerySet(ScopedQuerySet):
+    """A plan and what hangs from it are read by the places below its jurisdiction too: they carry it out."""
+
+    readable_from_below = True
+
+
 class CreationPlan(TrackedModel):
     """A creation campaign of a jurisdiction aiming at a model title (创建工作)."""
 
@@ -34,7 +40,7 @@ class CreationPlan(TrackedModel):
     problems = models.TextField(_("存在问题"), blank=True)
     next_steps = models.TextField(_("下一步工作打算"), blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_date", "title"]
@@ -52,7 +58,7 @@ class CreationPlan(TrackedModel):
         return self.title
 
 
-class PlanScopedQuerySet(ScopedQuerySet):
+class PlanScopedQuerySet(PlanQuerySet):
     jurisdiction_path_field = "plan__jurisdiction__path"
 
 
@@ -178,7 +184,7 @@ class Indicator(models.Model):
         return 1 if self.parent_id is None else 2
 
 
-class ResponsibilityQuerySet(ScopedQuerySet):
+class ResponsibilityQuerySet(PlanQuerySet):
     jurisdiction_path_field = "indicator__plan__jurisdiction__path"
 
     def overdue(self, today=None):
@@ -272,7 +278,7 @@ def _number(value):
     return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize())
 
 
-class IndicatorScopedQuerySet(ScopedQuerySet):
+class IndicatorScopedQuerySet(PlanQuerySet):
     jurisdiction_path_field = "indicator__plan__jurisdiction__path"
 
 

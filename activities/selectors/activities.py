@@ -10,18 +10,8 @@ from decimal import Decimal
 from django.db.models import CharField, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Substr
 
-from communities.choices import Action
-from communities.models import Jurisdiction
-
 from ..choices import FundingSource, ProjectStatus
 from ..models import Activity, ActivityPhoto, Project, ProjectFunding
-
-
-def user_manages_categories(user):
-    """Tell whether `user` may keep the site-wide list of activity categories (an administrator somewhere)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()
 
 
 def _activities(jurisdiction, start, end):

@@ -13,9 +13,10 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base import access
 from base.periods import first_of_month, next_month, previous_month
-from communities.choices import ROLE_ACTIONS, Action, JurisdictionLevel
-from communities.models import Jurisdiction, Membership
+from communities.choices import Action, JurisdictionLevel
+from communities.models import Jurisdiction
 
 from ..choices import FigureAggregation, FigureFrequency, ResponsibilityStatus, ReturnStatus
 from ..models import Activity, MonthlyFigure, MonthlyReturn, MonthlyValue, Petition, Responsibility, YearlyValue
@@ -177,20 +178,7 @@ def status_counts(rows):
 
 def top_jurisdictions(*, user, action=Action.VIEW):
     """Return the highest jurisdictions where `user` may do `action`: the roots of what they can reach."""
-    if not user.is_authenticated or not user.is_active:
-        return []
-    if user.is_superuser:
-        return list(Jurisdiction.objects.filter(parent__isnull=True).order_by("path"))
-    roles = [role for role, allowed in ROLE_ACTIONS.items() if action in allowed]
-    reached = sorted(
-        {m.jurisdiction for m in Membership.objects.filter(user=user, role__in=roles).select_related("jurisdiction")},
-        key=lambda j: j.path,
-    )
-    tops = []
-    for j in reached:
-        if not any(j.path.startswith(t.path) for t in tops):
-            tops.append(j)
-    return tops
+    return Jurisdiction.objects.tops_for(user, action)
 
 
 @dataclass
@@ -223,24 +211,10 @@ def monthly_overview(*, parents, month, today=None):
     ]
 
 
-def _approve_paths(user):
-    roles = [role for role, allowed in ROLE_ACTIONS.items() if Action.APPROVE in allowed]
-    return list(Membership.objects.filter(user=user, role__in=roles).values_list("jurisdiction__path", flat=True))
-
-
 def approval_queue(*, user):
     """Return the submitted returns `user` may approve: strictly below a jurisdiction where they lead."""
     qs = MonthlyReturn.objects.filter(status=ReturnStatus.SUBMITTED).select_related("jurisdiction", "submitted_by")
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if not user.is_superuser:
-        paths = _approve_paths(user)
-        if not paths:
-            return qs.none()
-        condition = Q()
-        for path in paths:
-            condition |= Q(jurisdiction__path__startswith=path) & ~Q(jurisdiction__path=path)
-        qs = qs.filter(condition)
+    qs = qs.filter(access.scope_q(user, Action.APPROVE, below_only=True))
     return qs.order_by("submitted_at", "jurisdiction__path")
 
 

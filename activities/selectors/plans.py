@@ -186,7 +186,7 @@ def plan_progress(*, plan, today=None):
 
 def plan_indicator_tree(*, plan, user, today=None):
     """Return the first-level indicators with their children, responsibility lines, evidence and the
-    activities `user` may see that evidence them; eight queries (plus the user's memberships) whatever the size."""
+    activities `user` may see that evidence them; eight queries (plus one for the user's roles) whatever the size."""
     today = today or timezone.localdate()
     details = (
         Prefetch("responsibilities", queryset=Responsibility.objects.order_by("pk")),

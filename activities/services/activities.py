@@ -10,14 +10,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from base import audit
+from base import access, audit
 from communities.choices import Action, AuditAction
 from communities.services import audit_record, audit_save
 
 from ..choices import FundingSource
 from ..images import ensure_processed
 from ..models import Activity, ActivityCategory, ActivityPhoto, Indicator, Project, ProjectFunding
-from ..selectors.activities import user_manages_categories
 from .common import delete_scoped, ensure_can, ensure_month_open, save_scoped
 
 ACTIVITY_FIELDS = (
@@ -249,7 +248,7 @@ def activity_photo_delete(*, photo, actor):
 
 
 def _ensure_manages_categories(actor):
-    if not user_manages_categories(actor):
+    if not access.is_administrator(actor):
         raise PermissionDenied(_("只有管理员可以维护活动类别。"))
 
 

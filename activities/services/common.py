@@ -7,9 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from base import audit
+from base.access import user_can
 from base.periods import first_of_month
 from communities.choices import Action, JurisdictionLevel
-from communities.models import PATH_SEGMENT_WIDTH, Jurisdiction, user_can
+from communities.models import PATH_SEGMENT_WIDTH, Jurisdiction
 from communities.services import audit_delete, audit_save
 
 from ..choices import ReturnStatus

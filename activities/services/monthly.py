@@ -16,10 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from base import audit
+from base import access, audit
 from base.periods import first_of_month
 from communities.choices import Action, AuditAction
-from communities.models import Jurisdiction, user_can
 from communities.services import audit_delete, audit_record, audit_save
 
 from ..choices import ReturnStatus
@@ -38,10 +37,7 @@ def month_label(month):
 
 def can_review(user, monthly_return):
     """Tell whether `user` may approve, send back or reopen `monthly_return`: APPROVE on a strict ancestor."""
-    jurisdiction = monthly_return.jurisdiction
-    if user.is_authenticated and user.is_active and user.is_superuser:
-        return True
-    return jurisdiction.parent_id is not None and user_can(user, Action.APPROVE, jurisdiction.parent)
+    return access.user_can_below(user, Action.APPROVE, monthly_return.jurisdiction)
 
 
 def _ensure_can_review(actor, monthly_return):
@@ -351,13 +347,6 @@ def monthly_reopen(*, monthly_return, reason, actor):
     return monthly_transition(monthly_return=monthly_return, step="reopen", actor=actor, reason=reason)
 
 
-def can_manage_figures(user):
-    """Figures are global: any administrator (MANAGE somewhere) or a superuser may define them."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or Jurisdiction.objects.for_user(user, Action.MANAGE).exists()
-
-
 FIGURE_FIELDS = (
     "name",
     "code",
@@ -375,7 +364,8 @@ FIGURE_FIELDS = (
 @transaction.atomic
 def figure_save(*, figure, actor):
     """Create or update a monthly figure definition."""
-    if not can_manage_figures(actor):
+    # Figures are global: any administrator (MANAGE somewhere) or a superuser may define them.
+    if not access.is_administrator(actor):
         raise PermissionDenied(_("只有管理员可以设置月报指标。"))
     before = audit.snapshot(MonthlyFigure.objects.get(pk=figure.pk), FIGURE_FIELDS) if figure.pk else None
     figure.full_clean()
@@ -387,7 +377,7 @@ def figure_save(*, figure, actor):
 @transaction.atomic
 def figure_delete(*, figure, actor):
     """Delete a figure no return has a value for yet; refuse one with values (it can be switched off instead)."""
-    if not can_manage_figures(actor):
+    if not access.is_administrator(actor):
         raise PermissionDenied(_("只有管理员可以设置月报指标。"))
     if figure.values.exists():
         raise ValidationError(
@@ -406,7 +396,7 @@ def rule_save(*, rule, actor, left_figures=None, right_figures=None):
 
     Stored returns are not changed: call `rule_violators` after it to list those now in violation.
     """
-    if not can_manage_figures(actor):
+    if not access.is_administrator(actor):
         raise PermissionDenied(_("只有管理员可以设置校验规则。"))
     before = audit.snapshot(ValidationRule.objects.get(pk=rule.pk), RULE_FIELDS) if rule.pk else None
     rule.full_clean()

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from base.access import user_can
 from communities.choices import Action, AuditAction
-from communities.models import AuditEntry, Jurisdiction, user_can
+from communities.models import AuditEntry, Jurisdiction
 from communities.services import audit_entry
 
 from ..choices import PETITION_TRANSITIONS, PetitionOutcome, PetitionStatus

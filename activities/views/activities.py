@@ -12,12 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from base import access
+from base.access import user_can
 from base.exports import Column
 from base.files import protected_file_response
 from base.forms import save_valid
 from base.listing import ScopedListView
 from communities.choices import Action
-from communities.models import AuditEntry, user_can
+from communities.models import AuditEntry
 
 from ..choices import FundingSource
 from ..filtersets import ActivityFilterSet, ProjectFilterSet
@@ -30,7 +32,7 @@ from ..forms.activities import (
     change_scope,
 )
 from ..models import Activity, ActivityCategory, ActivityPhoto, Indicator, Project
-from ..selectors.activities import activity_list_queryset, project_list_queryset, user_manages_categories
+from ..selectors.activities import activity_list_queryset, project_list_queryset
 from ..services import activities as services
 from ..services.common import month_is_locked
 
@@ -92,7 +94,7 @@ class ActivityListView(ScopedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_create"] = change_scope(self.request.user).exists()
-        context["manages_categories"] = user_manages_categories(self.request.user)
+        context["manages_categories"] = access.is_administrator(self.request.user)
         return context
 
 
@@ -171,6 +173,7 @@ def _activity_form(request, activity):
 
 @login_required
 def activity_create(request):
+    access.ensure_may_anywhere(request.user, Action.CHANGE)
     return _activity_form(request, Activity())
 
 
@@ -275,7 +278,7 @@ def activity_photo_thumbnail(request, pk):
 
 
 def _ensure_manages_categories(request):
-    if not user_manages_categories(request.user):
+    if not access.is_administrator(request.user):
         raise PermissionDenied(_("只有管理员可以维护活动类别。"))
 
 
@@ -400,6 +403,7 @@ def _project_form(request, project):
 
 @login_required
 def project_create(request):
+    access.ensure_may_anywhere(request.user, Action.CHANGE)
     return _project_form(request, Project())
 
 

@@ -13,10 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from base import access
+from base.access import user_can
 from base.exports import xlsx_response
 from base.periods import first_of_month, next_month, previous_month
 from communities.choices import Action
-from communities.models import AuditEntry, Jurisdiction, user_can
+from communities.models import AuditEntry, Jurisdiction
 
 from ..choices import ReturnStatus
 from ..forms.monthly import MonthlyFigureForm, MonthlyGridForm, ReasonForm
@@ -104,7 +106,7 @@ def monthly_list(request):
             "sections": sections,
             "queue": queue,
             "selected_code": code,
-            "can_manage_figures": services.can_manage_figures(request.user),
+            "can_manage_figures": access.is_administrator(request.user),
         },
     )
 
@@ -382,7 +384,7 @@ def this_month(request):
 
 
 def _ensure_figure_manager(user):
-    if not services.can_manage_figures(user):
+    if not access.is_administrator(user):
         raise PermissionDenied(_("只有管理员可以设置月报指标。"))
 
 

@@ -16,11 +16,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from base import access
+from base.access import user_can
 from base.exports import Column
 from base.forms import save_valid
 from base.listing import ScopedListView
 from communities.choices import Action
-from communities.models import AuditEntry, Jurisdiction, user_can
+from communities.models import AuditEntry, Jurisdiction
 
 from ..filtersets import PetitionFilterSet
 from ..forms.petitions import TRANSITION_FORMS, IdLookupForm, PetitionForm, transition_form
@@ -153,6 +155,7 @@ def petition_reveal(request, pk):
 
 @login_required
 def petition_create(request):
+    access.ensure_may_anywhere(request.user, Action.CHANGE)
     return _petition_form(request, None)
 
 
@@ -196,7 +199,7 @@ def petition_delete(request, pk):
 @never_cache
 def petition_lookup(request):
     """Find cases by ID number (leaders and administrators only); the number goes in a POST, never in a URL."""
-    if not Jurisdiction.objects.for_user(request.user, Action.APPROVE).exists():
+    if not access.may_anywhere(request.user, Action.APPROVE):
         raise PermissionDenied(_("只有领导或管理员可以按身份证号码查询。"))
     form = IdLookupForm(request.POST or None)
     results = None

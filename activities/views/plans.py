@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from base import staging
+from base import access, staging
+from base.access import user_can
 from base.exports import Column, Sheet, xlsx_response
 from base.files import protected_file_response
 from base.forms import save_valid
 from base.listing import ScopedListView
 from communities.choices import Action
-from communities.models import AuditEntry, user_can
+from communities.models import AuditEntry
 
 from ..filtersets import PlanFilterSet, ResponsibilityFilterSet
 from ..forms.plans import (
@@ -84,6 +85,7 @@ def plan_detail(request, pk):
             "tree": plan_indicator_tree(plan=plan, user=request.user),
             "audit_entries": _history(plan),
             "can_change": user_can(request.user, Action.CHANGE, plan.jurisdiction),
+            "show_names": access.may_see_responsible_persons(request.user, plan.jurisdiction),
         },
     )
 
@@ -110,6 +112,7 @@ def _plan_form(request, plan):
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_create(request):
+    access.ensure_may_anywhere(request.user, Action.CHANGE)
     return _plan_form(request, CreationPlan())
 
 
@@ -309,6 +312,10 @@ def _import_page(request, plan, form, result, *, staged):
 # Responsibilities
 
 
+# The responsible person's column; left out of the page, the search and the export for readers from below.
+NAME_COLUMN = Column(gettext_lazy("责任人"), lambda r: r.responsible_person)
+
+
 class ResponsibilityListView(ScopedListView):
     model = Responsibility
     template_name = "activities/plans/responsibility_list.html"
@@ -326,7 +333,7 @@ class ResponsibilityListView(ScopedListView):
         Column(gettext_lazy("分值"), lambda r: float(r.indicator.points)),
         Column(gettext_lazy("牵头部门"), lambda r: r.lead_department, 16),
         Column(gettext_lazy("配合部门"), lambda r: r.cooperating_departments, 20),
-        Column(gettext_lazy("责任人"), lambda r: r.responsible_person),
+        NAME_COLUMN,
         Column(gettext_lazy("完成时限"), lambda r: r.deadline, 12),
         Column(gettext_lazy("工作目标"), lambda r: r.target, 30),
         Column(gettext_lazy("进度（%）"), lambda r: r.progress),
@@ -339,11 +346,25 @@ class ResponsibilityListView(ScopedListView):
     ]
 
     def get_base_queryset(self):
-        self.plan = _plan(self.request, self.kwargs["pk"])
         return responsibility_rows(user=self.request.user, plan=self.plan)
 
     def get_export_filename(self):
         return f"责任分解表-{self.plan.title}-{timezone.localdate():%Y%m%d}.xlsx"
+
+    def get(self, request, *args, **kwargs):
+        self.plan = _plan(request, kwargs["pk"])
+        self.show_names = access.may_see_responsible_persons(request.user, self.plan.jurisdiction)
+        if not self.show_names:
+            self.export_columns = [c for c in self.export_columns if c is not NAME_COLUMN]
+        return super().get(request, *args, **kwargs)
+
+    def get_filterset(self):
+        filterset = super().get_filterset()
+        if not self.show_names:
+            # Readers from below may not find a line by the person's name either.
+            search = filterset.filters["q"]
+            search.search_fields = tuple(f for f in search.search_fields if f != "responsible_person")
+        return filterset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -351,6 +372,8 @@ class ResponsibilityListView(ScopedListView):
         for line in context["responsibilities"]:
             line.overdue = line.is_overdue(today)
         context["plan"] = self.plan
+        context["show_names"] = self.show_names
+        context["can_change"] = user_can(self.request.user, Action.CHANGE, self.plan.jurisdiction)
         context["departments"] = (
             Responsibility.objects.filter(indicator__plan=self.plan)
             .order_by("lead_department")

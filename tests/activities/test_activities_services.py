@@ -189,8 +189,9 @@ class ActivityIndicatorTests(World):
             end_date=date(2025, 12, 31),
         )
         cls.indicator = Indicator.objects.create(plan=cls.plan, code="1.1", title="组织领导")
+        # Another street's plan: neither the staff's community nor above it.
         cls.street_plan = CreationPlan.objects.create(
-            jurisdiction=cls.streets[0],
+            jurisdiction=cls.streets[1],
             title="示范街道创建方案",
             target_title="民族团结进步示范街道",
             target_level="city",
@@ -210,9 +211,23 @@ class ActivityIndicatorTests(World):
             activity_create(actor=self.staff, indicators=[self.street_indicator], **World.fields(self))
         self.assertFalse(Activity.objects.exists())
 
+    def test_an_indicator_of_a_plan_above_the_actor_is_linked(self):
+        # The places below a plan carry it out (base.access): community staff evidence the district's plan.
+        district_plan = CreationPlan.objects.create(
+            jurisdiction=self.district,
+            title="示范区创建方案",
+            target_title="民族团结进步示范区",
+            target_level="province",
+            start_date=date(2024, 1, 1),
+            end_date=date(2025, 12, 31),
+        )
+        above = Indicator.objects.create(plan=district_plan, code="3.1", title="社会治理")
+        activity = activity_create(actor=self.staff, indicators=[above], **World.fields(self))
+        self.assertEqual(list(activity.indicators.all()), [above])
+
     def test_update_keeps_indicators_the_actor_cannot_see(self):
         activity = activity_create(
-            actor=self.leader, indicators=[self.indicator, self.street_indicator], **World.fields(self)
+            actor=self.admin, indicators=[self.indicator, self.street_indicator], **World.fields(self)
         )
         activity_update(activity=activity, actor=self.staff, indicators=[])
         self.assertEqual(list(activity.indicators.all()), [self.street_indicator])

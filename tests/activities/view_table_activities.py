@@ -59,13 +59,18 @@ def _sibling_activity(world):
 VIEWS = [
     ScopedView("activities:activity_list", make=_both_activities, foreign_text="乙社区专属活动"),
     ScopedView(
-        "activities:activity_create", own_text="甲社区", foreign_text="乙社区", foreign_query=_sibling_preselected
+        "activities:activity_create",
+        action="change",
+        own_text="甲社区",
+        foreign_text="乙社区",
+        foreign_query=_sibling_preselected,
     ),
     ScopedView("activities:activity_detail", make=_home_activity, make_foreign=_sibling_activity),
-    ScopedView("activities:activity_update", make=_home_activity, make_foreign=_sibling_activity),
-    ScopedView("activities:activity_delete", make=_home_activity, make_foreign=_sibling_activity),
+    ScopedView("activities:activity_update", action="change", make=_home_activity, make_foreign=_sibling_activity),
+    ScopedView("activities:activity_delete", action="change", make=_home_activity, make_foreign=_sibling_activity),
     ScopedView(
         "activities:activity_photo_add",
+        action="change",
         make=_home_activity,
         make_foreign=_sibling_activity,
         method="post",
@@ -83,15 +88,22 @@ VIEWS = [
     ),
     ScopedView(
         "activities:activity_photo_delete",
+        action="change",
         make=lambda w: [_photo(w, "community").pk],
         make_foreign=lambda w: [_photo(w, "sibling").pk],
     ),
-    ScopedView("activities:category_list", user="admin", no_foreign=_SITE_WIDE_CATEGORIES),
-    ScopedView("activities:category_create", user="admin", no_foreign=_SITE_WIDE_CATEGORIES),
-    ScopedView("activities:category_update", make=_category, user="admin", no_foreign=_SITE_WIDE_CATEGORIES),
+    ScopedView("activities:category_list", action="manage", user="admin", no_foreign=_SITE_WIDE_CATEGORIES),
+    ScopedView("activities:category_create", action="manage", user="admin", no_foreign=_SITE_WIDE_CATEGORIES),
+    ScopedView(
+        "activities:category_update", action="manage", make=_category, user="admin", no_foreign=_SITE_WIDE_CATEGORIES
+    ),
     ScopedView("activities:project_list", make=_both_projects, foreign_text="乙社区专属项目"),
     ScopedView(
-        "activities:project_create", own_text="甲社区", foreign_text="乙社区", foreign_query=_sibling_preselected
+        "activities:project_create",
+        action="change",
+        own_text="甲社区",
+        foreign_text="乙社区",
+        foreign_query=_sibling_preselected,
     ),
     ScopedView(
         "activities:project_detail",
@@ -100,11 +112,13 @@ VIEWS = [
     ),
     ScopedView(
         "activities:project_update",
+        action="change",
         make=lambda w: [_project(w, "community").pk],
         make_foreign=lambda w: [_project(w, "sibling").pk],
     ),
     ScopedView(
         "activities:project_delete",
+        action="change",
         make=lambda w: [_project(w, "community").pk],
         make_foreign=lambda w: [_project(w, "sibling").pk],
     ),

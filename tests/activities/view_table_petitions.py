@@ -30,14 +30,21 @@ VIEWS = [
     ScopedView("activities:petition_list", foreign_text="乙社区的诉求", make=lambda w: _sibling(w) and None),
     ScopedView(
         "activities:petition_create",
+        action="change",
         own_text="甲社区",
         foreign_text="乙社区",
         foreign_query=lambda w: {"jurisdiction": w.sibling.pk},
     ),
-    ScopedView("activities:petition_lookup", user="leader", no_foreign="the empty search form; see the POST row"),
+    ScopedView(
+        "activities:petition_lookup",
+        action="approve",
+        user="leader",
+        no_foreign="the empty search form; see the POST row",
+    ),
     # The same ID number has a case in the leader's street and one in another street: only the first is found.
     ScopedView(
         "activities:petition_lookup",
+        action="approve",
         user="leader",
         method="post",
         data={"id_number": ID_DIGIT},
@@ -46,10 +53,11 @@ VIEWS = [
         foreign_text="另一街道的诉求",
     ),
     ScopedView("activities:petition_detail", make=_mine, make_foreign=_sibling),
-    ScopedView("activities:petition_update", make=_mine, make_foreign=_sibling),
-    ScopedView("activities:petition_delete", make=_mine, make_foreign=_sibling),
+    ScopedView("activities:petition_update", action="change", make=_mine, make_foreign=_sibling),
+    ScopedView("activities:petition_delete", action="change", make=_mine, make_foreign=_sibling),
     ScopedView(
         "activities:petition_transition",
+        action="change",
         make=_mine,
         make_foreign=_sibling,
         method="post",
@@ -58,6 +66,7 @@ VIEWS = [
     ),
     ScopedView(
         "activities:petition_reveal",
+        action="approve",
         make=_mine,
         make_foreign=_outside_street,
         user="leader",

@@ -22,6 +22,7 @@ VIEWS += [
     # The district administrator lists and grants roles in their district only, not in another district.
     ScopedView(
         "communities:membership_list",
+        action="manage",
         user="admin",
         make=lambda w: (_foreign_membership(w), None)[1],
         own_text="world-staff",
@@ -29,6 +30,7 @@ VIEWS += [
     ),
     ScopedView(
         "communities:membership_revoke",
+        action="manage",
         user="admin",
         make=lambda w: [w.users["staff"].memberships.get().pk],
         make_foreign=lambda w: [_foreign_membership(w).pk],
@@ -49,3 +51,28 @@ def _unit(world, parent):
     from tests.factories import make_jurisdiction
 
     return make_jurisdiction(f"{parent.name}小学", JurisdictionLevel.UNIT, parent)
+
+
+def _audit_rows(world):
+    from communities.choices import AuditAction
+    from communities.services import audit_record
+
+    audit_record(
+        actor=None, action=AuditAction.CHANGE, obj=world.community, jurisdiction=world.community, note="甲社区的记录"
+    )
+    other = world.other_district
+    audit_record(actor=None, action=AuditAction.CHANGE, obj=other, jurisdiction=other, note="外区的记录")
+
+
+VIEWS += [
+    # The auditor of the district reads the district's trail, not another district's, and may name no other.
+    ScopedView(
+        "communities:audit_list",
+        user="auditor",
+        action="audit",
+        make=lambda w: (_audit_rows(w), None)[1],
+        own_text="甲社区的记录",
+        foreign_text="外区的记录",
+        foreign_query=lambda w: {"jurisdiction": w.other_district.code},
+    ),
+]

@@ -8,10 +8,11 @@ _ROWS_CHECKED_AT_PREVIEW = (
 )
 
 VIEWS = [
-    ScopedView("communities:census_import", user="admin", no_foreign=_ROWS_CHECKED_AT_PREVIEW),
+    ScopedView("communities:census_import", action="manage", user="admin", no_foreign=_ROWS_CHECKED_AT_PREVIEW),
     # Without a previewed file in the session, confirming sends the administrator back to the upload page.
     ScopedView(
         "communities:census_import_confirm",
+        action="manage",
         user="admin",
         method="post",
         ok_status=(302,),
@@ -19,6 +20,7 @@ VIEWS = [
     ),
     ScopedView(
         "communities:census_template",
+        action="manage",
         user="admin",
         make=lambda w: ["wide"],
         no_foreign="a blank spreadsheet, the same for everyone",

@@ -31,6 +31,7 @@ VIEWS = [
     ),
     ScopedView(
         "evidence_ledger",
+        action="change",
         make=lambda w: [_plan(w.community)],
         make_foreign=lambda w: [_plan(w.sibling)],
     ),

@@ -10,7 +10,7 @@ from communities.services import membership_grant
 
 
 class Command(BaseCommand):
-    help = "Grant a user a role (admin, leader, staff) in a jurisdiction given by its division code."
+    help = "Grant a user a role (admin, leader, staff, auditor) in a jurisdiction given by its division code."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
