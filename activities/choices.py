@@ -127,6 +127,29 @@ class FigureAggregation(models.TextChoices):
     LATEST = "latest", _("期末值（取最近一月，各辖区相加）")
 
 
+class FigureFrequency(models.TextChoices):
+    """How often a figure is filed: each month, or once a year for standing facts (rooms, teams, books)."""
+
+    MONTHLY = "monthly", _("每月")
+    YEARLY = "yearly", _("每年")
+
+
+class RuleOperator(models.TextChoices):
+    """How a validation rule compares its left side with its right side."""
+
+    LE = "le", "≤"
+    LT = "lt", "<"
+    EQ = "eq", "="
+    GE = "ge", "≥"
+    GT = "gt", ">"
+    NE = "ne", "≠"
+
+
+class RuleImportance(models.TextChoices):
+    ERROR = "error", _("错误（不能上报和审核）")
+    WARNING = "warning", _("提醒（需填写说明）")
+
+
 class ReturnStatus(models.TextChoices):
     DRAFT = "draft", _("填报中")
     SUBMITTED = "submitted", _("已上报")

@@ -56,6 +56,21 @@ def _shift_year(day, years):
     return day.replace(year=day.year + years, day=min(day.day, last))
 
 
+def first_of_month(day):
+    """Return the first day of `day`'s month: how a month is written in returns and URLs."""
+    return day.replace(day=1)
+
+
+def next_month(month):
+    """Return the first day of the month after `month`."""
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def previous_month(month):
+    """Return the first day of the month before `month`."""
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+
+
 def month_end(year, month):
     return date(year, month, calendar.monthrange(year, month)[1])
 

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from activities.choices import (
+    FigureFrequency,
     FundingSource,
     LeadingRole,
     PetitionCategory,
@@ -424,7 +425,7 @@ def _projects(places):
 
 def _monthly(places, today):
     rng = random.Random(12)
-    figures = list(MonthlyFigure.objects.filter(is_active=True))
+    figures = list(MonthlyFigure.objects.filter(is_active=True, frequency=FigureFrequency.MONTHLY))
     leader = get_user_model().objects.get(username="leader")
     reporters = [
         places[c] for c, _n, lvl, _p in TREE if lvl in (JurisdictionLevel.COMMUNITY, JurisdictionLevel.VILLAGE)
@@ -439,7 +440,7 @@ def _monthly(places, today):
                 continue
             status = ReturnStatus.DRAFT if current else ReturnStatus.APPROVED
             # Draw the values before looking in the database, so a second run draws the same sequence.
-            values = {f: _figure_value(rng, f.code) for f in figures}
+            values = _figure_values(rng, figures)
             monthly_return, created = MonthlyReturn.objects.get_or_create(
                 jurisdiction=place,
                 month=month,
@@ -450,25 +451,50 @@ def _monthly(places, today):
                     "reviewed_by": None if current else leader,
                 },
             )
-            if created:
-                MonthlyValue.objects.bulk_create(
-                    [MonthlyValue(monthly_return=monthly_return, figure=f, value=v) for f, v in values.items()]
-                )
+            # A demo loaded before the rules existed is brought in line with them: same draws, same values.
+            stored = {v.figure_id: v for v in monthly_return.values.all()} if not created else {}
+            MonthlyValue.objects.bulk_create(
+                [
+                    MonthlyValue(monthly_return=monthly_return, figure=f, value=v)
+                    for f, v in values.items()
+                    if f.pk not in stored
+                ]
+            )
+            changed = [stored[f.pk] for f, v in values.items() if f.pk in stored and stored[f.pk].value != v]
+            for row in changed:
+                row.value = next(v for f, v in values.items() if f.pk == row.figure_id)
+            MonthlyValue.objects.bulk_update(changed, ["value"])
         month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _figure_value(rng, code):
-    ranges = {
-        "window_consultations": (600, 1800),
-        "window_cases_received": (400, 1200),
-        "window_cases_handled": (390, 1190),
-        "hotline_calls": (40, 120),
-        "screening_person_times": (30, 90),
-        "mediation_cases": (1, 8),
-        "volunteers": (40, 60),
-    }
-    low, high = ranges.get(code, (0, 50))
-    return Decimal(rng.randint(low, high))
+FIGURE_RANGES = {
+    "window_consultations": (600, 1800),
+    "window_cases_received": (400, 1200),
+    "window_cases_handled": (390, 1190),
+    "hotline_calls": (40, 120),
+    "hotline_handled": (35, 120),
+    "screening_person_times": (30, 90),
+    "mediation_cases": (1, 8),
+    "mediation_successes": (0, 8),
+    "volunteers": (40, 60),
+}
+
+# The default validation rules (activities migration 0011): each figure here is at most the one it names.
+CAPPED_BY = {
+    "window_cases_received": "window_consultations",
+    "window_cases_handled": "window_cases_received",
+    "hotline_handled": "hotline_calls",
+    "mediation_successes": "mediation_cases",
+}
+
+
+def _figure_values(rng, figures):
+    """Draw one return's values, then hold them to the default rules (handled ≤ received ≤ consultations …)."""
+    drawn = {f.code: Decimal(rng.randint(*FIGURE_RANGES.get(f.code, (0, 50)))) for f in figures}
+    for code, cap in CAPPED_BY.items():  # in dependency order: received is capped before handled reads it
+        if code in drawn and cap in drawn:
+            drawn[code] = min(drawn[code], drawn[cap])
+    return {f: drawn[f.code] for f in figures}
 
 
 def load_demo(today=None):

@@ -5,7 +5,6 @@ one of them is the figure shown in the others.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.utils import timezone
 
@@ -17,17 +16,16 @@ from activities.selectors.activities import (
     project_totals,
 )
 from activities.selectors.monthly import (
-    first_of_month,
+    filing_month,
     monthly_figure_totals,
-    return_due_on,
-    return_statuses,
     status_counts,
+    unit_statuses,
+    yearly_figure_totals,
 )
 from activities.selectors.petitions import mediation_figures, petition_figures
 from activities.selectors.plans import plan_progress, plans_for
 from activities.selectors.rollups import activity_totals_by_child, petition_counts_by_child
-from communities.choices import JurisdictionLevel
-from communities.models import Jurisdiction
+from activities.selectors.validation import violation_count
 from communities.selectors import _all_groups, children_population, population_summary
 
 from .freshness import cached
@@ -79,11 +77,13 @@ class Dashboard:
     petitions: dict = field(default_factory=dict)
     mediation: dict = field(default_factory=dict)
     monthly_figures: list = field(default_factory=list)
+    yearly_figures: list = field(default_factory=list)
     returns_month: object = None
     returns: list = field(default_factory=list)
     returns_summary: list = field(default_factory=list)
     returns_due_on: object = None
     returns_late: int = 0
+    violations: int = 0
     plan: object = None
     plan_progress: object = None
     projects: object = None
@@ -135,6 +135,16 @@ class Dashboard:
                 }
                 for row in self.monthly_figures
             ],
+            "yearly_figures": [
+                {
+                    "code": row["figure"].code,
+                    "name": row["figure"].name,
+                    "unit": row["figure"].unit,
+                    "total": _num(row["total"]),
+                    "places": row["places"],
+                }
+                for row in self.yearly_figures
+            ],
             "monthly_returns": {
                 "month": f"{self.returns_month:%Y-%m}",
                 "due_on": self.returns_due_on.isoformat(),
@@ -145,6 +155,7 @@ class Dashboard:
                     for r in self.returns
                 ],
             },
+            "validation": {"violations": self.violations},
             "creation": _creation_json(self.plan, progress, show_names) if progress is not None else None,
             "ranking": [row.as_dict() for row in self.ranking],
         }
@@ -214,28 +225,6 @@ def children_ranking(*, jurisdiction, period, today):
     return rows
 
 
-REPORTING_LEVELS = (JurisdictionLevel.COMMUNITY, JurisdictionLevel.VILLAGE)
-
-
-def reporting_jurisdictions(jurisdiction):
-    """Return the communities and villages of the subtree: the places that file monthly returns."""
-    return (
-        Jurisdiction.objects.subtree_of(jurisdiction)
-        .filter(level__in=REPORTING_LEVELS)
-        .only("name", "code", "level", "path", "depth", "parent_id")
-        .order_by("path")
-    )
-
-
-def reporting_month(*, today, period):
-    """Return the month whose returns are being filed: the last month that has ended, within the period.
-
-    In November the communities file October's return (due on 5 November); for a past period, its last month.
-    """
-    last_ended = first_of_month(today) - timedelta(days=1)
-    return first_of_month(min(last_ended, period.end))
-
-
 def jurisdiction_dashboard(*, jurisdiction, period, today=None):
     """Return every figure the dashboard shows for `jurisdiction`'s subtree over `period`.
 
@@ -248,7 +237,9 @@ def jurisdiction_dashboard(*, jurisdiction, period, today=None):
 
 def _compute_dashboard(*, jurisdiction, period, today):
     groups = _all_groups()
-    returns_month = reporting_month(today=today, period=period)
+    # The month being filed, bounded by the period for a look at the past: one rule, `filing_month`.
+    filing = filing_month(today, until=period.end)
+    returns_month = filing.month
     plans = list(plans_for(jurisdiction=jurisdiction))
     # A jurisdiction's own plan speaks for it (its leading group, its progress) before any ancestor's.
     plan = next((p for p in plans if p.jurisdiction_id == jurisdiction.pk), plans[0] if plans else None)
@@ -269,9 +260,10 @@ def _compute_dashboard(*, jurisdiction, period, today):
         monthly_figures=monthly_figure_totals(
             jurisdiction=jurisdiction, start_month=period.start, end_month=period.end
         ),
+        yearly_figures=yearly_figure_totals(jurisdiction=jurisdiction, year=period.year),
         returns_month=returns_month,
-        returns=return_statuses(jurisdictions=reporting_jurisdictions(jurisdiction), month=returns_month, today=today),
-        returns_due_on=return_due_on(returns_month),
+        returns=unit_statuses(jurisdiction=jurisdiction, month=returns_month, today=today),
+        returns_due_on=filing.due_on,
         plan=plan,
         plan_progress=plan_progress(plan=plan, today=today) if plan else None,
         projects=project_totals(jurisdiction=jurisdiction),
@@ -279,4 +271,5 @@ def _compute_dashboard(*, jurisdiction, period, today):
     )
     board.returns_summary = status_counts(board.returns)
     board.returns_late = sum(row.is_late for row in board.returns)
+    board.violations = violation_count(jurisdiction=jurisdiction, start_month=period.start, end_month=period.end)
     return board

@@ -7,6 +7,7 @@ REFERENCE_DATA_MIGRATIONS = (
     "communities.migrations.0002_ethnic_groups",
     "activities.migrations.0002_default_categories_and_figures",
     "activities.migrations.0008_report_figure_units",
+    "activities.migrations.0011_monthly_default_rules",
 )
 
 

@@ -194,6 +194,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 
+# A month's return is due by this day of the following month; after it the month is still open, but late.
+MONTHLY_RETURN_DUE_DAY = int(os.environ.get("DJANGO_MONTHLY_RETURN_DUE_DAY", "5"))
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -7,16 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from base import access
 from communities.admin import ScopedAdminMixin
 
-from ..models import MonthlyFigure, MonthlyReturn, MonthlyValue
+from ..models import MonthlyFigure, MonthlyReturn, MonthlyValue, ValidationRule
 from ..services import monthly as services
 from .common import report_refusal
 
 
 @admin.register(MonthlyFigure)
 class MonthlyFigureAdmin(admin.ModelAdmin):
-    list_display = ["order", "name", "code", "unit", "aggregation", "is_active"]
+    list_display = ["order", "name", "code", "unit", "aggregation", "frequency", "is_optional", "is_active"]
     list_display_links = ["name"]
-    list_filter = ["is_active", "aggregation"]
+    list_filter = ["is_active", "aggregation", "frequency"]
     search_fields = ["name", "code", "help_text"]
 
     def has_add_permission(self, request):
@@ -99,3 +99,60 @@ class MonthlyReturnAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 done += 1
         if done:
             self.message_user(request, _("已审核通过%(n)s份月报。") % {"n": done}, messages.SUCCESS)
+
+
+@admin.register(ValidationRule)
+class ValidationRuleAdmin(admin.ModelAdmin):
+    """Rules over a return's figures; saving one re-checks the stored returns and lists those now in violation."""
+
+    list_display = ["name", "rule_text", "importance", "is_active"]
+    list_filter = ["importance", "is_active"]
+    search_fields = ["name"]
+    filter_horizontal = ["left_figures", "right_figures"]
+    fields = [
+        "name",
+        "left_figures",
+        "left_constant",
+        "operator",
+        "right_figures",
+        "right_constant",
+        "importance",
+        "is_active",
+    ]
+
+    @admin.display(description=_("规则"))
+    def rule_text(self, obj):
+        return obj.text
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and access.is_administrator(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and access.is_administrator(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and access.is_administrator(request.user)
+
+    def save_model(self, request, obj, form, change):
+        services.rule_save(rule=obj, actor=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        violators = services.rule_violators(form.instance) if form.instance.is_active else []
+        if not violators:
+            self.message_user(request, _("已有月报均符合该规则。"), messages.SUCCESS)
+            return
+        shown = "；".join(
+            f"{r.jurisdiction.name} {r.month:%Y-%m}（{_whole(left)} / {_whole(right)}）"
+            for r, left, right in violators[:20]
+        )
+        self.message_user(
+            request,
+            _("已有%(n)d份月报不符合该规则（历史数据未作改动，请核实）：%(list)s")
+            % {"n": len(violators), "list": shown + ("……" if len(violators) > 20 else "")},
+            messages.WARNING,
+        )
+
+
+def _whole(value):
+    return int(value) if value == int(value) else value

@@ -3,6 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from communities.choices import JurisdictionLevel
+
+from ..choices import FigureFrequency
 from ..models import MonthlyFigure
 from ..services.monthly import FIGURE_FIELDS, VALUE_MAX
 
@@ -14,9 +17,19 @@ def figure_field_name(figure):
 class MonthlyGridForm(forms.Form):
     """One whole-number field per figure; an empty field means "not filled yet"."""
 
-    def __init__(self, *args, figures, initial_values=None, **kwargs):
+    def __init__(self, *args, figures, initial_values=None, warnings=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.figures = list(figures)
+        # One line per broken warning rule: the reviewer reads it beside the rule and both values.
+        self.warnings = list(warnings)
+        for violation in self.warnings:
+            self.fields[f"explain_{violation.rule.pk}"] = forms.CharField(
+                label=violation.rule_text,
+                required=False,
+                max_length=200,
+                initial=violation.explanation,
+                help_text=violation.message,
+            )
         initial_values = initial_values or {}
         for figure in self.figures:
             message = _("“%(figure)s”应填写不小于0的整数（单位：%(unit)s）。") % {
@@ -39,6 +52,13 @@ class MonthlyGridForm(forms.Form):
         """Return {figure: whole number or None} from the cleaned data."""
         return {figure: self.cleaned_data.get(figure_field_name(figure)) for figure in self.figures}
 
+    def explanations(self):
+        """Return {rule pk: one line} for the broken warning rules shown in the form."""
+        return {v.rule.pk: self.cleaned_data.get(f"explain_{v.rule.pk}", "") for v in self.warnings}
+
+    def explanation_fields(self):
+        return [self[f"explain_{v.rule.pk}"] for v in self.warnings]
+
     def rows(self):
         return [(figure, self[figure_field_name(figure)]) for figure in self.figures]
 
@@ -52,7 +72,23 @@ class ReasonForm(forms.Form):
 
 
 class MonthlyFigureForm(forms.ModelForm):
+    levels = forms.MultipleChoiceField(
+        label=_("填报层级"),
+        choices=JurisdictionLevel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("哪些层级的辖区填报此指标；不选即社区和村。"),
+    )
+
     class Meta:
         model = MonthlyFigure
         fields = FIGURE_FIELDS
         help_texts = {"code": _("英文字母、数字、下划线，用于导出和汇总，设定后尽量不要修改。")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Most figures are monthly: a form (or an older client) that leaves the frequency out means monthly.
+        self.fields["frequency"].required = False
+
+    def clean_frequency(self):
+        return self.cleaned_data.get("frequency") or FigureFrequency.MONTHLY

@@ -1,7 +1,7 @@
 """Models of creation work: plans and indicators, activities and projects, petitions, monthly returns."""
 
 from .activities import Activity, ActivityCategory, ActivityPhoto, Project, ProjectFunding
-from .monthly import MonthlyFigure, MonthlyReturn, MonthlyValue
+from .monthly import MonthlyFigure, MonthlyReturn, MonthlyValue, ValidationRule, YearlyValue
 from .petitions import Petition, PetitionStatusChange
 from .plans import CreationPlan, EvidenceFile, Indicator, LeadingGroupMember, PlanBudget, PlanMeasure, Responsibility
 
@@ -23,4 +23,6 @@ __all__ = [
     "Project",
     "ProjectFunding",
     "Responsibility",
+    "ValidationRule",
+    "YearlyValue",
 ]

@@ -1,15 +1,17 @@
 """Monthly statistics: figures defined by administrators, filled, submitted and approved each month."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from base.models import TrackedModel
+from communities.choices import JurisdictionLevel
 from communities.models import Jurisdiction, ScopedQuerySet
 
-from ..choices import FigureAggregation, ReturnStatus
+from ..choices import FigureAggregation, FigureFrequency, ReturnStatus, RuleImportance, RuleOperator
 
 
 class MonthlyFigure(models.Model):
@@ -22,6 +24,20 @@ class MonthlyFigure(models.Model):
         _("汇总方式"), max_length=10, choices=FigureAggregation.choices, default=FigureAggregation.SUM
     )
     help_text = models.CharField(_("填报说明"), max_length=200, blank=True)
+    frequency = models.CharField(
+        _("填报频率"),
+        max_length=10,
+        choices=FigureFrequency.choices,
+        default=FigureFrequency.MONTHLY,
+        help_text=_("每年：常年不变的情况（如服务场所面积、文艺队伍数），每年填一次，月报中不要求填写。"),
+    )
+    levels = models.JSONField(
+        _("填报层级"),
+        default=list,
+        blank=True,
+        help_text=_("哪些层级的辖区填报此指标；不选即社区和村。"),
+    )
+    is_optional = models.BooleanField(_("选填"), default=False, help_text=_("选填指标不填也可以上报。"))
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -32,6 +48,23 @@ class MonthlyFigure(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.unit}）"
+
+    def clean(self):
+        known = set(JurisdictionLevel.values)
+        if not isinstance(self.levels, list) or not set(self.levels) <= known:
+            raise ValidationError({"levels": _("填报层级应为辖区层级的列表。")})
+
+    @property
+    def filing_levels(self):
+        """The levels that file this figure: the assigned ones, else communities and villages."""
+        return self.levels or [JurisdictionLevel.COMMUNITY, JurisdictionLevel.VILLAGE]
+
+    def applies_to(self, jurisdiction):
+        return jurisdiction.level in self.filing_levels
+
+    @property
+    def is_yearly(self):
+        return self.frequency == FigureFrequency.YEARLY
 
 
 class MonthlyReturn(TrackedModel):
@@ -62,6 +95,9 @@ class MonthlyReturn(TrackedModel):
     )
     return_reason = models.TextField(_("退回理由"), blank=True)
     reopen_reason = models.TextField(_("重新开放理由"), blank=True)
+    explanations = models.JSONField(
+        _("提醒规则说明"), default=dict, blank=True, help_text=_("按规则编号记录的一句话说明，审核人可见。")
+    )
 
     objects = ScopedQuerySet.as_manager()
 
@@ -120,3 +156,98 @@ class MonthlyValue(models.Model):
 
     def __str__(self):
         return f"{self.figure}: {self.value}"
+
+
+class ValidationRule(models.Model):
+    """A rule a return's figures must keep: left side, operator, right side; each side a sum of figures plus a constant.
+
+    A side with no figure is the constant alone. A rule is checked on a return only when every figure it names
+    has a value there. An error blocks submitting and approving; a warning needs a one-line explanation.
+    """
+
+    name = models.CharField(_("规则名称"), max_length=100, unique=True)
+    left_figures = models.ManyToManyField(
+        MonthlyFigure, verbose_name=_("左边指标"), blank=True, related_name="rules_on_left"
+    )
+    left_constant = models.DecimalField(_("左边常数"), max_digits=14, decimal_places=2, default=0)
+    operator = models.CharField(_("比较"), max_length=2, choices=RuleOperator.choices)
+    right_figures = models.ManyToManyField(
+        MonthlyFigure, verbose_name=_("右边指标"), blank=True, related_name="rules_on_right"
+    )
+    right_constant = models.DecimalField(_("右边常数"), max_digits=14, decimal_places=2, default=0)
+    importance = models.CharField(
+        _("重要性"), max_length=10, choices=RuleImportance.choices, default=RuleImportance.ERROR
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("校验规则")
+        verbose_name_plural = _("校验规则")
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def side_text(figures, constant):
+        parts = [f.name for f in figures]
+        if constant or not parts:
+            parts.append(f"{_whole(constant)}")
+        return " + ".join(parts)
+
+    @property
+    def text(self):
+        """The rule as a person reads it, e.g. "服务窗口已办理 ≤ 服务窗口接件"."""
+        return (
+            f"{self.side_text(self.left_figures.all(), self.left_constant)} {self.get_operator_display()} "
+            f"{self.side_text(self.right_figures.all(), self.right_constant)}"
+        )
+
+    @property
+    def is_error(self):
+        return self.importance == RuleImportance.ERROR
+
+
+def _whole(value):
+    return int(value) if value == int(value) else value
+
+
+class YearlyValueQuerySet(ScopedQuerySet):
+    pass
+
+
+class YearlyValue(models.Model):
+    """The value of a yearly figure (a standing fact such as rooms or teams) for one jurisdiction and year."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="yearly_values"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    figure = models.ForeignKey(
+        MonthlyFigure, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="yearly_values"
+    )
+    value = models.DecimalField(_("数值"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = YearlyValueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "jurisdiction__path", "figure__order"]
+        verbose_name = _("年度指标数值")
+        verbose_name_plural = _("年度指标数值")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "year", "figure"],
+                name="yearly_value_one_per_year",
+                violation_error_message=_("该辖区该年度已填写此指标。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="yearly_value_not_negative",
+                violation_error_message=_("数值不能为负数。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.jurisdiction} {self.year} {self.figure}: {self.value}"

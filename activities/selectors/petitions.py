@@ -4,6 +4,10 @@ Every figure is over the cases *received* in a period (登记日期 within [star
 subtree, and counts their state as recorded now, bounded by `end` where a step has a date: a case closed
 after `end` is not counted closed in that period. So 办结率 = closed ÷ received never exceeds 100%, and it
 reaches 100% only when every case received in the period is closed.
+
+The one exception is `overdue`: "overdue" is a state today, not a property of a period. It counts every case
+of the subtree still open past its due date on `today`, whenever it was received, so the dashboard of any
+period, the petition list's 超期未办 and the report give the same number (`overdue_count`).
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -13,7 +17,7 @@ from django.utils import timezone
 
 from communities.figures import share
 
-from ..choices import OPEN_PETITION_STATUSES, PetitionCategory, PetitionChannel, PetitionKind, PetitionOutcome
+from ..choices import PetitionCategory, PetitionChannel, PetitionKind, PetitionOutcome
 from ..choices import PetitionStatus as S
 from ..models import Petition, PetitionStatusChange
 
@@ -53,6 +57,12 @@ def _cohort(*, jurisdiction, start, end, kind=None):
     return qs.filter(kind=kind) if kind else qs
 
 
+def overdue_count(*, jurisdiction, today=None, kind=None):
+    """Return how many cases of the subtree are open past their due date on `today`, whenever received."""
+    qs = Petition.objects.in_subtree(jurisdiction).overdue(today or timezone.localdate())
+    return (qs.filter(kind=kind) if kind else qs).count()
+
+
 def _days(value):
     if value is None:
         return None
@@ -63,10 +73,10 @@ def _days(value):
 def petition_figures(*, jurisdiction, start, end, today=None, kind=None):
     """Return the petition figures of `jurisdiction`'s subtree for cases received from `start` to `end`.
 
-    `kind` limits them to 信访 or 矛盾纠纷 cases (default: both). One SQL query.
+    `kind` limits them to 信访 or 矛盾纠纷 cases (default: both). Two SQL queries.
     - received, accepted (受理 by `end`), rejected (不予受理 by `end`), closed (办结 now, closing date by `end`),
       resolved / replied (closed as 化解 / 答复), group (count and persons), ethnic_factor,
-    - overdue: still open and past the due date on `today`,
+    - overdue: open and past the due date on `today`, over every case of the subtree whatever its period,
     - average_days_to_close: mean of closing date − received date over the closed ones (None when none),
     - closure_rate: closed ÷ received in percent, one decimal (`communities.figures.share`),
     - by_channel / by_category: [{"value", "label", "count"}] for every choice, zeros included.
@@ -83,7 +93,6 @@ def petition_figures(*, jurisdiction, start, end, today=None, kind=None):
         "group": Count("pk", filter=Q(is_group=True)),
         "group_persons": Sum("persons", filter=Q(is_group=True), default=0),
         "ethnic_factor": Count("pk", filter=Q(ethnic_factor=True)),
-        "overdue": Count("pk", filter=Q(status__in=OPEN_PETITION_STATUSES, due_on__lt=today)),
         "average_close": Avg(
             ExpressionWrapper(F("closed_on") - F("received_on"), output_field=DurationField()), filter=closed
         ),
@@ -103,7 +112,7 @@ def petition_figures(*, jurisdiction, start, end, today=None, kind=None):
         "group": row["group"],
         "group_persons": row["group_persons"],
         "ethnic_factor": row["ethnic_factor"],
-        "overdue": row["overdue"],
+        "overdue": overdue_count(jurisdiction=jurisdiction, today=today, kind=kind),
         "average_days_to_close": _days(row["average_close"]),
         "closure_rate": share(row["closed"], row["received"], places=1),
         "by_channel": [
@@ -119,8 +128,8 @@ def mediation_figures(*, jurisdiction, start, end, today=None):
     """Return the people's-mediation figures (矛盾纠纷 cases) of `jurisdiction`'s subtree received in the period.
 
     cases, mediated (a mediation date on or before `end`), agreements (调解协议 reached), closed, resolved,
-    ethnic_factor, overdue (open and past due on `today`), success_rate = agreements ÷ cases in percent
-    (one decimal). One SQL query.
+    ethnic_factor, overdue (open and past due on `today`, whenever received), success_rate = agreements ÷
+    cases in percent (one decimal). Two SQL queries.
     """
     today = today or timezone.localdate()
     closed = Q(status=S.CLOSED, closed_on__lte=end)
@@ -131,7 +140,7 @@ def mediation_figures(*, jurisdiction, start, end, today=None):
         closed=Count("pk", filter=closed),
         resolved=Count("pk", filter=closed & Q(outcome=PetitionOutcome.RESOLVED)),
         ethnic_factor=Count("pk", filter=Q(ethnic_factor=True)),
-        overdue=Count("pk", filter=Q(status__in=OPEN_PETITION_STATUSES, due_on__lt=today)),
     )
+    row["overdue"] = overdue_count(jurisdiction=jurisdiction, today=today, kind=PetitionKind.DISPUTE)
     row["success_rate"] = share(row["agreements"], row["cases"], places=1)
     return row

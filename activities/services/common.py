@@ -3,21 +3,18 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from base import audit
 from base.access import user_can
+from base.periods import first_of_month
 from communities.choices import Action, JurisdictionLevel
 from communities.models import PATH_SEGMENT_WIDTH, Jurisdiction
 from communities.services import audit_delete, audit_save
 
 from ..choices import ReturnStatus
 from ..models import MonthlyReturn
-
-
-def first_of_month(day):
-    return day.replace(day=1)
-
 
 # Grid cells and units seldom file a return of their own: their records are part of the return above them.
 LOCK_INHERITING_LEVELS = (JurisdictionLevel.GRID, JurisdictionLevel.UNIT)
@@ -26,10 +23,13 @@ LOCK_INHERITING_LEVELS = (JurisdictionLevel.GRID, JurisdictionLevel.UNIT)
 def month_is_locked(*, jurisdiction, day):
     """Tell whether an approved return freezes `jurisdiction`'s records of the month of `day` (one query).
 
-    The jurisdiction's own return decides. A grid cell or unit without one follows the nearest jurisdiction
-    above it that has one, looking no higher than the first level that is neither (a community, a village …):
-    a community's approved return locks the cells and units below it that file no return, not its siblings'.
+    A month that has not ended is never locked. Otherwise the jurisdiction's own return decides. A grid cell
+    or unit without one follows the nearest jurisdiction above it that has one, looking no higher than the
+    first level that is neither (a community, a village …): a community's approved return locks the cells and
+    units below it that file no return, not its siblings'.
     """
+    if first_of_month(day) >= first_of_month(timezone.localdate()):
+        return False  # a month still running is never locked, whatever a return of it says
     path = jurisdiction.path
     chain = [path[:end] for end in range(PATH_SEGMENT_WIDTH, len(path) + 1, PATH_SEGMENT_WIDTH)]
     own_return = MonthlyReturn.objects.filter(jurisdiction=OuterRef("pk"), month=first_of_month(day))

@@ -24,10 +24,13 @@ register_converter(ReturnMonthConverter, "return_month")
 urlpatterns = [
     path("this-month/", views.this_month, name="this_month"),
     path("monthly/", views.monthly_list, name="monthly_list"),
+    path("monthly/validation/", views.validation_report, name="validation_report"),
     path("monthly/figures/", views.figure_list, name="figure_list"),
     path("monthly/figures/new/", views.figure_create, name="figure_create"),
     path("monthly/figures/<int:pk>/edit/", views.figure_update, name="figure_update"),
+    path("monthly/<str:key>/year/<int:year>/", views.yearly_edit, name="yearly_edit"),
     path("monthly/<str:key>/<return_month:month>/", views.monthly_edit, name="monthly_edit"),
+    path("monthly/<str:key>/<return_month:month>/grid/", views.monthly_grid, name="monthly_grid"),
     path("monthly/<str:key>/<return_month:month>/submit/", views.monthly_submit, name="monthly_submit"),
     path("monthly/<str:key>/<return_month:month>/approve/", views.monthly_approve, name="monthly_approve"),
     path("monthly/<str:key>/<return_month:month>/return/", views.monthly_return, name="monthly_return"),

@@ -324,6 +324,7 @@ def _basic_situation(w, ctx):
     if not population.has_data:
         # One neutral line the office deletes or replaces; it asserts nothing about the place.
         w.body(first, _("%(year)d年人口数据尚未录入。") % {"year": board.period.year})
+        _yearly_facts(w, ctx)
         return
 
     people = quantity(population.population, PERSONS)
@@ -341,6 +342,14 @@ def _basic_situation(w, ctx):
         ]
         w.body(_("其中：%(groups)s。") % {"groups": "；".join(parts)})
     w.body(_floating_and_hardship(population))
+    _yearly_facts(w, ctx)
+
+
+def _yearly_facts(w, ctx):
+    """The standing facts entered once a year (rooms, teams, books …), as recorded for the period's year."""
+    facts = [_figure_text(row) for row in ctx.board.yearly_figures if row["places"]]
+    if facts:
+        w.body(_("%(year)d年度：%(facts)s。") % {"year": ctx.board.period.year, "facts": "，".join(facts)})
 
 
 def _minority_sentence(population):
@@ -704,7 +713,13 @@ def _petition_sentence(ctx, *, with_period=True):
     text += "。"
     if p["received"] - p["closed"] - p["rejected"] > 0:
         text += _("尚在办理%(open)s件") % values
-        text += _("，其中超期%(overdue)s件。") % values if p["overdue"] else _("，均在办理时限内。")
+        text += "。" if p["overdue"] else _("，均在办理时限内。")
+    if p["overdue"]:
+        # Overdue is a state today, counted over every case whenever received, as on the dashboard and the list.
+        text += _("截至%(today)s，超过办理期限仍未办结的案件共%(overdue)s件。") % {
+            **values,
+            "today": date_cn(ctx.board.today),
+        }
     if p["group"]:
         text += _("其中群体性信访%(group)s件、涉及%(group_persons)s。") % values
     if p["ethnic_factor"]:

@@ -12,9 +12,9 @@ from activities.selectors.monthly import (
     approval_queue,
     monthly_figure_totals,
     monthly_overview,
-    return_status_by_child,
     status_counts,
     this_month_overview,
+    unit_statuses,
 )
 from communities.choices import JurisdictionLevel, Role
 from tests.activities.factories_plans import (
@@ -100,24 +100,28 @@ class ReturnStatusTests(TestCase):
         make_return(cls.streets[0], cls.month, status=ReturnStatus.SUBMITTED)
         make_return(cls.communities[2], cls.month, status=ReturnStatus.SUBMITTED)
 
-    def test_status_by_child(self):
-        with self.assertNumQueries(2):
-            rows = return_status_by_child(jurisdiction=self.streets[0], month=date(2024, 5, 20))
+    def test_only_units_that_file_are_listed(self):
+        with self.assertNumQueries(3):
+            rows = unit_statuses(jurisdiction=self.streets[0], month=date(2024, 5, 20), today=date(2024, 6, 2))
         self.assertEqual(
             [(r.jurisdiction.name, r.status) for r in rows],
             [("街道1社区1", ReturnStatus.APPROVED), ("街道1社区2", ReturnStatus.RETURNED)],
         )
-        rows = return_status_by_child(jurisdiction=self.district, month=self.month)
-        self.assertEqual([r.status for r in rows], [ReturnStatus.SUBMITTED, MISSING])
-        self.assertEqual([str(r.status_label) for r in rows], ["已上报", "未填报"])
+        self.assertEqual([r.is_late for r in rows], [False, False])  # due on 5 June
+        rows = unit_statuses(jurisdiction=self.district, month=self.month, today=date(2024, 6, 6))
+        self.assertEqual(len(rows), 4)  # the streets' own return does not make them filing units
+        self.assertNotIn(self.streets[0], [r.jurisdiction for r in rows])
+        self.assertEqual([r.is_late for r in rows], [False, True, False, True])
+        self.assertEqual(str(rows[1].status_label), "已退回")
 
-    def test_overview_lists_the_parent_then_children_and_who_has_not_submitted(self):
-        with self.assertNumQueries(2):
-            (section,) = monthly_overview(parents=[self.streets[1]], month=self.month)
-        self.assertEqual([r.jurisdiction.name for r in section.rows], ["街道2", "街道2社区1", "街道2社区2"])
-        self.assertEqual([r.jurisdiction.name for r in section.not_submitted], ["街道2", "街道2社区2"])
+    def test_overview_lists_the_filing_units_and_who_has_not_submitted(self):
+        with self.assertNumQueries(3):
+            (section,) = monthly_overview(parents=[self.streets[1]], month=self.month, today=date(2024, 6, 6))
+        self.assertEqual([r.jurisdiction.name for r in section.rows], ["街道2社区1", "街道2社区2"])
+        self.assertEqual([r.jurisdiction.name for r in section.not_submitted], ["街道2社区2"])
         counts = {key: n for key, _label, n in status_counts(section.rows)}
-        self.assertEqual(counts, {MISSING: 2, "draft": 0, "returned": 0, "submitted": 1, "approved": 0})
+        self.assertEqual(counts, {MISSING: 1, "draft": 0, "returned": 0, "submitted": 1, "approved": 0})
+        self.assertEqual(section.late, 1)
 
     def test_approval_queue_holds_only_returns_strictly_below_the_leader(self):
         street_leader = make_member(self.streets[0], Role.LEADER)
@@ -143,10 +147,11 @@ class ThisMonthTests(TestCase):
         cls.other = make_jurisdiction("别处", JurisdictionLevel.STREET, code="529701002000")
         cls.staff = make_member(cls.community, Role.STAFF)
         cls.today = date(2024, 6, 12)
-        make_return(cls.community, cls.today, values={cls.figure_a: 4})
-        for day in (date(2024, 6, 1), date(2024, 6, 30), date(2024, 5, 31)):
+        make_return(cls.community, date(2024, 5, 1), values={cls.figure_a: 4})  # the month being filed
+        make_return(cls.community, cls.today, values={cls.figure_a: 4, cls.figure_b: 1})  # a draft of June
+        for day in (date(2024, 5, 1), date(2024, 5, 31), date(2024, 6, 1)):
             make_activity(cls.community, day)
-        make_activity(cls.other, date(2024, 6, 3))
+        make_activity(cls.other, date(2024, 5, 3))
         plan = make_plan(cls.community)
         indicator = make_indicator(plan, points=5)
         cls.due = make_responsibility(indicator, deadline=date(2024, 6, 28))
@@ -155,10 +160,12 @@ class ThisMonthTests(TestCase):
         make_responsibility(indicator, deadline=date(2024, 7, 2))
 
     def test_what_is_left_to_do(self):
-        with self.assertNumQueries(7):
-            (entry,) = this_month_overview(user=self.staff, today=self.today)
+        with self.assertNumQueries(9):
+            filing, (entry,) = this_month_overview(user=self.staff, today=self.today)
+        self.assertEqual((filing.month, filing.due_on), (date(2024, 5, 1), date(2024, 6, 5)))
         self.assertEqual(entry.jurisdiction, self.community)
         self.assertEqual(entry.status.status, "draft")
+        self.assertTrue(entry.status.is_late)
         self.assertEqual((entry.activities, entry.petitions), (2, 0))
         self.assertEqual([f.name for f in entry.figures_missing], ["乙指标"])
         self.assertEqual(

@@ -54,6 +54,21 @@ VIEWS = [
         make=lambda w: _return(w.community, ReturnStatus.APPROVED),
         make_foreign=lambda w: _return(w.district, ReturnStatus.APPROVED),
     ),
+    ScopedView(
+        "activities:monthly_grid",
+        make=lambda w: [w.community.code, "2024-03"],
+        make_foreign=lambda w: [w.sibling.code, "2024-03"],
+    ),
+    ScopedView(
+        "activities:yearly_edit",
+        make=lambda w: [w.community.code, 2024],
+        make_foreign=lambda w: [w.sibling.code, 2024],
+    ),
+    ScopedView(
+        "activities:validation_report",
+        foreign_text="乙社区",
+        foreign_query=lambda w: {"jurisdiction": w.sibling.code},
+    ),
     ScopedView("activities:figure_list", action="manage", user="admin", no_foreign=_SITE_WIDE_FIGURES),
     ScopedView("activities:figure_create", action="manage", user="admin", no_foreign=_SITE_WIDE_FIGURES),
     ScopedView(
