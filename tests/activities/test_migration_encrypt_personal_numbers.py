@@ -1,4 +1,4 @@
-"""Tests of the data migration activities 0006: existing plain numbers are encrypted and hashed, and back."""
+"""Tests of the data migration activities 0013: existing plain numbers are encrypted and hashed, and back."""
 
 import importlib
 from types import SimpleNamespace
@@ -14,7 +14,7 @@ from tests.activities.factories_petitions import ID_WITH_X, make_petition
 from tests.base.test_fields import raw_row
 from tests.factories import make_jurisdiction
 
-migration = importlib.import_module("activities.migrations.0009_privacy_encrypt_personal_numbers")
+migration = importlib.import_module("activities.migrations.0013_privacy_encrypt_personal_numbers")
 PHONE = "13812345678"
 
 

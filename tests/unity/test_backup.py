@@ -118,7 +118,7 @@ class BackupRoundTripTests(BackupWorld):
         self.assertEqual(manifest["database_format"], expected)
         self.assertEqual(manifest["engine"], connection.vendor)
         self.assertEqual(manifest["tables"]["activities_petition"], 2)
-        self.assertIn("activities.0009_privacy_encrypt_personal_numbers", manifest["migrations"])
+        self.assertIn("activities.0013_privacy_encrypt_personal_numbers", manifest["migrations"])
         self.assertEqual(manifest["media_files"], 2)
         self.assertEqual(set(manifest["files"]), {manifest["database_file"], "media.tar"})
 
@@ -128,8 +128,8 @@ class BackupRoundTripTests(BackupWorld):
 
     def test_restoring_a_backup_older_than_the_code_asks_for_migrate(self):
         recorder = MigrationRecorder(connection)
-        recorder.record_unapplied("activities", "0009_privacy_encrypt_personal_numbers")
-        self.addCleanup(recorder.record_applied, "activities", "0009_privacy_encrypt_personal_numbers")
+        recorder.record_unapplied("activities", "0013_privacy_encrypt_personal_numbers")
+        self.addCleanup(recorder.record_applied, "activities", "0013_privacy_encrypt_personal_numbers")
         target = self.make_backup()
         # What a newer migration would have made since: gone after the restore, so that migrate can make it again.
         with connection.cursor() as cursor:
@@ -228,7 +228,7 @@ class BackupRefusalTests(BackupWorld):
         call_command("backup", "--output", str(target), "--portable", stdout=StringIO())
         path = target / "manifest.json"
         manifest = json.loads(path.read_text())
-        manifest["migrations"].remove("activities.0009_privacy_encrypt_personal_numbers")
+        manifest["migrations"].remove("activities.0013_privacy_encrypt_personal_numbers")
         path.write_text(json.dumps(manifest), encoding="utf-8")
         self.assert_refused("迁移状态", str(target), "--yes")
 

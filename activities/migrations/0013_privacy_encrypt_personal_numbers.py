@@ -57,7 +57,7 @@ def decrypt_rows(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activities", "0008_report_figure_units"),
+        ("activities", "0012_monthly_yearly_values"),
     ]
 
     operations = [
