@@ -33,7 +33,6 @@ from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -203,21 +202,18 @@ def _dump_json(target):
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         counts = table_counts()
         with open(target, "w", encoding="utf-8") as out:
-            for model in apps.get_models():
+            # Many-to-many links are written as rows of their own table, keys included, so that a restore brings
+            # back the same rows (serialised on the parent, loaddata would number the links anew).
+            for model in apps.get_models(include_auto_created=True):
                 if model._meta.proxy or not model._meta.managed:
                     continue
-                # Many-to-many keys fetched once per batch, not once per row (the serializer reads the prefetch).
-                m2m = [
-                    Prefetch(f.name, queryset=f.related_model._base_manager.only("pk"))
-                    for f in model._meta.many_to_many
-                    if f.remote_field.through._meta.auto_created
-                ]
-                rows, last = model._base_manager.order_by("pk").prefetch_related(*m2m), None
+                fields = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+                rows, last = model._base_manager.order_by("pk"), None
                 while True:
                     batch = list((rows if last is None else rows.filter(pk__gt=last))[:JSON_BATCH])
                     if not batch:
                         break
-                    for item in serializer.serialize(batch):
+                    for item in serializer.serialize(batch, fields=fields):
                         out.write(json.dumps(item, cls=_ExactEncoder, ensure_ascii=False) + "\n")
                     last = batch[-1].pk
     return counts
