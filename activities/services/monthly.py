@@ -86,6 +86,29 @@ def clean_value(figure, raw):
     return value
 
 
+def _cleaned_values(values, errors=()):
+    """Return {figure: whole number or None}; raise every bad value's message at once, after `errors`."""
+    errors, cleaned = list(errors), {}
+    for figure, raw in values.items():
+        try:
+            cleaned[figure] = clean_value(figure, raw)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _changed_values(cleaned, existing, changes):
+    """Yield (figure, stored row or None, new value) for each value that differs; note [old, new] in `changes`."""
+    for figure, value in cleaned.items():
+        current = existing.get(figure.pk)
+        old = int(current.value) if current is not None else None
+        if old != value:
+            changes[figure.name] = [old, value]
+            yield figure, current, value
+
+
 @transaction.atomic
 def monthly_save(*, jurisdiction, month, values, actor, explanations=None):
     """Save the month's grid for `jurisdiction` in one go: {figure: whole number or None}; None clears a cell.
@@ -105,23 +128,10 @@ def monthly_save(*, jurisdiction, month, values, actor, explanations=None):
             _("%(month)s的月报%(status)s，不能再修改；如需修改，请上级领导退回或重新开放。")
             % {"month": month_label(month), "status": monthly_return.get_status_display()}
         )
-    errors = []
-    cleaned = {}
-    for figure, raw in values.items():
-        try:
-            cleaned[figure] = clean_value(figure, raw)
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-    if errors:
-        raise ValidationError(errors)
+    cleaned = _cleaned_values(values)
     existing = {v.figure_id: v for v in monthly_return.values.all()}
     changes, to_create, to_update, to_delete = {}, [], [], []
-    for figure, value in cleaned.items():
-        current = existing.get(figure.pk)
-        old = int(current.value) if current is not None else None
-        if old == value:
-            continue
-        changes[figure.name] = [old, value]
+    for figure, current, value in _changed_values(cleaned, existing, changes):
         if value is None:
             to_delete.append(current.pk)
         elif current is None:
@@ -426,27 +436,15 @@ def yearly_save(*, jurisdiction, year, values, actor):
     ensure_can(actor=actor, action=Action.CHANGE, jurisdiction=jurisdiction)
     if year > timezone.localdate().year:
         raise ValidationError(_("%(year)d年还没有到，不能提前填报。") % {"year": year})
-    errors, cleaned = [], {}
-    for figure, raw in values.items():
-        if not figure.is_yearly:
-            errors.append(_("“%(figure)s”是月报指标，请在月报中填写。") % {"figure": figure.name})
-            continue
-        try:
-            cleaned[figure] = clean_value(figure, raw)
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-    if errors:
-        raise ValidationError(errors)
+    cleaned = _cleaned_values(
+        {figure: raw for figure, raw in values.items() if figure.is_yearly},
+        errors=[_("“%(figure)s”是月报指标，请在月报中填写。") % {"figure": f.name} for f in values if not f.is_yearly],
+    )
     existing = {
         v.figure_id: v for v in YearlyValue.objects.select_for_update().filter(jurisdiction=jurisdiction, year=year)
     }
     changes = {}
-    for figure, value in cleaned.items():
-        current = existing.get(figure.pk)
-        old = int(current.value) if current is not None else None
-        if old == value:
-            continue
-        changes[figure.name] = [old, value]
+    for figure, current, value in _changed_values(cleaned, existing, changes):
         if value is None:
             current.delete()
         elif current is None:
