@@ -6,9 +6,12 @@ Figures of 碧海社区 are those of seed report 003; the rest are drawn from a 
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from io import BytesIO
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from activities.choices import (
     FigureFrequency,
@@ -26,9 +29,11 @@ from activities.choices import (
     ReturnStatus,
 )
 from activities.identity import check_digit
+from activities.images import process_photo
 from activities.models import (
     Activity,
     ActivityCategory,
+    ActivityPhoto,
     CreationPlan,
     Indicator,
     LeadingGroupMember,
@@ -332,6 +337,73 @@ def _activities(places, plan, today):
     return len(rows)
 
 
+# Which of the district plan's indicators an activity of each category evidences (佐证).
+CATEGORY_INDICATORS = {
+    "调度会": ["1.1", "1.2", "1.3"],
+    "宣传教育": ["2.1", "2.2"],
+    "文艺演出": ["2.2"],
+    "宣讲": ["2.3"],
+    "培训": ["2.3"],
+    "走访慰问": ["3.1"],
+    "志愿服务": ["3.2", "4.1"],
+    "联谊": ["4.1", "4.2"],
+    "学习考察": ["4.2"],
+    "矛盾排查": ["5.1", "5.2"],
+}
+# The demo's community staff and the communities they record for.
+RECORDERS = {"staff": "520115001001", "staff2": "520115001002"}
+LEDGER_SHARE = 0.4
+
+
+def _demo_photo(rng, text):
+    """Return a small JPEG standing in for a photo of the activity, through the same processing as an upload."""
+    image = Image.new("RGB", (480, 320), tuple(rng.randint(120, 230) for _c in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _n in range(6):
+        x, y = rng.randint(0, 440), rng.randint(0, 280)
+        draw.ellipse((x, y, x + rng.randint(20, 80), y + rng.randint(20, 80)), fill=(rng.randint(0, 255), 60, 60))
+    draw.text((12, 290), text, fill=(255, 255, 255))
+    buffer = BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    return process_photo(ContentFile(buffer.getvalue(), name="demo.jpg"))
+
+
+def _ledger_evidence(plan):
+    """Link a share of the staff's community activities to the district plan's indicators, each with a photo.
+
+    The community staff carry out the district's plan: their activities, recorded by them, are its 台账. Every
+    indicator with a responsibility gets at least one. Done once: a plan whose indicators already have
+    activities is left alone, so a second load changes nothing.
+    """
+    indicators = {i.code: i for i in Indicator.objects.filter(plan=plan, responsibilities__isnull=False).distinct()}
+    if not indicators or Activity.indicators.through.objects.filter(indicator__plan=plan).exists():
+        return
+    User = get_user_model()
+    rng = random.Random(13)
+    uncovered = set(indicators)
+    for username, code in RECORDERS.items():
+        staff = User.objects.get(username=username)
+        activities = Activity.objects.filter(jurisdiction__code=code).select_related("category").order_by("date", "pk")
+        for activity in activities:
+            codes = [c for c in CATEGORY_INDICATORS.get(activity.category.name, []) if c in indicators]
+            if not codes or (rng.random() >= LEDGER_SHARE and not uncovered.intersection(codes)):
+                continue
+            uncovered.difference_update(codes)
+            Activity.objects.filter(pk=activity.pk).update(created_by=staff)
+            activity.indicators.set([indicators[c] for c in codes])
+            processed = _demo_photo(rng, f"{activity.date:%Y-%m-%d}")
+            photo = ActivityPhoto(
+                activity=activity,
+                uploaded_by=staff,
+                caption=f"{activity.title}现场",
+            )
+            photo.image.save("photo.jpg", ContentFile(processed.content), save=False)
+            photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
+            # Saving the file resets the dimension fields; the processed photo knows them.
+            photo.width, photo.height = processed.width, processed.height
+            photo.save()
+
+
 def _petitions(places, today):
     rng = random.Random(2022)
     communities = [
@@ -508,6 +580,7 @@ def load_demo(today=None):
     demo_places = list(places.values())
     if not Activity.objects.filter(jurisdiction__in=demo_places).exists():
         _activities(places, plan, today)
+    _ledger_evidence(plan)
     if not Petition.objects.filter(jurisdiction__in=demo_places).exists():
         _petitions(places, today)
     _projects(places)

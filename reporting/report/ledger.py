@@ -2,7 +2,8 @@
 
 Layout:
     总目录.xlsx                      one row per indicator: counts of activities, photos, documents, missing files
-    <编号> <指标>/索引.xlsx           sheet 活动与照片 (one row per photo, or per activity without one), sheet 佐证材料
+    <编号> <指标>/索引.xlsx           sheet 活动与照片 (one row per photo, or per activity without one, with
+                                     who recorded it), sheet 佐证材料 (with who uploaded it)
     <编号> <指标>/照片/…jpg           the activities' photos
     <编号> <指标>/材料/…              the evidence files
 
@@ -43,6 +44,7 @@ ACTIVITY_COLUMNS = [
     gettext_lazy("照片说明（时间、地点、人物、主题）"),
     gettext_lazy("照片文件"),
     gettext_lazy("状态"),
+    gettext_lazy("录入人"),
 ]
 EVIDENCE_COLUMNS = [
     gettext_lazy("序号"),
@@ -109,7 +111,7 @@ def ledger_indicators(*, plan, user):
     """
     activities = (
         Activity.objects.for_user(user)
-        .select_related("jurisdiction", "category")
+        .select_related("jurisdiction", "category", "created_by")
         .prefetch_related(Prefetch("photos", queryset=ActivityPhoto.objects.order_by("pk")))
         .order_by("date", "pk")
     )
@@ -136,6 +138,11 @@ def _copy(field_file, archive, name, compress):
     with source, archive.open(info, "w", force_zip64=True) as target:
         shutil.copyfileobj(source, target, 1024 * 1024)
     return True
+
+
+def _person(user):
+    """Who recorded a row: the name, or the login when no name is set; blank for imported rows."""
+    return (user.get_full_name() or user.username) if user else ""
 
 
 def _now_tuple():
@@ -178,6 +185,7 @@ def _write_indicator(archive, indicator):
                     photo_caption(photo, activity),
                     file_name,
                     status,
+                    _person(activity.created_by),
                 ]
             )
     for i, evidence in enumerate(indicator.evidence_files.all(), start=1):
@@ -192,7 +200,7 @@ def _write_indicator(archive, indicator):
                 i,
                 evidence.title,
                 timezone.localtime(evidence.uploaded_at).replace(tzinfo=None) if evidence.uploaded_at else None,
-                (evidence.uploaded_by.get_full_name() or evidence.uploaded_by.username) if evidence.uploaded_by else "",
+                _person(evidence.uploaded_by),
                 evidence.responsibility.lead_department if evidence.responsibility else "",
                 file_name,
                 status,

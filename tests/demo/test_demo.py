@@ -6,7 +6,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory, TestCase, override_settings
 
-from activities.models import Activity, MonthlyReturn, Petition
+from activities.models import Activity, ActivityPhoto, MonthlyReturn, Petition
 from communities.models import GroupCount, Jurisdiction, PopulationRecord
 from communities.selectors import population_summary
 from demo.demo import DEMO_USERS, load_demo
@@ -14,7 +14,7 @@ from demo.demo import DEMO_USERS, load_demo
 
 class LoadDemoTests(TestCase):
     def counts(self):
-        models = (Jurisdiction, PopulationRecord, GroupCount, Activity, Petition, MonthlyReturn)
+        models = (Jurisdiction, PopulationRecord, GroupCount, Activity, Petition, MonthlyReturn, ActivityPhoto)
         return [m.objects.count() for m in models]
 
     def test_loading_twice_changes_nothing(self):

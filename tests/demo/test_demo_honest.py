@@ -2,10 +2,12 @@
 
 import io
 import re
+import shutil
+import tempfile
 from datetime import date
 
 from django.core.management import call_command
-from django.test import TestCase
+from django.test import TestCase, override_settings
 
 from activities.models import Activity, MonthlyReturn, MonthlyValue, Petition
 from base.periods import year_period
@@ -32,7 +34,17 @@ def _rates(data, path=""):
             yield from _rates(item, f"{path}[{i}]")
 
 
+MEDIA = tempfile.mkdtemp(prefix="demo-honest-media-")
+
+
+# load_demo writes photos; setUpTestData runs before the per-test MEDIA_ROOT of tests/conftest.py applies.
+@override_settings(MEDIA_ROOT=MEDIA)
 class HonestDemoTests(TestCase):
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(MEDIA, ignore_errors=True)
+
     @classmethod
     def setUpTestData(cls):
         load_demo(today=TODAY)

@@ -98,6 +98,7 @@ class WorkReportExitStatusTests(TestCase):
                 **os.environ,
                 "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
                 "DJANGO_SETTINGS_MODULE": "unity.settings",
+                "DJANGO_MEDIA_ROOT": f"{tmp}/media",  # load_demo writes photos
             }
             manage = [sys.executable, str(ROOT / "manage.py")]
             subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True, capture_output=True, timeout=300)
