@@ -9,6 +9,13 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unity.settings")
     from django.core.management import execute_from_command_line
 
+    if sys.argv[1:2] == ["runserver"]:
+        import django
+
+        django.setup()
+        from unity.startup import ensure_production_keys
+
+        ensure_production_keys()
     execute_from_command_line(sys.argv)
 
 

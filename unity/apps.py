@@ -10,6 +10,7 @@ class UnityConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 
+        from . import startup  # noqa: F401  (registers the deploy check of the production keys)
         from .middleware import note_pending_password_change, start_idle_clock
         from .security import audit_lockout
 

@@ -45,19 +45,38 @@ def run(args, env):
     )
 
 
+START_THE_SITE = ["-c", "import unity.wsgi"]  # what gunicorn does first
+
+
 class SecretKeyTests(SimpleTestCase):
     def test_debug_off_without_a_secret_key_refuses_to_start(self):
         with tempfile.TemporaryDirectory() as tmp:
-            result = run(["manage.py", "check"], production_env(tmp, DJANGO_SECRET_KEY=None))
+            result = run(START_THE_SITE, production_env(tmp, DJANGO_SECRET_KEY=None))
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("ImproperlyConfigured", result.stderr)
         self.assertIn("DJANGO_SECRET_KEY 未设置", result.stderr)
 
     def test_an_empty_secret_key_is_refused_too(self):
         with tempfile.TemporaryDirectory() as tmp:
-            result = run(["manage.py", "check"], production_env(tmp, DJANGO_SECRET_KEY=""))
+            result = run(START_THE_SITE, production_env(tmp, DJANGO_SECRET_KEY=""))
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("DJANGO_SECRET_KEY", result.stderr)
+
+    def test_runserver_refuses_too(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            result = run(["manage.py", "runserver", "--noreload"], production_env(tmp, DJANGO_SECRET_KEY=None))
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DJANGO_SECRET_KEY 未设置", result.stderr)
+
+    def test_schema_commands_run_without_keys_and_the_deploy_check_names_them(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = production_env(tmp, DJANGO_SECRET_KEY=None, DJANGO_FIELD_KEY=None)
+            migrations = run(["manage.py", "makemigrations", "--check", "--dry-run"], env)
+            deploy = run(["manage.py", "check", "--deploy"], env)
+        self.assertEqual(migrations.returncode, 0, migrations.stderr)
+        self.assertNotEqual(deploy.returncode, 0)
+        self.assertIn("DJANGO_SECRET_KEY 未设置", deploy.stderr)
+        self.assertIn("DJANGO_FIELD_KEY must be set", deploy.stderr)
 
     def test_debug_on_runs_on_the_development_key(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -12,10 +12,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PRINT_KEYS = "import django; django.setup(); from django.conf import settings; print(settings.FIELD_ENCRYPTION_KEYS)"
 
 
-def start(**env):
+def start(code=PRINT_KEYS, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     return subprocess.run(
-        [sys.executable, "-c", PRINT_KEYS],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env={**base, "DJANGO_SETTINGS_MODULE": "unity.settings", **env},
         capture_output=True,
@@ -26,9 +26,16 @@ def start(**env):
 
 class FieldKeySettingTests(SimpleTestCase):
     def test_debug_off_without_a_key_refuses_to_start(self):
-        result = start(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50)
+        result = start(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, code="import unity.wsgi")
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("DJANGO_FIELD_KEY must be set", result.stderr)
+
+    def test_debug_off_without_a_key_encrypts_nothing(self):
+        # A command run without the key fails where it needs it, and never encrypts under a key it made up.
+        code = "import django; django.setup(); from base.encryption import encrypt; encrypt('520115199001011234')"
+        result = start(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, code=code)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("No field encryption key: set DJANGO_FIELD_KEY", result.stderr)
 
     def test_debug_on_without_a_key_uses_the_development_key(self):
         from base.encryption import DEVELOPMENT_KEY
