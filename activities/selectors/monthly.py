@@ -212,9 +212,10 @@ def monthly_overview(*, parents, month, today=None):
 
 
 def approval_queue(*, user):
-    """Return the submitted returns `user` may approve: strictly below a jurisdiction where they lead."""
+    """Return the submitted returns `user` may approve: strictly below a jurisdiction where they lead, and not
+    submitted by `user` (four eyes: another person approves)."""
     qs = MonthlyReturn.objects.filter(status=ReturnStatus.SUBMITTED).select_related("jurisdiction", "submitted_by")
-    qs = qs.filter(access.scope_q(user, Action.APPROVE, below_only=True))
+    qs = qs.filter(access.scope_q(user, Action.APPROVE, below_only=True)).exclude(submitted_by=user)
     return qs.order_by("submitted_at", "jurisdiction__path")
 
 

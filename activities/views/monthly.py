@@ -89,8 +89,7 @@ def monthly_list(request):
         section.grid_url = reverse("activities:monthly_grid", args=[jurisdiction_key(section.parent), month])
         for row in section.rows:
             row.url = _edit_url(row.jurisdiction, month)
-    # Four eyes: a return the user submitted is not theirs to approve, so it is not in their queue.
-    queue = [r for r in approval_queue(user=request.user) if r.submitted_by_id != request.user.pk]
+    queue = list(approval_queue(user=request.user))
     for r in queue:
         r.url = _edit_url(r.jurisdiction, r.month)
     return render(

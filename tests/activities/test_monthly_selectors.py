@@ -6,7 +6,7 @@ from datetime import date
 from django.test import TestCase
 
 from activities.choices import ReturnStatus
-from activities.models import MonthlyFigure
+from activities.models import MonthlyFigure, MonthlyReturn
 from activities.selectors.monthly import (
     MISSING,
     approval_queue,
@@ -134,6 +134,14 @@ class ReturnStatusTests(TestCase):
             sorted(r.jurisdiction.name for r in approval_queue(user=district_leader)), ["街道1", "街道2社区1"]
         )
         self.assertEqual(list(approval_queue(user=staff)), [])
+
+    def test_approval_queue_leaves_out_what_the_leader_submitted_themselves(self):
+        district_leader = make_member(self.district, Role.LEADER)
+        own = MonthlyReturn.objects.get(jurisdiction__name="街道2社区1", month=self.month)
+        MonthlyReturn.objects.filter(pk=own.pk).update(submitted_by=district_leader)
+        self.assertEqual([r.jurisdiction.name for r in approval_queue(user=district_leader)], ["街道1"])
+        other_leader = make_member(self.district, Role.LEADER)
+        self.assertIn(own, list(approval_queue(user=other_leader)))
 
 
 class ThisMonthTests(TestCase):
