@@ -280,15 +280,7 @@ def monthly_figure_totals(*, jurisdiction, start_month, end_month, include_submi
         .annotate(total=Sum("value"), returns=Count("monthly_return", distinct=True))
         .order_by()
     }
-    figures = MonthlyFigure.objects.filter(Q(is_active=True, frequency=FigureFrequency.MONTHLY) | Q(pk__in=list(sums)))
-    return [
-        {
-            "figure": figure,
-            "total": _whole(sums[figure.pk]["total"]) if figure.pk in sums else 0,
-            "returns": sums[figure.pk]["returns"] if figure.pk in sums else 0,
-        }
-        for figure in figures
-    ]
+    return _figure_totals(FigureFrequency.MONTHLY, sums, "returns")
 
 
 @dataclass
@@ -400,12 +392,17 @@ def yearly_figure_totals(*, jurisdiction, year):
         .annotate(total=Sum("value"), places=Count("jurisdiction", distinct=True))
         .order_by()
     }
-    figures = MonthlyFigure.objects.filter(Q(is_active=True, frequency=FigureFrequency.YEARLY) | Q(pk__in=list(sums)))
+    return _figure_totals(FigureFrequency.YEARLY, sums, "places")
+
+
+def _figure_totals(frequency, sums, count):
+    """Return a row per active figure of `frequency` and per figure with values: its total and `count`."""
+    figures = MonthlyFigure.objects.filter(Q(is_active=True, frequency=frequency) | Q(pk__in=list(sums)))
     return [
         {
             "figure": figure,
             "total": _whole(sums[figure.pk]["total"]) if figure.pk in sums else 0,
-            "places": sums[figure.pk]["places"] if figure.pk in sums else 0,
+            count: sums[figure.pk][count] if figure.pk in sums else 0,
         }
         for figure in figures
     ]
