@@ -91,6 +91,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "unity.context_processors.navigation",
             ],
+            # Month and date labels in the reader's language ({{ month|month_label }}), on every page.
+            "builtins": ["base.templatetags.periods"],
         },
     },
 ]
