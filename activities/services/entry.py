@@ -82,10 +82,13 @@ def activity_create_many(*, actor, dates, indicators=(), photos=(), **fields):
             {"photos": _("一次记录多个日期时不能上传照片：请先保存，再到各次活动的页面分别添加照片。")}
         )
     jurisdiction = fields.get("jurisdiction")
-    if jurisdiction is not None:
+    # A single date gets the usual message from activity_create; several get one naming every locked date.
+    if jurisdiction is not None and len(dates) > 1:
         locked = locked_dates(jurisdiction=jurisdiction, dates=dates)
         if locked:
-            named = "、".join(_("%(date)s（%(month)s）") % {"date": f"{d:%Y-%m-%d}", "month": month_label(d)} for d in locked)
+            named = "、".join(
+                _("%(date)s（%(month)s）") % {"date": f"{d:%Y-%m-%d}", "month": month_label(d)} for d in locked
+            )
             raise ValidationError(
                 {
                     "date": _(
