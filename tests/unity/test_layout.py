@@ -38,6 +38,8 @@ class LayoutWorld(TestCase):
 
     def english(self):
         self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        # The locale middleware leaves English active in this thread after the request; later tests expect Chinese.
+        self.addCleanup(translation.deactivate)
 
 
 class FrameTests(LayoutWorld):
