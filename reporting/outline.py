@@ -49,7 +49,8 @@ MAX_ITEMS = 30
 MAX_TITLE = 100
 
 # An item typed with its own number (“一是”, “1、”, “（一）”, “2.”) is numbered once, by the report.
-_ENUMERATOR = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[）)]|\d+\s*[、.．]|[一二三四五六七八九十]+、)\s*")
+_NUMERALS = "一二三四五六七八九十"
+_ENUMERATOR = re.compile(rf"^\s*(?:[{_NUMERALS}]+是|[（(][{_NUMERALS}\d]+[）)]|\d+\s*[、.．]|[{_NUMERALS}]+、)\s*")
 
 
 def default_outline():
@@ -81,9 +82,7 @@ def validate_outline(outline):
         seen.add(key)
         title = entry.get("title", "")
         if not isinstance(title, str) or len(title) > MAX_TITLE:
-            raise ValidationError(
-                _("标题不能超过%(n)d个字。"), code="title", params={"n": MAX_TITLE}
-            )
+            raise ValidationError(_("标题不能超过%(n)d个字。"), code="title", params={"n": MAX_TITLE})
 
 
 def known_sections():
@@ -136,9 +135,7 @@ def clean_narrative(narrative):
         raise ValidationError(_("草稿内容格式不正确。"), code="invalid")
     unknown = sorted(set(narrative) - set(NARRATIVE_LABELS))
     if unknown:
-        raise ValidationError(
-            _("草稿中有未知的部分：%(keys)s。"), code="unknown", params={"keys": "、".join(unknown)}
-        )
+        raise ValidationError(_("草稿中有未知的部分：%(keys)s。"), code="unknown", params={"keys": "、".join(unknown)})
     cleaned = empty_narrative()
     for key, value in narrative.items():
         label = NARRATIVE_LABELS[key]

@@ -57,7 +57,7 @@ def latest_version(jurisdiction, period):
 
 
 def last_years_version(jurisdiction, period):
-    """Return the newest version saved for the same jurisdiction a year earlier: the same span, else any of that year."""
+    """Return the newest version saved for the jurisdiction a year earlier: the same span, else any of that year."""
     earlier = period.previous_year()
     same_span = latest_version(jurisdiction, earlier)
     if same_span is not None:
