@@ -29,8 +29,8 @@ from .outline import HIGHLIGHTS, LIST_NARRATIVES, NARRATIVE_LABELS, empty_narrat
 from .report import build_report
 from .report.content import FIELD
 from .report.docx import docx_bytes
-from .report.numbers import nth
 from .report.drafts import draft_of, starting_point, template_for, versions_of
+from .report.numbers import nth
 from .selectors import jurisdiction_dashboard
 from .services import DraftConflict, report_draft_save, report_template_delete, report_template_save
 
