@@ -68,10 +68,12 @@ def _own_plan(board):
 def work_report_preview(request, code):
     """Show the report's draft for the dashboard's period; POST saves the narrative as a new version."""
     jurisdiction = get_object_or_404(Jurisdiction.objects.for_user(request.user), code=code)
+    period_error = None
     try:
         period = period_from_params(request.GET)
     except PeriodError as exc:
-        messages.error(request, str(exc))
+        period_error = str(exc)
+        messages.error(request, period_error)
         period = period_from_params({})
     may_write = access.user_can(request.user, Action.CHANGE, jurisdiction)
     period_query = urlencode(period.as_query())
@@ -83,6 +85,9 @@ def work_report_preview(request, code):
         if not may_write:
             raise PermissionDenied(_("您无权修改该辖区的工作汇报。"))
         form = ReportDraftForm(request.POST)
+        if period_error:
+            # Never saved under a period the page chose instead of the one asked for.
+            form.add_error(None, period_error)
         if form.is_valid():
             try:
                 version = report_draft_save(

@@ -4,8 +4,10 @@ Two kinds of sentence, and nothing else:
 - data sentences, each written only when its figures exist, in the seed reports' wording; every figure is read from
   the Dashboard that `reporting.selectors.jurisdiction_dashboard` returns, so the page, the JSON and this report show
   the same numbers, each in the unit its definition gives;
-- narrative a person wrote: the plan's goal, theme, main line, measures, leading group, highlights, problems and
-  next steps — only the jurisdiction's own plan speaks for it; an ancestor's plan is named as the plan it executes.
+- narrative a person wrote: the plan's goal, theme, main line, measures and leading group, and the draft's 概述,
+  主要做法, 工作亮点 (numbered 一是、二是…), 存在问题 and 下一步打算 (before any draft, the own plan's highlights,
+  problems and next steps) — only the jurisdiction's own plan speaks for it; an ancestor's plan is named as the plan
+  it executes. The report template chooses the sections and their order (reporting.outline).
 No sentence states a mechanism, an event or a plan that is not in the records or in that text. A section with neither
 is left out (基本情况 keeps one neutral line the office can delete). The result is a flat list of blocks (title,
 headings, paragraphs) that both the .docx renderer and the HTML preview draw, so the two cannot say different things.

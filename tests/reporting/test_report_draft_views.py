@@ -255,3 +255,16 @@ class CommandUsesTheDraftTests(TestCase):
         self.assertIn("一是新的亮点。", texts)
         self.assertIn("二是第二条。", texts)
         self.assertNotIn("一是旧的亮点。", texts)
+
+
+class BadPeriodTests(TestCase):
+    def test_a_save_under_a_malformed_period_is_refused(self):
+        street = street_world()
+        leader = make_member(street, Role.LEADER)
+        self.client.force_login(leader)
+        url = reverse("work_report_preview", args=[street.code])
+        response = self.client.post(f"{url}?year=20x6", {"base_number": "0", "overview": "文字"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "参数 year 应为四位年份")
+        self.assertContains(response, "文字</textarea>", html=False)
+        self.assertFalse(ReportDraftVersion.objects.exists())
