@@ -104,7 +104,10 @@ def work_report_preview(request, code):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, _("已保存草稿第%(n)d版。") % {"n": version.number})
+                if version.number == form.cleaned_data["base_number"]:
+                    messages.info(request, _("内容没有改动，未新建版本。"))
+                else:
+                    messages.success(request, _("已保存草稿第%(n)d版。") % {"n": version.number})
                 return redirect(f"{here}#history")
 
     board = jurisdiction_dashboard(jurisdiction=jurisdiction, period=period)

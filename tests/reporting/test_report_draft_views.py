@@ -39,9 +39,9 @@ class DraftPageTests(TestCase):
     def setUp(self):
         self.client.force_login(self.leader)
 
-    def post(self, url=None, **data):
+    def post(self, url=None, follow=False, **data):
         values = {"base_number": "0", **data}
-        return self.client.post(f"{url or self.url}?year={YEAR}", values)
+        return self.client.post(f"{url or self.url}?year={YEAR}", values, follow=follow)
 
     def test_page_shows_locked_sentences_and_inputs_starting_from_the_plan(self):
         response = self.client.get(self.url, {"year": YEAR})
@@ -92,6 +92,12 @@ class DraftPageTests(TestCase):
         shown = self.client.get(reverse("report_draft_version", args=[version.pk]))
         self.assertContains(shown, "一是建立月调度机制。")
         self.assertContains(shown, "占常住人口总数的")
+
+    def test_saving_unchanged_text_adds_no_version(self):
+        self.post(highlights=["同一条"])
+        response = self.post(highlights=["同一条"], base_number="1", follow=True)
+        self.assertContains(response, "内容没有改动，未新建版本。")
+        self.assertEqual(ReportDraftVersion.objects.count(), 1)
 
     def test_a_save_over_a_newer_version_is_refused_and_keeps_the_text(self):
         self.post(highlights=["第一版"])

@@ -330,6 +330,10 @@ class DraftContentTests(TestCase):
         # Listed on its own, 工作亮点 is no longer a subsection of the work done (which is left out here).
         self.assertNotIn("（六）工作亮点", content.of_kind(SUBHEADING))
         self.assertEqual(content.of_kind(SIGNATURE), ["中共中华街道工作委员会", "中华街道办事处"])
+        document = Document(BytesIO(docx_bytes(content)))
+        signed = [p for p in document.paragraphs if p.text in ("中共中华街道工作委员会", "中华街道办事处")]
+        # Two blank lines above the signature block, none between its lines.
+        self.assertEqual([p.paragraph_format.space_before.pt for p in signed], [56.0, 0.0])
         self.assertIn("一是甲。", content.text)
         self.assertNotIn("工作措施", content.text)
 
