@@ -225,7 +225,7 @@ class PetitionRegister(RegisterReader):
         return super().audit_change(name, old, new)
 
     def preview_headers(self):
-        return [_("辖区"), _("登记日期"), _("来访人"), _("身份证号码"), _("渠道"), _("类别"), _("状态")]
+        return [_("辖区"), _("登记日期"), _("来访人"), _("身份证号码"), _("渠道"), _("类别"), _("导入后状态")]
 
     def preview_cells(self, item):
         p = item.instance
