@@ -214,9 +214,6 @@ class RegisterReader:
         value = cells[index]
         return "" if is_empty(value) else value.strip()
 
-    def has(self, key):
-        return key in self.positions
-
     # Reading
 
     def read(self, file):
@@ -528,6 +525,8 @@ class RegisterReader:
             raise PermissionDenied(_("您无权在该辖区录入或修改记录。"))
         self.plan = plan
         with transaction.atomic():
+            # Two imports into one place wait for each other, so the second sees the first's rows as stored.
+            list(Jurisdiction.objects.select_for_update().filter(pk=plan.target.pk).values_list("pk"))
             # What the database holds now decides: a record added or a month approved since the preview counts.
             self.compare()
             self._check_locks()
