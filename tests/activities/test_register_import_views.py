@@ -23,6 +23,7 @@ from tests.activities.factories_registers import (
     id_number,
     petition_rows,
 )
+from tests.base.hostile_cases import HostileUploadCases
 from tests.factories import csv_bytes, make_jurisdiction, make_member, xlsx_bytes
 
 ACTIVITY_IMPORT = reverse("activities:activity_register_import")
@@ -213,3 +214,24 @@ class RegisterImportViewTests(TestCase):
                 with self.subTest(user=user.username, url=list_url):
                     response = self.client.get(list_url)
                     (self.assertContains if shown else self.assertNotContains)(response, f'href="{import_url}"')
+
+
+class RegisterHostileUploadTests(HostileUploadCases, TestCase):
+    """The upload limits of base.spreadsheets hold on the register pages too."""
+
+    session_key = PAGES["petition"].session_key
+    million_row_header = ("登记日期", "来访人")
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.community = make_jurisdiction("碧海社区", code="520115001001")
+        cls.staff = make_member(cls.community, Role.STAFF, "bihai-staff")
+
+    def setUp(self):
+        self.client.force_login(self.staff)
+
+    def upload(self, file):
+        return self.client.post(PETITION_IMPORT, {"jurisdiction": self.community.pk, "file": file})
+
+    def written(self):
+        return Petition.objects.count()
