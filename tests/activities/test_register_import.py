@@ -1,7 +1,7 @@
 """The register imports (activities.registers): reading, every kind of bad row, month locks, re-import, audit."""
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -135,6 +135,19 @@ class ActivityRegisterTests(RegisterTestCase):
         self.assertEqual((activity.title, activity.date, activity.category.name), ("联谊会", date(2024, 4, 1), "联谊"))
         self.assertEqual((activity.participants, activity.minority_participants, activity.handbooks), (80, 30, 100))
         self.assertEqual(plan.ignored_headers, ["序号"])
+
+    def test_excel_date_cells_and_day_numbers_are_read(self):
+        rows = [
+            ["a", date(2024, 3, 5), "宣讲", 3],
+            ["b", datetime(2024, 3, 6, 0, 0), "宣讲", 4.0],
+            ["c", 45357, "宣讲", None],
+        ]
+        plan = self.activity_plan(rows, header=["活动名称", "日期", "类别", "参与人数"])
+        self.assertEqual(list(plan.issues), [])
+        self.assertEqual(
+            [(r.instance.date, r.instance.participants) for r in plan.rows],
+            [(date(2024, 3, 5), 3), (date(2024, 3, 6), 4), (date(2024, 3, 6), 0)],
+        )
 
     def test_csv_in_gbk_and_in_utf8_with_bom(self):
         rows = [ACTIVITY_HEADER, *activity_rows(3)]
