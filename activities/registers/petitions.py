@@ -103,6 +103,11 @@ class PetitionRegister(RegisterReader):
         self.categories = choice_lookup(PetitionCategory)
         self.kinds = choice_lookup(PetitionKind, KIND_WORDS)
         self.outcomes = choice_lookup(PetitionOutcome)
+        # get_FOO_display() hashes every lazy label on each call; a 500-row preview would spend a second there.
+        self._labels = {
+            choices: {value: str(label) for value, label in choices.choices}
+            for choices in (PetitionChannel, PetitionCategory, PetitionStatus)
+        }
 
     def _id_number(self, row, cells):
         text = self.cell(cells, "petitioner_id_number")
@@ -234,9 +239,9 @@ class PetitionRegister(RegisterReader):
             p.received_on,
             p.petitioner_name_masked,
             p.petitioner_id_number_masked,
-            p.get_channel_display(),
-            p.get_category_display(),
-            p.get_status_display(),
+            self._labels[PetitionChannel][p.channel],
+            self._labels[PetitionCategory][p.category],
+            self._labels[PetitionStatus][p.status],
         ]
 
     def write_new(self, rows):
