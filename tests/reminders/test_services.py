@@ -1,11 +1,12 @@
 """Sending: once per subject, recipient, channel and occasion; e-mail on or off, digest or immediate; privacy."""
 
+import io
 import re
 from datetime import date, datetime, timedelta
 from unittest import mock
 
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
@@ -43,11 +44,18 @@ class SendTests(TestCase):
         self.assertEqual(Delivery.objects.count(), ledger)
 
     def test_the_command_is_idempotent_too(self):
-        call_command("send_reminders", "--date", "2026-12-02", stdout=open("/dev/null", "w"))
+        out = io.StringIO()
+        call_command("send_reminders", "--date", "2026-12-02", stdout=out)
         count = Notification.objects.count()
-        self.assertGreater(count, 0)
-        call_command("send_reminders", "--date", "2026-12-02", stdout=open("/dev/null", "w"))
+        self.assertIn(f"sent {count} notifications", out.getvalue())
+        out = io.StringIO()
+        call_command("send_reminders", "--date", "2026-12-02", stdout=out)
+        self.assertIn("sent 0 notifications, 0 e-mails, 0 digests", out.getvalue())
         self.assertEqual(Notification.objects.count(), count)
+
+    def test_the_command_refuses_a_malformed_date(self):
+        with self.assertRaisesMessage(CommandError, "YYYY-MM-DD"):
+            call_command("send_reminders", "--date", "2026-13-40")
 
     def test_the_ledger_refuses_a_duplicate_in_the_database(self):
         from django.db import IntegrityError, transaction
