@@ -16,7 +16,6 @@ class ReminderKind(models.TextChoices):
     RESPONSIBILITY_OVERDUE = "responsibility_overdue", _("责任事项已逾期")
     OVERDUE_DIGEST = "overdue_digest", _("超期事项汇总")
     ACCOUNT_LOCKED = "account_locked", _("账号被锁定")
-    IMPORT_FAILED = "import_failed", _("导入失败")
 
 
 class Channel(models.TextChoices):

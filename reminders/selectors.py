@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from activities.choices import PetitionKind, PetitionStatus, ResponsibilityStatus, ReturnStatus
 from activities.models import MonthlyReturn, Petition, PetitionStatusChange, Responsibility
@@ -258,12 +259,12 @@ def late_units_reminders(today):
 # Whoever handles a petition or a dispute: 3 days before each statutory limit, and when it passes.
 
 STEP_LABELS = {
-    PetitionStatus.REGISTERED: _("受理期限"),
-    PetitionStatus.ACCEPTED: _("办理期限"),
-    PetitionStatus.HANDLING: _("办理期限"),
-    PetitionStatus.EXTENDED: _("延期办理期限"),
-    PetitionStatus.REVIEW: _("复查期限"),
-    PetitionStatus.RECHECK: _("复核期限"),
+    PetitionStatus.REGISTERED: gettext_lazy("受理期限"),
+    PetitionStatus.ACCEPTED: gettext_lazy("办理期限"),
+    PetitionStatus.HANDLING: gettext_lazy("办理期限"),
+    PetitionStatus.EXTENDED: gettext_lazy("延期办理期限"),
+    PetitionStatus.REVIEW: gettext_lazy("复查期限"),
+    PetitionStatus.RECHECK: gettext_lazy("复核期限"),
 }
 
 
@@ -317,7 +318,7 @@ def petition_reminders(today):
             "place": petition.jurisdiction.name,
             "received": f"{petition.received_on:%Y-%m-%d}",
             "category": petition.get_category_display(),
-            "step": STEP_LABELS.get(petition.status, _("办理期限")),
+            "step": STEP_LABELS.get(petition.status, STEP_LABELS[PetitionStatus.HANDLING]),
             "due": f"{petition.due_on:%Y-%m-%d}",
             "days": petition.days_overdue(today) if overdue else petition.days_left(today),
             "no": petition.pk,
