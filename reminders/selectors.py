@@ -36,6 +36,9 @@ from .models import Notification
 RETURN_NOTICE_DAYS = 3
 PETITION_NOTICE_DAYS = 3
 RESPONSIBILITY_NOTICE_DAYS = 7
+# "When it passes": an overdue reminder goes out in the days after the limit (a week, in case the timer stopped),
+# not on every run forever; the robots' daily digest keeps counting what stays overdue.
+PASSED_WITHIN_DAYS = 7
 # A return sent back longer ago than this is old news when reminders are first switched on.
 RETURNED_WITHIN_DAYS = 30
 LOCKOUT_WITHIN_DAYS = 2
@@ -213,6 +216,20 @@ def approval_reminders(today):
     return reminders
 
 
+def _approving_tops(user):
+    """The highest places where `user` holds a role that approves; for a superuser too, whose reach is everywhere
+    but whose digest is about the places they hold a role in."""
+    roles = access.roles_allowing(Action.APPROVE)
+    places = sorted(
+        {
+            m.jurisdiction.path: m.jurisdiction
+            for m in user.memberships.select_related("jurisdiction")
+            if m.role in roles
+        }.items()
+    )
+    return [j for i, (path, j) in enumerate(places) if not any(path.startswith(p) for p, _j in places[:i])]
+
+
 def late_units(top, today):
     """Return the units of `top`'s subtree whose return for the month being filed is late, as the dashboard lists
     them (`unit_statuses(...)[i].is_late`, the rows of `Dashboard.returns`)."""
@@ -234,7 +251,7 @@ def late_units_reminders(today):
         return []
     reminders, by_top = [], {}
     for leader in _leaders():
-        for top in access.top_jurisdictions(leader, Action.APPROVE):
+        for top in _approving_tops(leader):
             if top.pk not in by_top:
                 by_top[top.pk] = late_units(top, today)
             rows = by_top[top.pk]
@@ -282,8 +299,9 @@ def _petition_handlers(petitions):
     ).values_list("petition_id", "changed_by_id"):
         touched[petition_id].add(user_id)
     users = get_user_model().objects.in_bulk({u for s in touched.values() for u in s})
-    places = {a.pk for p in petitions for a in [*p.jurisdiction.ancestors(), p.jurisdiction]}
-    members = _active_members(places, access.roles_allowing(Action.CHANGE))
+    # A path is the chain of ids from the root ("00000001/00000007/"): the places above need no query.
+    chains = {p.pk: [int(seg) for seg in p.jurisdiction.path.strip("/").split("/") if seg] for p in petitions}
+    members = _active_members({pk for chain in chains.values() for pk in chain}, access.roles_allowing(Action.CHANGE))
     handlers = {}
     for petition in petitions:
         found = [
@@ -292,19 +310,20 @@ def _petition_handlers(petitions):
             if u in users and users[u].is_active and access.user_can(users[u], Action.CHANGE, petition.jurisdiction)
         ]
         if not found:
-            for place in [petition.jurisdiction, *reversed(petition.jurisdiction.ancestors())]:
-                if members.get(place.pk):
-                    found = members[place.pk]
-                    break
+            nearest = next((pk for pk in reversed(chains[petition.pk]) if members.get(pk)), None)
+            found = members.get(nearest, [])
         handlers[petition.pk] = found
     return handlers
 
 
 def petition_reminders(today):
-    """Open cases whose current statutory limit is 3 days away or less, or past."""
+    """Open cases whose current statutory limit is 3 days away or less, or has just passed."""
     petitions = list(
         Petition.objects.open()
-        .filter(due_on__isnull=False, due_on__lte=today + timedelta(days=PETITION_NOTICE_DAYS))
+        .filter(
+            due_on__gte=today - timedelta(days=PASSED_WITHIN_DAYS),
+            due_on__lte=today + timedelta(days=PETITION_NOTICE_DAYS),
+        )
         .select_related("jurisdiction")
         .order_by("due_on", "pk")
     )
@@ -363,14 +382,17 @@ def _named(users, name):
 
 
 def responsibility_reminders(today):
-    """Lines of a plan's breakdown not done whose deadline is 7 days away or less, or past.
+    """Lines of a plan's breakdown not done whose deadline is 7 days away or less, or has just passed.
 
     The people told are those holding a writing role in the plan's own place (who keep the breakdown and may see
     the responsible persons' names) and the responsible person, when a user of that name may write the plan.
     """
     rows = list(
         Responsibility.objects.exclude(status=ResponsibilityStatus.DONE)
-        .filter(deadline__isnull=False, deadline__lte=today + timedelta(days=RESPONSIBILITY_NOTICE_DAYS))
+        .filter(
+            deadline__gte=today - timedelta(days=PASSED_WITHIN_DAYS),
+            deadline__lte=today + timedelta(days=RESPONSIBILITY_NOTICE_DAYS),
+        )
         .select_related("indicator__plan__jurisdiction")
         .order_by("deadline", "pk")
     )

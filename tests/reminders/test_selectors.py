@@ -115,6 +115,7 @@ class PetitionReminderTests(TestCase):
     def test_when_the_limit_passes(self):
         mine = _for(petition_reminders(date(2026, 12, 6)), self.w.staff)
         self.assertEqual([(r.kind, r.occasion) for r in mine], [(ReminderKind.PETITION_OVERDUE, "overdue:2026-12-05")])
+        self.assertEqual(petition_reminders(date(2026, 12, 13)), [], "told when it passes, not every day after")
 
     def test_a_decided_case_is_reminded_of_the_handling_limit_instead(self):
         from activities.choices import PetitionStatus
@@ -151,10 +152,11 @@ class ResponsibilityAndLockoutTests(TestCase):
         )
         self.assertEqual(_for(responsibility_reminders(date(2026, 12, 2)), self.w.staff2), [])
         self.assertEqual(
-            [r.kind for r in responsibility_reminders(date(2026, 11, 28)) if self.w.staff in r.recipients],
-            [ReminderKind.RESPONSIBILITY_OVERDUE],
-            "eight days ahead: only the overdue one",
+            [r.subject for r in responsibility_reminders(date(2026, 11, 28))],
+            [f"responsibility:{self.w.overdue_responsibility.pk}"],
+            "the other is eight days ahead",
         )
+        self.assertEqual(responsibility_reminders(date(2026, 12, 14)), [], "a week after: the robots' digest goes on")
 
     def test_the_responsible_person_by_name(self):
         from tests.factories import make_user

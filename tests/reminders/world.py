@@ -55,11 +55,11 @@ class World:
             summary=f"{PETITIONER}反映电梯故障",
             petitioner_id_number=ID_WITH_X,
         )
-        self.late_petition = make_petition(self.bihai, received_on=date(2026, 10, 1), summary="逾期未受理")
+        self.late_petition = make_petition(self.bihai, received_on=date(2026, 11, 16), summary="逾期未受理")
         plan = make_plan(self.bihai, title="碧海社区创建方案")
         indicator = make_indicator(plan, code="A1", points=5)
         self.responsibility = make_responsibility(indicator, deadline=date(2026, 12, 6), responsible_person="")
-        self.overdue_responsibility = make_responsibility(indicator, deadline=date(2026, 11, 1))
+        self.overdue_responsibility = make_responsibility(indicator, deadline=date(2026, 11, 30))
         self.lockout = audit_record(
             actor=None,
             action=AuditAction.LOCKOUT,
