@@ -87,6 +87,15 @@ class LeaderReminderTests(TestCase):
         listed = [line.removeprefix("- ") for line in digests[0].body.splitlines() if line.startswith("- ")]
         self.assertEqual(listed, late_on_dashboard)
 
+    def test_a_superuser_with_a_role_hears_of_the_places_of_that_role(self):
+        from communities.models import Membership
+        from tests.factories import make_user
+
+        root = make_user("root", is_superuser=True, is_staff=True)
+        Membership.objects.create(user=root, jurisdiction=self.w.street, role="leader")
+        digests = _for(late_units_reminders(date(2026, 12, 6)), root)
+        self.assertEqual([d.subject for d in digests], [f"late:{self.w.street.pk}:2026-11"])
+
     def test_no_digest_before_the_due_date_has_passed(self):
         self.assertEqual(late_units_reminders(date(2026, 12, 5)), [])
 
