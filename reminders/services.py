@@ -187,7 +187,14 @@ def _send_digests(today, summary, dry_run):
     for delivery in queued.order_by("user_id", "created_at", "pk"):
         if delivery.user is not None:
             by_user[delivery.user].append(delivery)
+    preferences = _preferences(list(by_user))
     for user, items in by_user.items():
+        preference = preferences[user.pk]
+        if not (preference.email_enabled and user.email and user.is_active):
+            # E-mail switched off (or the address removed) since these were queued: they stay in the bell only.
+            if not dry_run:
+                Delivery.objects.filter(pk__in=[d.pk for d in items]).delete()
+            continue
         if dry_run:
             summary.digests += 1
             continue

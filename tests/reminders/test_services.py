@@ -102,6 +102,14 @@ class SendTests(TestCase):
         services.reminders_send(today=date(2026, 12, 2), now=timezone.make_aware(datetime(2026, 12, 2, 9)))
         self.assertEqual(len([m for m in mail.outbox if m.to == ["staff@example.cn"]]), 1)
 
+    def test_switching_email_off_drops_what_was_queued(self):
+        services.reminders_send(today=date(2026, 12, 2), now=timezone.make_aware(datetime(2026, 12, 2, 6)))
+        NotificationPreference.objects.create(user=self.w.staff, email_enabled=False)
+        services.reminders_send(today=date(2026, 12, 2), now=timezone.make_aware(datetime(2026, 12, 2, 9)))
+        self.assertFalse([m for m in mail.outbox if m.to == ["staff@example.cn"]])
+        self.assertTrue([m for m in mail.outbox if m.to == ["staff2@example.cn"]])
+        self.assertFalse(Delivery.objects.filter(status=DeliveryStatus.QUEUED).exists())
+
     def test_immediate_sends_one_email_per_reminder(self):
         NotificationPreference.objects.create(user=self.w.staff, email_mode=EmailMode.IMMEDIATE)
         run(date(2026, 12, 2))
