@@ -33,7 +33,12 @@
       // One bar per child: the height grows with their number so the names stay readable.
       el.style.height = Math.max(220, 34 * data.ranking.length + 40) + "px";
     }
-    var chart = echarts.getInstanceByDom(el) || echarts.init(el, null, { renderer: "svg" });
+    var chart = echarts.getInstanceByDom(el);
+    if (!chart) {
+      chart = echarts.init(el, null, { renderer: "svg" });
+      // "is-ready" once the bars have grown to their length (the browser tests click on them).
+      chart.on("finished", function () { el.classList.add("is-ready"); });
+    }
     chart.setOption(UnityCharts.option(name, data, labels, opts), true);
     el.classList.add("is-drawn");
     return chart;
