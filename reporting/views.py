@@ -62,6 +62,7 @@ def dashboard(request, code):
             "cockpit_labels": chart_labels(),
             "cockpit_query": urlencode(period.as_query()),
             "ranking_metrics": [(key, label()) for key, (label, _better) in RANKING_METRICS.items()],
+            "may_manage_links": access.user_can(request.user, Action.MANAGE, jurisdiction),
             "show_names": _shows_names(request.user, board),
             "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
         },
