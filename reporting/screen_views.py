@@ -37,7 +37,11 @@ def screen_payload(board):
     """Return what the big screen shows: the place, the period and the charts' aggregate figures, nothing else."""
     return {
         "jurisdiction": {"code": board.jurisdiction.code, "name": board.jurisdiction.name},
-        "period": {"from": board.period.start.isoformat(), "to": board.period.end.isoformat(), "label": board.period.label},
+        "period": {
+            "from": board.period.start.isoformat(),
+            "to": board.period.end.isoformat(),
+            "label": board.period.label,
+        },
         "charts": cockpit_data(board),
     }
 
@@ -126,7 +130,9 @@ def display_links(request, code):
             address = request.build_absolute_uri(reverse("display_screen", args=[token]))
             # The token is kept only as a hash: this message is the one time the address is shown.
             messages.success(
-                request, _("已创建展示链接“%(label)s”。请立即复制，此地址只显示这一次：%(url)s") % {"label": link.label, "url": address}
+                request,
+                _("已创建展示链接“%(label)s”。请立即复制，此地址只显示这一次：%(url)s")
+                % {"label": link.label, "url": address},
             )
             return redirect("display_links", code=jurisdiction.code)
     links = DisplayLink.objects.for_user(request.user, Action.MANAGE).filter(jurisdiction=jurisdiction)

@@ -74,7 +74,10 @@ def display_link_use(*, token, what, now=None):
     """Return the usable link of `token`, counting and auditing this use (`what`: "screen" or "data"); else None."""
     now = now or timezone.now()
     link = (
-        DisplayLink.objects.usable(now).select_related("jurisdiction").filter(token_hash=token_hash(token or "")).first()
+        DisplayLink.objects.usable(now)
+        .select_related("jurisdiction")
+        .filter(token_hash=token_hash(token or ""))
+        .first()
     )
     if link is None:
         return None

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0006_access_auditor_role'),
+        ("communities", "0006_access_auditor_role"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('create', '新增'), ('change', '修改'), ('delete', '删除'), ('import', '导入'), ('reveal', '查看敏感信息'), ('lockout', '登录锁定'), ('display', '大屏链接访问')], max_length=10, verbose_name='操作'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("create", "新增"),
+                    ("change", "修改"),
+                    ("delete", "删除"),
+                    ("import", "导入"),
+                    ("reveal", "查看敏感信息"),
+                    ("lockout", "登录锁定"),
+                    ("display", "大屏链接访问"),
+                ],
+                max_length=10,
+                verbose_name="操作",
+            ),
         ),
     ]

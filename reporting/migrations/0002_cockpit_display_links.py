@@ -6,32 +6,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0006_access_auditor_role'),
-        ('reporting', '0001_initial'),
+        ("communities", "0006_access_auditor_role"),
+        ("reporting", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DisplayLink',
+            name="DisplayLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(help_text='例如：一楼大厅展示屏', max_length=100, verbose_name='名称')),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True, verbose_name='令牌摘要')),
-                ('expires_at', models.DateTimeField(verbose_name='有效期至')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='撤销时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='最近使用')),
-                ('use_count', models.PositiveIntegerField(default=0, verbose_name='使用次数')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='display_links', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='display_links', to='communities.jurisdiction', verbose_name='辖区')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("label", models.CharField(help_text="例如：一楼大厅展示屏", max_length=100, verbose_name="名称")),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True, verbose_name="令牌摘要")),
+                ("expires_at", models.DateTimeField(verbose_name="有效期至")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="撤销时间")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("last_used_at", models.DateTimeField(blank=True, null=True, verbose_name="最近使用")),
+                ("use_count", models.PositiveIntegerField(default=0, verbose_name="使用次数")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="display_links",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="display_links",
+                        to="communities.jurisdiction",
+                        verbose_name="辖区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '大屏展示链接',
-                'verbose_name_plural': '大屏展示链接',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "大屏展示链接",
+                "verbose_name_plural": "大屏展示链接",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
     ]
