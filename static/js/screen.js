@@ -70,6 +70,7 @@
     drawCharts(data);
   }
 
+  // The next request is asked for a full interval after the last answer, so a slow one never overlaps the next.
   function poll() {
     fetch(dataUrl, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
       .then(function (response) {
@@ -81,12 +82,13 @@
         draw(data);
         stamp(true);
       })
-      .catch(function () { stamp(false); });
+      .catch(function () { stamp(false); })
+      .then(function () { window.setTimeout(poll, refresh * 1000); });
   }
 
   draw(payload);
   stamp(true);
-  window.setInterval(poll, refresh * 1000);
+  window.setTimeout(poll, refresh * 1000);
   window.addEventListener("resize", function () {
     drawCharts(payload);
     Object.keys(charts).forEach(function (k) { charts[k].resize(); });
