@@ -173,7 +173,6 @@ def headline(board):
 
 def cockpit_data(board):
     """Return every chart's data for `board`: JSON-ready, with no personal name and no record."""
-    projects = board.projects
     return {
         "headline": headline(board),
         "composition": composition(board.population),
@@ -185,11 +184,6 @@ def cockpit_data(board):
         "channels": [{"name": c["label"], "count": c["count"]} for c in board.petitions["by_channel"]],
         "ranking": ranking(board),
         "plan": plan(board),
-        # Drawn only where the projects' data has funding by source (see the projects helper's work).
-        "funding": [
-            {"name": str(name), "amount": _num(amount)}
-            for name, amount in (getattr(projects, "funding_by_source", None) or {}).items()
-        ],
     }
 
 
@@ -210,5 +204,4 @@ def chart_labels():
         "better_high": {key: better for key, (_label, better) in RANKING_METRICS.items()},
         "updated": _("更新于"),
         "stale": _("无法连接服务器，显示的是上次更新的数据"),
-        "amount": _("金额（元）"),
     }
