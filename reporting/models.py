@@ -62,3 +62,30 @@ class DisplayLink(models.Model):
 
     def is_usable(self, now=None):
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+
+class BoundaryMap(models.Model):
+    """The boundaries of a jurisdiction's children (GeoJSON keyed by their codes), for the cockpit's map."""
+
+    jurisdiction = models.OneToOneField(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.CASCADE, related_name="boundary_map"
+    )
+    geojson = models.JSONField(_("边界（GeoJSON）"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="boundary_maps",
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("下级辖区边界")
+        verbose_name_plural = _("下级辖区边界")
+
+    def __str__(self):
+        return f"{self.jurisdiction.name} · {self._meta.verbose_name}"

@@ -24,9 +24,10 @@ from base.periods import PeriodError, period_from_params
 from communities.models import Jurisdiction
 
 from .cockpit import chart_labels, cockpit_data
-from .models import DisplayLink
+from .models import BoundaryMap, DisplayLink
 from .selectors import jurisdiction_dashboard
-from .services import display_link_create, display_link_revoke, display_link_use
+from .geo import MAX_BYTES
+from .services import boundaries_upload, display_link_create, display_link_revoke, display_link_use
 
 # The screen asks for fresh figures this often (seconds); `?refresh=` overrides it within these bounds.
 REFRESH_SECONDS = 180
@@ -44,6 +45,11 @@ def screen_payload(board):
         },
         "charts": cockpit_data(board),
     }
+
+
+def boundaries_of(jurisdiction):
+    """Return the GeoJSON of `jurisdiction`'s children, or None (then a treemap takes the map's place)."""
+    return BoundaryMap.objects.filter(jurisdiction=jurisdiction).values_list("geojson", flat=True).first()
 
 
 def _refresh(request):
@@ -74,6 +80,7 @@ def _render_screen(request, jurisdiction, data_url):
             "labels": chart_labels(),
             "data_url": f"{data_url}?{query}",
             "refresh": _refresh(request),
+            "geo": boundaries_of(jurisdiction),
         },
     )
     response["Cache-Control"] = "no-store"
@@ -155,3 +162,37 @@ def display_link_revoke_view(request, code, pk):
     display_link_revoke(link=link, actor=request.user)
     messages.success(request, _("已撤销展示链接“%(label)s”。") % {"label": link.label})
     return redirect("display_links", code=jurisdiction.code)
+
+
+class BoundaryForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("GeoJSON 文件"))
+
+
+@login_required
+def boundaries(request, code):
+    """Upload the boundaries of the jurisdiction's children (administrators); the map then replaces the treemap."""
+    jurisdiction = get_object_or_404(Jurisdiction.objects.for_user(request.user, Action.MANAGE), code=code)
+    form = BoundaryForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > MAX_BYTES:
+                raise ValidationError(_("文件过大：边界文件不能超过%(mb)s MB。") % {"mb": MAX_BYTES // (1024 * 1024)})
+            boundaries_upload(jurisdiction=jurisdiction, raw=upload.read(), actor=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("file", message)
+        else:
+            messages.success(request, _("已上传下级辖区边界，看板和数据大屏将显示地图。"))
+            return redirect("dashboard_jurisdiction", code=jurisdiction.code)
+    current = BoundaryMap.objects.filter(jurisdiction=jurisdiction).first()
+    return render(
+        request,
+        "reporting/boundaries.html",
+        {
+            "jurisdiction": jurisdiction,
+            "form": form,
+            "current": current,
+            "children": jurisdiction.children.exclude(code=None).order_by("code"),
+        },
+    )

@@ -14,7 +14,8 @@ from base.access import Action, user_can
 from communities.choices import AuditAction
 from communities.services import audit_record
 
-from .models import DisplayLink
+from .geo import parse_boundaries
+from .models import BoundaryMap, DisplayLink
 
 # A hall display runs for months; a longer life is a new link, so a forgotten one dies by itself.
 MAX_LINK_DAYS = 366
@@ -91,3 +92,24 @@ def display_link_use(*, token, what, now=None):
             note=_("大屏页面") if what == "screen" else _("大屏数据"),
         )
     return link
+
+
+def boundaries_upload(*, jurisdiction, raw, actor):
+    """Check the GeoJSON `raw` (bytes) against `jurisdiction`'s children and keep it, replacing any earlier one."""
+    if not user_can(actor, Action.MANAGE, jurisdiction):
+        raise PermissionDenied
+    children = dict(jurisdiction.children.exclude(code=None).values_list("code", "name"))
+    data = parse_boundaries(raw, children=children)
+    with transaction.atomic():
+        boundary, created = BoundaryMap.objects.update_or_create(
+            jurisdiction=jurisdiction, defaults={"geojson": data, "uploaded_by": actor}
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.CHANGE,
+            obj=boundary,
+            jurisdiction=jurisdiction,
+            changes={"features": [None, len(data["features"])]},
+            note=_("上传下级辖区边界"),
+        )
+    return boundary

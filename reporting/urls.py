@@ -14,6 +14,7 @@ urlpatterns = [
     # The big screen (数据大屏) and the display links that open it without a login (reporting/screen_views.py).
     path("screen/<str:code>/", screen_views.screen, name="screen"),
     path("screen/<str:code>/links/", screen_views.display_links, name="display_links"),
+    path("screen/<str:code>/boundaries/", screen_views.boundaries, name="boundaries_upload"),
     path(
         "screen/<str:code>/links/<int:pk>/revoke/",
         screen_views.display_link_revoke_view,

@@ -20,6 +20,7 @@ from .cockpit import RANKING_METRICS, chart_labels, cockpit_data
 from .report import work_report
 from .report.docx import docx_bytes
 from .report.ledger import build_ledger, ledger_filename
+from .screen_views import boundaries_of
 from .selectors import jurisdiction_dashboard
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -60,6 +61,7 @@ def dashboard(request, code):
             "period": period,
             "cockpit": cockpit_data(board),
             "cockpit_labels": chart_labels(),
+            "cockpit_geo": boundaries_of(jurisdiction),
             "cockpit_query": urlencode(period.as_query()),
             "ranking_metrics": [(key, label()) for key, (label, _better) in RANKING_METRICS.items()],
             "may_manage_links": access.user_can(request.user, Action.MANAGE, jurisdiction),

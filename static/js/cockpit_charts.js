@@ -152,6 +152,26 @@
         data: rows.map(function (r) { return { name: r.label, value: r.count }; }) }];
       return o;
     },
+    // A choropleth of the chosen figure over the children's boundaries (registered by the page as opts.mapName).
+    map: function (data, L, opts) {
+      var metric = opts.metric || "minority_share";
+      var rows = data.ranking.filter(function (r) { return r[metric] !== null && r[metric] !== undefined; });
+      var values = rows.map(function (r) { return r[metric]; });
+      var dark = opts.dark;
+      var o = base(opts);
+      o.legend.show = false;
+      o.tooltip = { trigger: "item", confine: true, formatter: function (p) {
+        return esc(p.name) + "：" + esc(fmt(p.value)) + "（" + esc(L.metrics[metric]) + "）";
+      } };
+      o.visualMap = { type: "continuous", min: Math.min.apply(null, values.concat([0])),
+        max: Math.max.apply(null, values.concat([1])), left: 8, bottom: 8, calculable: false,
+        textStyle: { color: dark ? "#e6edf5" : "#1f2328" },
+        inRange: { color: dark ? ["#12355b", "#ff6b5e"] : ["#fbe3df", "#b3261e"] } };
+      o.series = [{ type: "map", map: opts.mapName, roam: false, selectedMode: false, cursor: "pointer",
+        label: { show: true, fontSize: opts.fontSize || 12, color: dark ? "#fff" : "#1f2328" },
+        data: rows.map(function (r) { return { name: r.name, value: r[metric], code: r.code }; }) }];
+      return o;
+    },
     treemap: function (data, L, opts) {
       var o = base(opts);
       o.tooltip = { trigger: "item", confine: true, formatter: function (p) {
@@ -185,6 +205,7 @@
       case "categories": return data.categories.length > 0;
       case "channels": return data.channels.some(function (c) { return c.count > 0; });
       case "ranking": case "treemap": return data.ranking.length > 0;
+      case "map": return data.ranking.length > 0 && !!window.echarts.getMap("children");
       case "plan": return !!data.plan;
       default: return data.months.length > 0;
     }

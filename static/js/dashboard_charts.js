@@ -10,6 +10,8 @@
   var childUrl = root.getAttribute("data-child-url");
   var query = root.getAttribute("data-query");
   var charts = [];
+  var geo = document.getElementById("cockpit-geo");
+  if (geo) { echarts.registerMap("children", JSON.parse(geo.textContent)); }
 
   function openChild(code) {
     if (code) { window.location.href = childUrl.replace("__code__", encodeURIComponent(code)) + (query ? "?" + query : ""); }
@@ -46,16 +48,16 @@
 
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     var name = el.getAttribute("data-chart");
-    var select = name === "ranking" ? document.querySelector("[data-ranking-metric]") : null;
-    var chart = draw(el, { metric: select ? select.value : null });
+    var select = name === "ranking" || name === "map" ? document.querySelector("[data-ranking-metric]") : null;
+    var chart = draw(el, { metric: select ? select.value : null, mapName: "children" });
     if (!chart) { return; }
     charts.push(chart);
-    if (name === "ranking" || name === "treemap") {
+    if (name === "ranking" || name === "treemap" || name === "map") {
       chart.on("click", function (p) {
         openChild(p.data && p.data.code ? p.data.code : rankingCode(p.componentType === "yAxis" ? p.value : p.name));
       });
       if (select) {
-        select.addEventListener("change", function () { draw(el, { metric: select.value }); });
+        select.addEventListener("change", function () { draw(el, { metric: select.value, mapName: "children" }); });
       }
     } else if (/_by_month$/.test(name)) {
       chart.on("click", function (p) { openMonth(p.componentType === "xAxis" ? p.value : p.name); });

@@ -10,12 +10,14 @@
   var dataUrl = root.getAttribute("data-url");
   var refresh = parseInt(root.getAttribute("data-refresh"), 10) || 180;
   var charts = {};
+  var geo = document.getElementById("cockpit-geo");
+  if (geo) { echarts.registerMap("children", JSON.parse(geo.textContent)); }
   var fmt = UnityCharts.format;
 
   // Sizes follow the screen: 16 px at 1920 wide, twice that on a 3840 × 2160 display.
   function options() {
     var scale = Math.max(1, Math.min(window.innerWidth / 1920, window.innerHeight / 1080));
-    return { dark: true, fontSize: Math.round(16 * scale), noAnimation: false };
+    return { dark: true, fontSize: Math.round(16 * scale), noAnimation: false, mapName: "children" };
   }
 
   function setText(selector, text) {

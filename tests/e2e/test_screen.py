@@ -137,3 +137,25 @@ def test_the_dashboard_of_the_demo_district_has_no_csp_violation(page, demo):
     page.goto(f"{page.live_server_url}/dashboard/{DISTRICT}/")
     page.wait_for_selector("[data-chart='ranking'].is-ready svg")
     screenshot(page, "dashboard-demo")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_uploading_the_demo_geojson_shows_a_choropleth_that_drills_down(page, demo):
+    from pathlib import Path
+
+    geojson = Path(__file__).resolve().parents[2] / "demo" / "boundaries" / f"{DISTRICT}.geojson"
+    login(page, "admin", "Demo-admin-2026")
+    page.goto(f"{page.live_server_url}/screen/{DISTRICT}/boundaries/")
+    page.set_input_files("input[type=file]", str(geojson))
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"**/dashboard/{DISTRICT}/")
+    chart = page.locator("[data-chart='map']")
+    page.wait_for_selector("[data-chart='map'].is-ready svg path", state="attached")
+    assert page.locator("[data-chart='treemap']").count() == 0
+    chart.scroll_into_view_if_needed()
+    screenshot(page, "dashboard-map")
+    # Clicking a region opens that child's dashboard.
+    label = chart.locator("svg text:text-is('朱昌镇')")
+    box = label.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] + 6)
+    page.wait_for_url("**/dashboard/520115100000/**")

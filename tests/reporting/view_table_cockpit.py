@@ -63,3 +63,13 @@ VIEWS = [
         no_foreign="a display link opens one jurisdiction's figures, whoever holds it",
     ),
 ]
+
+VIEWS.append(
+    ScopedView(
+        "boundaries_upload",
+        user="admin",
+        action="manage",
+        make=lambda w: [w.street.code],
+        make_foreign=lambda w: [w.other_district.code],
+    )
+)
