@@ -24,9 +24,9 @@ from base.periods import PeriodError, period_from_params
 from communities.models import Jurisdiction
 
 from .cockpit import chart_labels, cockpit_data
+from .geo import MAX_BYTES
 from .models import BoundaryMap, DisplayLink
 from .selectors import jurisdiction_dashboard
-from .geo import MAX_BYTES
 from .services import boundaries_upload, display_link_create, display_link_revoke, display_link_use
 
 # The screen asks for fresh figures this often (seconds); `?refresh=` overrides it within these bounds.

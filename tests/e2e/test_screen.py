@@ -104,9 +104,9 @@ def test_big_screen_is_filled_updates_after_a_write_and_survives_the_server_goin
 
 @pytest.mark.django_db(transaction=True)
 def test_a_display_link_opens_the_screen_logged_out(screen_page, demo):
-    from communities.models import Jurisdiction
-    from demo.demo import DEMO_USERS  # noqa: F401 - the demo's admin makes the link
     from django.contrib.auth import get_user_model
+
+    from communities.models import Jurisdiction
     from reporting.services import display_link_create
 
     district = Jurisdiction.objects.get(code=DISTRICT)
