@@ -167,7 +167,7 @@
         max: Math.max.apply(null, values.concat([1])), left: 8, bottom: 8, calculable: false,
         textStyle: { color: dark ? "#e6edf5" : "#1f2328" },
         inRange: { color: dark ? ["#12355b", "#ff6b5e"] : ["#fbe3df", "#b3261e"] } };
-      o.series = [{ type: "map", map: opts.mapName, roam: false, selectedMode: false, cursor: "pointer",
+      o.series = [{ type: "map", map: opts.mapName, roam: false, selectedMode: false, cursor: "pointer", showLegendSymbol: false,
         label: { show: true, fontSize: opts.fontSize || 12, color: dark ? "#fff" : "#1f2328" },
         data: rows.map(function (r) { return { name: r.name, value: r[metric], code: r.code }; }) }];
       return o;
