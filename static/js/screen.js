@@ -32,7 +32,8 @@
       var value = h[key];
       el.textContent = value === null || value === undefined ? "—" : fmt(value) + (el.getAttribute("data-suffix") || "");
     });
-    setText("[data-period]", data.period ? data.period.label || "" : "");
+    // The JSON summary names its period by dates only; the label the page was rendered with stays then.
+    if (data.period && data.period.label) { setText("[data-period]", data.period.label); }
     var plan = data.charts.plan;
     setText("[data-plan='title']", plan ? plan.title : root.querySelector("[data-plan='title']").textContent);
     if (plan) {

@@ -83,6 +83,7 @@ def test_big_screen_is_filled_updates_after_a_write_and_survives_the_server_goin
         arg=before + 1,
     )
     assert page.evaluate("window.__notReloaded") is True
+    assert page.locator("[data-period]").inner_text().strip()  # still names its period
 
     # The server goes away: the figures stay, with the time of the last update and a notice.
     kept_activities = _figure(page, "activities")
