@@ -48,8 +48,10 @@
         confine: true,
         textStyle: { fontSize: size },
       },
-      legend: { top: 0, textStyle: { color: text, fontSize: size } },
-      grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
+      // Spacing follows the font, so a 4K screen's larger type does not run into the legend or off the edge.
+      legend: { top: 0, itemWidth: Math.round(size * 1.6), itemHeight: Math.round(size * 0.9),
+        textStyle: { color: text, fontSize: size } },
+      grid: { left: 8, right: size * 2, top: size * 3, bottom: 8, containLabel: true },
     };
   }
 
@@ -68,8 +70,9 @@
     return target;
   }
 
-  function hbar(rows, nameKey, valueKey, seriesName, opts, label) {
+  function hbar(rows, nameKey, valueKey, seriesName, opts, label, labelChars) {
     var o = base(opts);
+    var size = (opts && opts.fontSize) || 12;
     var ordered = rows.slice().reverse(); // largest at the top
     o.legend.show = false;
     o.tooltip.formatter = axisTooltip();
@@ -77,6 +80,7 @@
     o.yAxis = merge({ type: "category", data: ordered.map(function (r) { return r[nameKey]; }), triggerEvent: true },
       axisStyle(opts));
     o.grid.top = 8;
+    o.grid.right = Math.round(size * 0.6 * (labelChars || 6)) + 8; // room for the value after the longest bar
     o.series = [{
       name: seriesName, type: "bar", data: ordered.map(function (r) { return r[valueKey]; }),
       label: { show: true, position: "right", color: (opts && opts.dark) ? "#e6edf5" : "#1f2328",
@@ -97,7 +101,7 @@
       rows.forEach(function (r) { byName[r.name] = r; });
       return hbar(rows, "name", "count", L.people, opts, function (p) {
         return fmt(p.value) + " (" + byName[p.name].share_text + ")";
-      });
+      }, 15);
     },
     activities_by_month: function (data, L, opts) {
       return monthBars(data, L, opts, "activities", "activities_last_year", L.activities);
