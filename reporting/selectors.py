@@ -25,6 +25,7 @@ from activities.selectors.monthly import (
 from activities.selectors.petitions import mediation_figures, petition_figures
 from activities.selectors.plans import plan_progress, plans_for
 from activities.selectors.rollups import activity_totals_by_child, petition_counts_by_child
+from activities.selectors.trends import petition_counts_by_month
 from activities.selectors.validation import violation_count
 from communities.selectors import _all_groups, children_population, population_summary
 
@@ -72,6 +73,9 @@ class Dashboard:
     population_previous: object = None
     activities: object = None
     activities_by_month: list = field(default_factory=list)
+    # The same months a year earlier, for the trend against last year (reporting.cockpit).
+    activities_by_month_previous: list = field(default_factory=list)
+    petitions_by_month: dict = field(default_factory=dict)
     activities_by_category: list = field(default_factory=list)
     largest_activities: list = field(default_factory=list)
     petitions: dict = field(default_factory=dict)
@@ -241,6 +245,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
     filing = filing_month(today, until=period.end)
     returns_month = filing.month
     plans = list(plans_for(jurisdiction=jurisdiction))
+    previous = period.previous_year()
     # A jurisdiction's own plan speaks for it (its leading group, its progress) before any ancestor's.
     plan = next((p for p in plans if p.jurisdiction_id == jurisdiction.pk), plans[0] if plans else None)
     board = Dashboard(
@@ -251,6 +256,12 @@ def _compute_dashboard(*, jurisdiction, period, today):
         population_previous=population_summary(jurisdiction=jurisdiction, year=period.year - 1, groups=groups),
         activities=activity_totals(jurisdiction=jurisdiction, start=period.start, end=period.end),
         activities_by_month=activity_counts_by_month(jurisdiction=jurisdiction, start=period.start, end=period.end),
+        activities_by_month_previous=activity_counts_by_month(
+            jurisdiction=jurisdiction, start=previous.start, end=previous.end
+        ),
+        petitions_by_month=petition_counts_by_month(
+            jurisdiction=jurisdiction, start=period.start, end=period.end, today=today
+        ),
         activities_by_category=activity_counts_by_category(
             jurisdiction=jurisdiction, start=period.start, end=period.end
         ),
