@@ -100,6 +100,9 @@ class PopulationSummary:
             or any(g.male is not None or g.female is not None for g in self.groups)
         )
 
+    def get_kind_display(self):
+        return PopulationKind(self.kind).label
+
     @property
     def section_label(self):
         return self.section or _("未分学部")
