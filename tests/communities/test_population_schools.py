@@ -12,7 +12,8 @@ from communities.choices import JurisdictionLevel, PopulationKind, Role
 from communities.importers.census import census_import_apply, census_import_plan
 from communities.models import GroupCount, PopulationRecord
 from communities.selectors import children_population, population_summary
-from tests.factories import csv_bytes, group, make_jurisdiction, make_member
+from tests.communities.test_admin import record_form
+from tests.factories import csv_bytes, group, make_jurisdiction, make_member, make_user
 from tests.population_seeds import YEAR, make_record, make_township_schools
 
 STUDENT, STAFF = PopulationKind.STUDENT, PopulationKind.STAFF
@@ -249,3 +250,42 @@ class SectionMigrationTests(TransactionTestCase):
             Record.objects.create(jurisdiction_id=school.pk, year=YEAR, kind="student", section="初中部")
         with self.assertRaises(IntegrityError), transaction.atomic():
             Record.objects.create(jurisdiction_id=school.pk, year=YEAR, kind="staff", residents=30, minority_total=38)
+
+
+class SchoolRecordAdminTests(TestCase):
+    """The admin takes a section and a minority total, and refuses what cannot be right, naming the field."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.school = make_jurisdiction("种蜂场九年制学校", JurisdictionLevel.UNIT)
+        cls.superuser = make_user(is_superuser=True, is_staff=True)
+
+    def setUp(self):
+        self.client.force_login(self.superuser)
+
+    def add(self, *, section="", residents=70, minority_total=38, counts=()):
+        data = record_form(self.school, residents, list(counts))
+        data.update({"kind": STAFF, "year": YEAR, "section": section, "minority_total": minority_total})
+        return self.client.post(reverse("admin:communities_populationrecord_add"), data)
+
+    def test_two_sections_and_an_unsplit_total_are_saved(self):
+        for section in ("小学部", "初中部"):
+            self.assertEqual(self.add(section=section, counts=[("哈萨克族", 20, None)]).status_code, 302)
+        records = PopulationRecord.objects.filter(jurisdiction=self.school).order_by("section")
+        self.assertEqual([(r.section, r.minority_total) for r in records], [("初中部", 38), ("小学部", 38)])
+        teachers = population_summary(jurisdiction=self.school, year=YEAR, kind=STAFF)
+        self.assertEqual((teachers.minority_total, teachers.minority_unspecified, len(teachers.sections)), (76, 36, 2))
+
+    def test_minority_groups_above_the_minority_total_are_refused(self):
+        response = self.add(counts=[("哈萨克族", 30, None), ("回族", 10, None)])
+        self.assertContains(response, "各少数民族人数合计40人，超过“少数民族合计”38人")
+        self.assertFalse(PopulationRecord.objects.exists())
+
+    def test_a_minority_total_above_the_total_is_refused_on_its_field(self):
+        response = self.add(residents=30)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            response.context["adminform"].form.errors["minority_total"],
+            ["少数民族合计38人，超过总人数30人：请核对“少数民族合计”或总人数。"],
+        )
+        self.assertFalse(PopulationRecord.objects.exists())
