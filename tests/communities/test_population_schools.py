@@ -289,3 +289,25 @@ class SchoolRecordAdminTests(TestCase):
             ["少数民族合计38人，超过总人数30人：请核对“少数民族合计”或总人数。"],
         )
         self.assertFalse(PopulationRecord.objects.exists())
+
+
+class SchoolCensusLongLayoutTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.school = make_jurisdiction("实验学校", JurisdictionLevel.UNIT, code="520115001901")
+
+    def test_the_long_layout_reads_the_section_of_each_row(self):
+        rows = [
+            ["区划代码", "学部", "民族", "人数", "男", "女"],
+            ["520115001901", "小学部", "瑶族", "518", "261", "257"],
+            ["520115001901", "小学部", "汉族", "381", "196", "185"],
+            ["520115001901", "初中部", "瑶族", "111", "63", "48"],
+        ]
+        plan = census_import_plan(file=csv_bytes(rows), filename="long.csv", year=YEAR, kind=STUDENT)
+        self.assertEqual([str(i) for i in plan.issues], [])
+        self.assertEqual(sorted(r.label for r in plan.records), ["实验学校 初中部", "实验学校 小学部"])
+        census_import_apply(plan=plan)
+        students = population_summary(jurisdiction=self.school, year=YEAR, kind=STUDENT)
+        primary, junior = students.sections
+        self.assertEqual((primary.section, primary.population, primary.groups[0].female), ("小学部", 899, 257))
+        self.assertEqual((junior.section, junior.population), ("初中部", 111))
