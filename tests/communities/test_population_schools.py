@@ -13,6 +13,7 @@ from communities.importers.census import census_import_apply, census_import_plan
 from communities.models import GroupCount, PopulationRecord
 from communities.selectors import children_population, population_summary
 from tests.communities.test_admin import record_form
+from tests.conftest import reload_reference_data
 from tests.factories import csv_bytes, group, make_jurisdiction, make_member, make_user
 from tests.population_seeds import YEAR, make_record, make_township_schools
 
@@ -229,6 +230,11 @@ class SectionMigrationTests(TransactionTestCase):
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+    def _fixture_teardown(self):
+        super()._fixture_teardown()
+        # The flush emptied the tables the migrations fill; the next tests in this worker need them.
+        reload_reference_data()
 
     def test_existing_records_become_whole_unit_records(self):
         executor = MigrationExecutor(connection)
