@@ -27,6 +27,7 @@ from activities.selectors.plans import plan_progress, plans_for
 from activities.selectors.rollups import activity_totals_by_child, petition_counts_by_child
 from activities.selectors.trends import petition_counts_by_month
 from activities.selectors.validation import violation_count
+from communities.choices import PopulationKind
 from communities.selectors import _all_groups, children_population, population_summary
 
 from .freshness import cached
@@ -71,6 +72,8 @@ class Dashboard:
     today: object
     population: object = None
     population_previous: object = None
+    population_students: object = None
+    population_teachers: object = None
     activities: object = None
     activities_by_month: list = field(default_factory=list)
     # The same months a year earlier, for the trend against last year (reporting.cockpit).
@@ -113,6 +116,8 @@ class Dashboard:
             },
             "population": self.population.as_dict(),
             "population_previous_year": self.population_previous.as_dict(),
+            "population_students": self.population_students.as_dict(),
+            "population_teachers": self.population_teachers.as_dict(),
             "activities": {
                 **self.activities.as_dict(),
                 "by_month": [
@@ -254,6 +259,12 @@ def _compute_dashboard(*, jurisdiction, period, today):
         today=today,
         population=population_summary(jurisdiction=jurisdiction, year=period.year, groups=groups),
         population_previous=population_summary(jurisdiction=jurisdiction, year=period.year - 1, groups=groups),
+        population_students=population_summary(
+            jurisdiction=jurisdiction, year=period.year, kind=PopulationKind.STUDENT, groups=groups
+        ),
+        population_teachers=population_summary(
+            jurisdiction=jurisdiction, year=period.year, kind=PopulationKind.STAFF, groups=groups
+        ),
         activities=activity_totals(jurisdiction=jurisdiction, start=period.start, end=period.end),
         activities_by_month=activity_counts_by_month(jurisdiction=jurisdiction, start=period.start, end=period.end),
         activities_by_month_previous=activity_counts_by_month(

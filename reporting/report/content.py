@@ -50,6 +50,7 @@ from .numbers import (
     rate,
     subheading_number,
 )
+from .population import school_population_sentences, yearly_fact_sentences
 
 TITLE = "title"
 HEADING = "heading"  # 一、 黑体
@@ -375,9 +376,15 @@ def _basic_situation(w, ctx):
         place.append(children)
     first = ctx.name + "，".join(place) + "。" if place else ""
 
+    schools = school_population_sentences(board)
     if not population.has_data:
-        # One neutral line the office deletes or replaces; it asserts nothing about the place.
-        w.body(first, _("%(year)d年人口数据尚未录入。") % {"year": board.period.year})
+        if schools:
+            w.body(first)
+        else:
+            # One neutral line the office deletes or replaces; it asserts nothing about the place.
+            w.body(first, _("%(year)d年人口数据尚未录入。") % {"year": board.period.year})
+        for paragraph in schools:
+            w.body(paragraph)
         _yearly_facts(w, ctx)
         return
 
@@ -396,14 +403,14 @@ def _basic_situation(w, ctx):
         ]
         w.body(_("其中：%(groups)s。") % {"groups": "；".join(parts)})
     w.body(_floating_and_hardship(population))
+    for paragraph in schools:
+        w.body(paragraph)
     _yearly_facts(w, ctx)
 
 
 def _yearly_facts(w, ctx):
-    """The standing facts entered once a year (rooms, teams, books …), as recorded for the period's year."""
-    facts = [_figure_text(row) for row in ctx.board.yearly_figures if row["places"]]
-    if facts:
-        w.body(_("%(year)d年度：%(facts)s。") % {"year": ctx.board.period.year, "facts": "，".join(facts)})
+    """The standing facts entered once a year (规划户数, 窗口, 文艺队伍, 图书 …), a sentence each in its own wording."""
+    w.body(*yearly_fact_sentences(ctx.board))
 
 
 def _minority_sentence(population):
