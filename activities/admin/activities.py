@@ -195,7 +195,7 @@ class FundingInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(ScopedWriteMixin, admin.ModelAdmin):
-    list_display = ["name", "jurisdiction", "year", "kind", "status", "total_investment", "persons_served", "start_date"]
+    list_display = ["name", "jurisdiction", "year", "kind", "status", "total_investment", "persons_served"]
     list_filter = ["year", "kind", "status", "jurisdiction__level"]
     search_fields = ["name", "summary", "jurisdiction__name", "jurisdiction__code"]
     list_select_related = ["jurisdiction"]
