@@ -334,7 +334,8 @@ def _cash(source):
 
 
 def _funders(project):
-    return "；".join(str(f) for f in project.cash_fundings() if f.funder)
+    # Names only: the amounts are in the columns of their source kinds.
+    return "、".join(f.funder for f in project.cash_fundings() if f.funder)
 
 
 def _in_kind(project):
