@@ -98,11 +98,17 @@ def project_sentences(figures):
             text += _("，其中%(sources)s") % {"sources": _sources(active.by_source)}
         if active.amount_spent:
             text += _("；已完成投资%(spent)s") % {"spent": _wan(active.amount_spent)}
-        sentences.append(text + "。")
         projects = figures.largest
-        if projects:
-            lead = _("其中投资较大的项目：") if active.count > len(projects) else ""
-            sentences.append(lead + "".join(_project_sentence(p) for p in projects))
+        if len(projects) == active.count == 1:
+            # One project: its own sentence says it all, once.
+            states = "、".join(states)
+            text = _("实施民生项目1个（%(states)s）：") % {"states": states} + _project_sentence(projects[0])
+            sentences.append(text)
+        else:
+            sentences.append(text + "。")
+            if projects:
+                lead = _("其中投资较大的项目：") if active.count > len(projects) else ""
+                sentences.append(lead + "".join(_project_sentence(p) for p in projects))
     planned = figures.planned
     if planned.count:
         text = _("计划实施项目%(n)d个，计划投资%(total)s") % {
