@@ -469,8 +469,9 @@ class ProjectPageTests(PageWorld):
         project = Project.objects.get()
         self.assertRedirects(response, reverse("activities:project_detail", args=[project.pk]))
         detail = self.client.get(reverse("activities:project_detail", args=[project.pk]))
-        self.assertContains(detail, "未列明来源")
-        self.assertContains(detail, "10.00")
+        self.assertContains(
+            detail, '<tr data-funding="unspecified"><td>未列明来源</td><td>—</td><td>现金</td><td class="num">10</td>'
+        )
 
     def test_two_rows_of_one_source_with_funders_and_an_in_kind_row(self):
         data = self.data(
