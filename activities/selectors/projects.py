@@ -86,8 +86,26 @@ class ProjectFigures(ProjectGroup):
     largest: list = field(default_factory=list)
 
     @property
-    def planned(self):
+    def planned_projects(self):
+        """The planned projects' sums, which the report states apart from the works under way."""
         return self.by_status[ProjectStatus.PLANNED]
+
+    # The names the dashboard read before projects had rows per funder (counts, and cash by source label).
+    @property
+    def planned(self):
+        return self.by_status[ProjectStatus.PLANNED].count
+
+    @property
+    def in_progress(self):
+        return self.by_status[ProjectStatus.IN_PROGRESS].count
+
+    @property
+    def completed(self):
+        return self.by_status[ProjectStatus.COMPLETED].count
+
+    @property
+    def funding_by_source(self):
+        return {row.label: row.amount for row in self.by_source if row.key != UNSPECIFIED}
 
     @property
     def status_rows(self):

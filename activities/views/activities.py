@@ -381,27 +381,20 @@ class ProjectListView(ScopedListView):
         return self._figures
 
     def totals_row(self, figures):
-        """Return the export's last row: the same columns, summed (persons and households as 人次 and 户次)."""
+        """Return the export's last row: each summed column's total, found by header (persons, households as 人次)."""
         by_source = {row.key: _number(row.amount) for row in figures.by_source}
-        return [
-            _("合计（%(n)d个项目；受益户数、人数为各项目相加的户次、人次）") % {"n": figures.count},
-            "",
-            "",
-            "",
-            "",
-            "",
-            _number(figures.total_investment),
-            _number(figures.amount_spent),
-            *[by_source.get(source.value) for source in FundingSource],
-            by_source.get(UNSPECIFIED),
-            "",
-            _("%(n)d项") % {"n": figures.in_kind_rows} if figures.in_kind_rows else "",
-            figures.household_times,
-            figures.person_times,
-            None,
-            None,
-            "",
-        ]
+        totals = {
+            _("辖区"): _("合计（%(n)d个项目；受益户数、人数为各项目相加的户次、人次）") % {"n": figures.count},
+            _("总投资（万元）"): _number(figures.total_investment),
+            _("已完成投资（万元）"): _number(figures.amount_spent),
+            **{_funding_header(source.label): by_source.get(source.value) for source in FundingSource},
+            _funding_header(UNSPECIFIED_LABEL): by_source.get(UNSPECIFIED),
+            _("实物或投劳"): _("%(n)d项") % {"n": figures.in_kind_rows} if figures.in_kind_rows else None,
+            _("受益户数"): figures.household_times,
+            _("受益人数"): figures.person_times,
+        }
+        totals = {str(header): value for header, value in totals.items()}
+        return [totals.get(str(column.header)) for column in self.export_columns]
 
     def get_export_sheets(self, rows):
         figures = self.figures()

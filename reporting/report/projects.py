@@ -109,7 +109,7 @@ def project_sentences(figures):
             if projects:
                 lead = _("其中投资较大的项目：") if active.count > len(projects) else ""
                 sentences.append(lead + "".join(_project_sentence(p) for p in projects))
-    planned = figures.planned
+    planned = figures.planned_projects
     if planned.count:
         text = _("计划实施项目%(n)d个，计划投资%(total)s") % {
             "n": planned.count,

@@ -179,8 +179,10 @@ class ProjectTotalsTests(TestCase):
         self.assertEqual([r.label for r in totals.by_source], ["上级拨款", "本级财政", "企业捐资", "群众自筹"])
         self.assertEqual(totals.by_source[0].amount, Decimal("110.50"))
         self.assertEqual([g.count for _k, _l, g in totals.status_rows], [1, 1, 1])
+        self.assertEqual((totals.planned, totals.in_progress, totals.completed), (1, 1, 1))
+        self.assertEqual(totals.funding_by_source["上级拨款"], Decimal("110.50"))
         self.assertEqual(totals.under_way.total_investment, Decimal("210.50"))
-        self.assertEqual(totals.planned.total_investment, Decimal("33.33"))
+        self.assertEqual(totals.planned_projects.total_investment, Decimal("33.33"))
         with self.assertNumQueries(4):
             totals = project_totals(jurisdiction=self.district, largest=5)
             self.assertEqual([p.fundings.count() for p in totals.largest], [2, 2])

@@ -37,7 +37,7 @@ class LoadDemoTests(TestCase):
         self.assertGreater(first[3], 200)
         # Projects as seed 篇4 records them: years, named funders, labour in kind, a planned one counted apart.
         figures = project_figures(queryset=Project.objects.filter(year=2026))
-        self.assertEqual((figures.under_way.count, figures.planned.count), (1, 1))
+        self.assertEqual((figures.under_way.count, figures.planned_projects.count), (1, 1))
         self.assertEqual(figures.by_status[ProjectStatus.PLANNED].total_investment, Decimal("80.00"))
         self.assertEqual(figures.under_way.by_source[-1].label, "未列明来源")
         self.assertEqual(figures.under_way.by_source[-1].amount, Decimal("13.50"))

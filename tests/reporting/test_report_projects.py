@@ -124,7 +124,7 @@ class SeedFourProjectsTests(TestCase):
             [(r.key, r.amount) for r in figures.by_source],
             [("superior", Decimal("1090")), ("enterprise", Decimal("1600")), ("unspecified", Decimal("1424.25"))],
         )
-        self.assertEqual(figures.planned.total_investment, Decimal("1200"))
+        self.assertEqual(figures.planned_projects.total_investment, Decimal("1200"))
         self.assertEqual(figures.under_way.total_investment, Decimal("2914.25"))
         self.assertContains(response, 'data-figure="total_investment">4114.25<')
         self.assertContains(response, '<tr data-source="unspecified"><td>未列明来源</td><td class="num">1424.25</td>')
