@@ -2,13 +2,18 @@
 
 from django.urls import path
 
-from . import views
+from . import draft_views, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard_home, name="dashboard"),
     path("dashboard/<str:code>/", views.dashboard, name="dashboard_jurisdiction"),
     path("api/v1/jurisdictions/<str:code>/summary/", views.api_summary, name="api_summary"),
-    path("reports/<str:code>/work-report/", views.work_report_preview, name="work_report_preview"),
+    path("reports/<str:code>/work-report/", draft_views.work_report_preview, name="work_report_preview"),
     path("reports/<str:code>/work-report.docx", views.work_report_docx, name="work_report_docx"),
+    path("reports/<str:code>/report-template/", draft_views.report_template_edit, name="report_template_edit"),
+    path("reports/drafts/versions/<int:pk>/", draft_views.report_draft_version, name="report_draft_version"),
+    path(
+        "reports/drafts/versions/<int:pk>.docx", draft_views.report_draft_version_docx, name="report_draft_version_docx"
+    ),
     path("reports/plans/<int:plan_id>/ledger.zip", views.evidence_ledger, name="evidence_ledger"),
 ]

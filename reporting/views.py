@@ -1,6 +1,6 @@
 """Dashboards, the JSON summary, the work report (工作情况汇报) and the plan's evidence ledger (台账)."""
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -85,34 +85,6 @@ def api_summary(request, code):
 def _shows_names(user, board):
     # The board is cached per jurisdiction and shared by its readers; the names are shown per reader.
     return board.plan is not None and access.may_see_responsible_persons(user, board.plan.jurisdiction)
-
-
-@login_required
-def work_report_preview(request, code):
-    """Show the report as it will read in Word, with the period picker and the download buttons."""
-    jurisdiction = get_object_or_404(Jurisdiction.objects.for_user(request.user), code=code)
-    try:
-        period = period_from_params(request.GET)
-    except PeriodError as exc:
-        messages.error(request, str(exc))
-        period = period_from_params({})
-    content = work_report(jurisdiction=jurisdiction, period=period)
-    ledger_plan = None
-    if content.plan is not None:
-        ledger_plan = CreationPlan.objects.for_user(request.user, Action.CHANGE).filter(pk=content.plan.pk).first()
-    today = timezone.localdate()
-    return render(
-        request,
-        "reporting/report/preview.html",
-        {
-            "content": content,
-            "jurisdiction": jurisdiction,
-            "period": period,
-            "period_query": urlencode(period.as_query()),
-            "ledger_plan": ledger_plan,
-            "years": range(today.year, today.year - 6, -1),
-        },
-    )
 
 
 @login_required
