@@ -167,6 +167,7 @@ class Dashboard:
             "validation": {"violations": self.violations},
             "creation": _creation_json(self.plan, progress, show_names) if progress is not None else None,
             "ranking": [row.as_dict() for row in self.ranking],
+            "projects": self.projects.as_dict(),
         }
 
 
@@ -288,7 +289,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
         returns_due_on=filing.due_on,
         plan=plan,
         plan_progress=plan_progress(plan=plan, today=today) if plan else None,
-        projects=project_totals(jurisdiction=jurisdiction),
+        projects=project_totals(jurisdiction=jurisdiction, start_year=period.start.year, end_year=period.end.year),
         ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today),
     )
     board.returns_summary = status_counts(board.returns)
