@@ -47,6 +47,7 @@ from activities.models import (
     Project,
     ProjectFunding,
     Responsibility,
+    YearlyValue,
 )
 from communities.choices import JurisdictionLevel, PopulationKind, Role
 from communities.models import EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord
@@ -194,7 +195,18 @@ def _population(places, groups):
             female=442,
             male=457,
         )
-        records += 1
+        # 篇2's teachers: 66, 24 women, 22 瑶族.
+        _save_record(
+            places["school"],
+            year,
+            PopulationKind.STAFF,
+            groups,
+            {"瑶族": 22, "汉族": 44},
+            residents=66,
+            female=24,
+            male=42,
+        )
+        records += 2
     return records
 
 
@@ -204,6 +216,37 @@ def _save_record(place, year, kind, groups, counts, **totals):
     )
     for name, count in counts.items():
         GroupCount.objects.update_or_create(record=record, ethnic_group=groups[name], defaults={"count": count})
+
+
+# Seed 003 (篇1): 碧海社区's standing facts, each with the wording the seed gives it.
+YEARLY_FACTS = [
+    ("planned_households", "规划入住户数", "户", "规划入住{数值}", 20705),
+    ("centre_area", "服务中心总面积", "平方米", "社区服务中心总面积{数值}", 5000),
+    ("activity_rooms", "活动室", "个", "中心设有{数值}活动室", 10),
+    ("service_windows", "便民服务窗口", "个", "便民服务大厅设置{数值}窗口", 13),
+    ("art_teams", "文艺队伍", "支", "组建社区民族时装队、舞蹈队等{数值}文艺队伍", 4),
+    ("minority_books", "少数民族书籍", "册", "图书室收集少数民族书籍{数值}", 300),
+]
+
+
+def _yearly_facts(places, today):
+    community = places["520115001001"]
+    for order, (code, name, unit, phrase, value) in enumerate(YEARLY_FACTS, start=100):
+        figure, _ = MonthlyFigure.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "unit": unit,
+                "report_phrase": phrase,
+                "frequency": FigureFrequency.YEARLY,
+                "is_optional": True,
+                "order": order,
+            },
+        )
+        for year in (today.year - 1, today.year):
+            YearlyValue.objects.get_or_create(
+                jurisdiction=community, year=year, figure=figure, defaults={"value": value}
+            )
 
 
 def _plan(places):
@@ -465,34 +508,65 @@ def _petitions(places, today):
     return created
 
 
-def _projects(places):
-    if Project.objects.filter(jurisdiction=places["520115001001"]).exists():
+def _project(place, name, fundings, **fields):
+    """Create one project with its funding rows unless `place` already has a project of that name."""
+    if Project.objects.filter(jurisdiction=place, name=name).exists():
         return
-    project = Project.objects.create(
-        jurisdiction=places["520115001001"],
-        name="碧海社区少数民族群众就业服务站",
+    project = Project.objects.create(jurisdiction=place, name=name, **fields)
+    ProjectFunding.objects.bulk_create(ProjectFunding(project=project, **row) for row in fundings)
+
+
+def _projects(places):
+    # Shaped like seed 篇4: funders named, several companies under one source, residents' labour in kind, cash that
+    # leaves part of the total unnamed (未列明来源), and a planned project with its preparatory spending.
+    _project(
+        places["520115001001"],
+        "碧海社区少数民族群众就业服务站",
+        [
+            {"source": FundingSource.SUPERIOR, "amount": Decimal("30.00")},
+            {"source": FundingSource.FISCAL, "amount": Decimal("15.00")},
+        ],
         kind=ProjectKind.EMPLOYMENT,
+        year=2025,
         total_investment=Decimal("45.00"),
+        amount_spent=Decimal("45.00"),
         households_served=120,
         persons_served=380,
         status=ProjectStatus.COMPLETED,
         start_date=date(2025, 3, 1),
         end_date=date(2025, 9, 30),
     )
-    ProjectFunding.objects.create(project=project, source=FundingSource.SUPERIOR, amount=Decimal("30.00"))
-    ProjectFunding.objects.create(project=project, source=FundingSource.FISCAL, amount=Decimal("15.00"))
-    project = Project.objects.create(
-        jurisdiction=places["520115100201"],
-        name="朱昌村安全饮水巩固提升工程",
+    _project(
+        places["520115100201"],
+        "朱昌村安全饮水巩固提升工程",
+        [
+            {"source": FundingSource.SUPERIOR, "amount": Decimal("100.00")},
+            {"source": FundingSource.ENTERPRISE, "funder": "朱昌建材公司", "amount": Decimal("8.00")},
+            {"source": FundingSource.ENTERPRISE, "funder": "观山湖农业合作社", "amount": Decimal("5.00")},
+            {"source": FundingSource.SELF_RAISED, "funder": "村民", "in_kind": True, "description": "投工投劳"},
+        ],
         kind=ProjectKind.WATER,
+        year=2026,
         total_investment=Decimal("126.50"),
+        amount_spent=Decimal("80.00"),
         households_served=410,
         persons_served=1530,
         status=ProjectStatus.IN_PROGRESS,
         start_date=date(2026, 4, 1),
     )
-    ProjectFunding.objects.create(project=project, source=FundingSource.SUPERIOR, amount=Decimal("100.00"))
-    ProjectFunding.objects.create(project=project, source=FundingSource.SELF_RAISED, amount=Decimal("26.50"))
+    _project(
+        places["520115100201"],
+        "朱昌村民族团结广场",
+        [
+            {"source": FundingSource.SUPERIOR, "amount": Decimal("60.00")},
+            {"source": FundingSource.SELF_RAISED, "funder": "村民", "in_kind": True, "description": "捐出土地"},
+        ],
+        kind=ProjectKind.CULTURE,
+        year=2026,
+        total_investment=Decimal("80.00"),
+        amount_spent=Decimal("3.00"),
+        status=ProjectStatus.PLANNED,
+    )
 
 
 def _monthly(places, today):
@@ -585,6 +659,7 @@ def load_demo(today=None):
         _petitions(places, today)
     _projects(places)
     _monthly(places, today)
+    _yearly_facts(places, today)
     return (
         f"{len(places)} 个辖区, {records} 条人口记录, "
         f"{Activity.objects.filter(jurisdiction__in=demo_places).count()} 项活动, "

@@ -25,7 +25,9 @@ from activities.selectors.monthly import (
 from activities.selectors.petitions import mediation_figures, petition_figures
 from activities.selectors.plans import plan_progress, plans_for
 from activities.selectors.rollups import activity_totals_by_child, petition_counts_by_child
+from activities.selectors.trends import petition_counts_by_month
 from activities.selectors.validation import violation_count
+from communities.choices import PopulationKind
 from communities.selectors import _all_groups, children_population, population_summary
 
 from .freshness import cached
@@ -70,8 +72,13 @@ class Dashboard:
     today: object
     population: object = None
     population_previous: object = None
+    population_students: object = None
+    population_teachers: object = None
     activities: object = None
     activities_by_month: list = field(default_factory=list)
+    # The same months a year earlier, for the trend against last year (reporting.cockpit).
+    activities_by_month_previous: list = field(default_factory=list)
+    petitions_by_month: dict = field(default_factory=dict)
     activities_by_category: list = field(default_factory=list)
     largest_activities: list = field(default_factory=list)
     petitions: dict = field(default_factory=dict)
@@ -109,6 +116,8 @@ class Dashboard:
             },
             "population": self.population.as_dict(),
             "population_previous_year": self.population_previous.as_dict(),
+            "population_students": self.population_students.as_dict(),
+            "population_teachers": self.population_teachers.as_dict(),
             "activities": {
                 **self.activities.as_dict(),
                 "by_month": [
@@ -158,6 +167,7 @@ class Dashboard:
             "validation": {"violations": self.violations},
             "creation": _creation_json(self.plan, progress, show_names) if progress is not None else None,
             "ranking": [row.as_dict() for row in self.ranking],
+            "projects": self.projects.as_dict(),
         }
 
 
@@ -241,6 +251,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
     filing = filing_month(today, until=period.end)
     returns_month = filing.month
     plans = list(plans_for(jurisdiction=jurisdiction))
+    previous = period.previous_year()
     # A jurisdiction's own plan speaks for it (its leading group, its progress) before any ancestor's.
     plan = next((p for p in plans if p.jurisdiction_id == jurisdiction.pk), plans[0] if plans else None)
     board = Dashboard(
@@ -249,8 +260,20 @@ def _compute_dashboard(*, jurisdiction, period, today):
         today=today,
         population=population_summary(jurisdiction=jurisdiction, year=period.year, groups=groups),
         population_previous=population_summary(jurisdiction=jurisdiction, year=period.year - 1, groups=groups),
+        population_students=population_summary(
+            jurisdiction=jurisdiction, year=period.year, kind=PopulationKind.STUDENT, groups=groups
+        ),
+        population_teachers=population_summary(
+            jurisdiction=jurisdiction, year=period.year, kind=PopulationKind.STAFF, groups=groups
+        ),
         activities=activity_totals(jurisdiction=jurisdiction, start=period.start, end=period.end),
         activities_by_month=activity_counts_by_month(jurisdiction=jurisdiction, start=period.start, end=period.end),
+        activities_by_month_previous=activity_counts_by_month(
+            jurisdiction=jurisdiction, start=previous.start, end=previous.end
+        ),
+        petitions_by_month=petition_counts_by_month(
+            jurisdiction=jurisdiction, start=period.start, end=period.end, today=today
+        ),
         activities_by_category=activity_counts_by_category(
             jurisdiction=jurisdiction, start=period.start, end=period.end
         ),
@@ -266,7 +289,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
         returns_due_on=filing.due_on,
         plan=plan,
         plan_progress=plan_progress(plan=plan, today=today) if plan else None,
-        projects=project_totals(jurisdiction=jurisdiction),
+        projects=project_totals(jurisdiction=jurisdiction, start_year=period.start.year, end_year=period.end.year),
         ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today),
     )
     board.returns_summary = status_counts(board.returns)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import draft_views, views
+from . import draft_views, screen_views, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard_home, name="dashboard"),
@@ -16,4 +16,15 @@ urlpatterns = [
         "reports/drafts/versions/<int:pk>.docx", draft_views.report_draft_version_docx, name="report_draft_version_docx"
     ),
     path("reports/plans/<int:plan_id>/ledger.zip", views.evidence_ledger, name="evidence_ledger"),
+    # The big screen (数据大屏) and the display links that open it without a login (reporting/screen_views.py).
+    path("screen/<str:code>/", screen_views.screen, name="screen"),
+    path("screen/<str:code>/links/", screen_views.display_links, name="display_links"),
+    path("screen/<str:code>/boundaries/", screen_views.boundaries, name="boundaries_upload"),
+    path(
+        "screen/<str:code>/links/<int:pk>/revoke/",
+        screen_views.display_link_revoke_view,
+        name="display_link_revoke",
+    ),
+    path("display/<str:token>/", screen_views.display_screen, name="display_screen"),
+    path("display/<str:token>/data/", screen_views.display_data, name="display_data"),
 ]

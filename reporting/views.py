@@ -1,6 +1,6 @@
 """Dashboards, the JSON summary, the work report (工作情况汇报) and the plan's evidence ledger (台账)."""
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,10 +16,11 @@ from base.periods import PeriodError, period_from_params
 from communities.choices import Action
 from communities.models import Jurisdiction
 
-from .dashboard_charts import dashboard_charts
+from .cockpit import RANKING_METRICS, chart_labels, cockpit_data
 from .report import work_report
 from .report.docx import docx_bytes
 from .report.ledger import build_ledger, ledger_filename
+from .screen_views import boundaries_of
 from .selectors import jurisdiction_dashboard
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -58,7 +59,12 @@ def dashboard(request, code):
             "jurisdiction": jurisdiction,
             "ancestors": jurisdiction.ancestors().for_user(request.user),
             "period": period,
-            "charts": dashboard_charts(board),
+            "cockpit": cockpit_data(board),
+            "cockpit_labels": chart_labels(),
+            "cockpit_geo": boundaries_of(jurisdiction),
+            "cockpit_query": urlencode(period.as_query()),
+            "ranking_metrics": [(key, label()) for key, (label, _better) in RANKING_METRICS.items()],
+            "may_manage_links": access.user_can(request.user, Action.MANAGE, jurisdiction),
             "show_names": _shows_names(request.user, board),
             "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
         },
@@ -77,9 +83,9 @@ def api_summary(request, code):
     except PeriodError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     board = jurisdiction_dashboard(jurisdiction=jurisdiction, period=period)
-    return JsonResponse(
-        board.as_dict(show_names=_shows_names(request.user, board)), json_dumps_params={"ensure_ascii": False}
-    )
+    data = board.as_dict(show_names=_shows_names(request.user, board))
+    data["charts"] = cockpit_data(board)
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
 def _shows_names(user, board):

@@ -1,5 +1,6 @@
 """Pages of activities (with photos), activity categories and people's-livelihood projects."""
 
+from itertools import chain
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from base import access
 from base.access import user_can
-from base.exports import Column
+from base.exports import Column, Sheet
 from base.files import protected_file_response
 from base.forms import save_valid
 from base.listing import ScopedListView
@@ -36,6 +37,7 @@ from ..forms.activities import (
 from ..forms.entry import NewActivityForm
 from ..models import Activity, ActivityCategory, ActivityPhoto, Indicator, Project
 from ..selectors.activities import activity_list_queryset, project_list_queryset
+from ..selectors.projects import UNSPECIFIED, UNSPECIFIED_LABEL, project_figures
 from ..services import activities as services
 from ..services import entry as entry_services
 from ..services.common import month_is_locked
@@ -341,11 +343,29 @@ def category_update(request, pk):
 _funding_header = lazy(lambda label: _("%(source)s（万元）") % {"source": label}, str)
 
 
-def _funding(source):
-    return lambda p: _number(next((f.amount for f in p.fundings.all() if f.source == source), None))
+def _cash(source):
+    def value(project):
+        amounts = [f.amount for f in project.cash_fundings() if f.source == source]
+        return _number(sum(amounts)) if amounts else None
+
+    return value
+
+
+def _funders(project):
+    # Names only: the amounts are in the columns of their source kinds.
+    return "、".join(f.funder for f in project.cash_fundings() if f.funder)
+
+
+def _in_kind(project):
+    return "；".join(str(f) for f in project.fundings.all() if f.in_kind)
 
 
 class ProjectListView(ScopedListView):
+    """The projects the filters select, with a totals row and the totals by status and source kind.
+
+    The totals come from `project_figures` over the same filtered rows, on the page and in the export alike.
+    """
+
     model = Project
     template_name = "activities/activities/project_list.html"
     filterset_class = ProjectFilterSet
@@ -353,11 +373,16 @@ class ProjectListView(ScopedListView):
     export_columns = [
         Column(gettext_lazy("辖区"), lambda p: p.jurisdiction.name, 16),
         Column(gettext_lazy("区划代码"), lambda p: p.jurisdiction.code or "", 14),
+        Column(gettext_lazy("年度"), lambda p: p.year),
         Column(gettext_lazy("项目名称"), lambda p: p.name, 30),
         Column(gettext_lazy("类型"), lambda p: p.get_kind_display()),
         Column(gettext_lazy("状态"), lambda p: p.get_status_display()),
         Column(gettext_lazy("总投资（万元）"), lambda p: _number(p.total_investment)),
-        *[Column(_funding_header(source.label), _funding(source.value)) for source in FundingSource],
+        Column(gettext_lazy("已完成投资（万元）"), lambda p: _number(p.amount_spent)),
+        *[Column(_funding_header(source.label), _cash(source.value)) for source in FundingSource],
+        Column(_funding_header(UNSPECIFIED_LABEL), lambda p: _number(p.unspecified_amount) or None),
+        Column(gettext_lazy("出资方"), _funders, 30),
+        Column(gettext_lazy("实物或投劳"), _in_kind, 24),
         Column(gettext_lazy("受益户数"), lambda p: p.households_served),
         Column(gettext_lazy("受益人数"), lambda p: p.persons_served),
         Column(gettext_lazy("开工日期"), lambda p: p.start_date, 12),
@@ -368,9 +393,46 @@ class ProjectListView(ScopedListView):
     def get_queryset(self):
         return project_list_queryset(super().get_queryset())
 
+    def figures(self):
+        if not hasattr(self, "_figures"):
+            self._figures = project_figures(queryset=self.get_queryset())
+        return self._figures
+
+    def totals_row(self, figures):
+        """Return the export's last row: each summed column's total, found by header (persons, households as 人次)."""
+        by_source = {row.key: _number(row.amount) for row in figures.by_source}
+        totals = {
+            _("辖区"): _("合计（%(n)d个项目；受益户数、人数为各项目相加的户次、人次）") % {"n": figures.count},
+            _("总投资（万元）"): _number(figures.total_investment),
+            _("已完成投资（万元）"): _number(figures.amount_spent),
+            **{_funding_header(source.label): by_source.get(source.value) for source in FundingSource},
+            _funding_header(UNSPECIFIED_LABEL): by_source.get(UNSPECIFIED),
+            _("实物或投劳"): _("%(n)d项") % {"n": figures.in_kind_rows} if figures.in_kind_rows else None,
+            _("受益户数"): figures.household_times,
+            _("受益人数"): figures.person_times,
+        }
+        totals = {str(header): value for header, value in totals.items()}
+        return [totals.get(str(column.header)) for column in self.export_columns]
+
+    def get_export_sheets(self, rows):
+        figures = self.figures()
+        (sheet,) = super().get_export_sheets(rows)
+        sheet.rows = chain(sheet.rows, [self.totals_row(figures)])
+        summary = [
+            *[
+                [_("按状态"), label, group.count, _number(group.total_investment), _number(group.amount_spent)]
+                for _key, label, group in figures.status_rows
+            ],
+            *[[_("按资金来源"), row.label, None, _number(row.amount), None] for row in figures.by_source],
+            [_("合计"), "", figures.count, _number(figures.total_investment), _number(figures.amount_spent)],
+        ]
+        headers = [_("分类"), _("项目"), _("项目数"), _("投资（万元）"), _("已完成投资（万元）")]
+        return [sheet, Sheet(title=_("汇总"), headers=headers, rows=summary)]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_create"] = change_scope(self.request.user).exists()
+        context["figures"] = self.figures()
         return context
 
 

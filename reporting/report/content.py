@@ -50,6 +50,8 @@ from .numbers import (
     rate,
     subheading_number,
 )
+from .population import school_population_sentences, yearly_fact_sentences
+from .projects import project_sentences
 
 TITLE = "title"
 HEADING = "heading"  # 一、 黑体
@@ -375,9 +377,15 @@ def _basic_situation(w, ctx):
         place.append(children)
     first = ctx.name + "，".join(place) + "。" if place else ""
 
+    schools = school_population_sentences(board)
     if not population.has_data:
-        # One neutral line the office deletes or replaces; it asserts nothing about the place.
-        w.body(first, _("%(year)d年人口数据尚未录入。") % {"year": board.period.year})
+        if schools:
+            w.body(first)
+        else:
+            # One neutral line the office deletes or replaces; it asserts nothing about the place.
+            w.body(first, _("%(year)d年人口数据尚未录入。") % {"year": board.period.year})
+        for paragraph in schools:
+            w.body(paragraph)
         _yearly_facts(w, ctx)
         return
 
@@ -396,14 +404,14 @@ def _basic_situation(w, ctx):
         ]
         w.body(_("其中：%(groups)s。") % {"groups": "；".join(parts)})
     w.body(_floating_and_hardship(population))
+    for paragraph in schools:
+        w.body(paragraph)
     _yearly_facts(w, ctx)
 
 
 def _yearly_facts(w, ctx):
-    """The standing facts entered once a year (rooms, teams, books …), as recorded for the period's year."""
-    facts = [_figure_text(row) for row in ctx.board.yearly_figures if row["places"]]
-    if facts:
-        w.body(_("%(year)d年度：%(facts)s。") % {"year": ctx.board.period.year, "facts": "，".join(facts)})
+    """The standing facts entered once a year (规划户数, 窗口, 文艺队伍, 图书 …), a sentence each in its own wording."""
+    w.body(*yearly_fact_sentences(ctx.board))
 
 
 def _minority_sentence(population):
@@ -818,28 +826,8 @@ def _highlights(w, ctx):
                 text += _("，其中少数民族群众%(n)s") % {"n": quantity(a.minority_participants, PERSONS)}
             parts.append(text)
         w.body(_("参与面最广的活动有：") + "；".join(parts) + "。")
-    projects = board.projects
-    if projects is not None and projects.count:
-        text = _("实施民生项目%(count)d个") % {"count": projects.count}
-        states = []
-        if projects.completed:
-            states.append(_("已完工%(n)d个") % {"n": projects.completed})
-        if projects.in_progress:
-            states.append(_("实施中%(n)d个") % {"n": projects.in_progress})
-        if projects.planned:
-            states.append(_("计划中%(n)d个") % {"n": projects.planned})
-        if states:
-            text += "（" + _join(states) + "）"
-        if projects.total_investment:
-            text += _("，总投资%(n)s万元") % {"n": points(projects.total_investment)}
-        served = []
-        if projects.households_served:
-            served.append(_("%(n)s户") % {"n": count(projects.households_served)})
-        if projects.persons_served:
-            served.append(quantity(projects.persons_served, PERSONS))
-        if served:
-            text += _("，惠及各族群众") + "、".join(served)
-        w.body(text, "。")
+    for text in project_sentences(board.projects):
+        w.body(text)
 
 
 # 四、存在问题 / 五、下一步工作打算
