@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activities", "0013_privacy_encrypt_personal_numbers"),
+        ("activities", "0015_projects_funding_rows"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
