@@ -9,7 +9,7 @@ from activities.models import Activity, Petition
 from base.periods import year_period
 from communities.choices import JurisdictionLevel
 from communities.models import GroupCount
-from reporting.freshness import current_token, installed_triggers, tracked_tables
+from reporting.freshness import installed_triggers, subtree_version, tracked_tables
 from reporting.selectors import jurisdiction_dashboard
 from tests.activities.factories_activities import make_activity
 from tests.factories import group, make_jurisdiction, make_population
