@@ -337,3 +337,17 @@ class RaceTests(TransactionTestCase):
         self.assertEqual(
             DataChange.objects.values("path").distinct().count(), DataChange.objects.count()
         )  # one row per path
+
+
+class CompactCommandTests(TestCase):
+    def test_the_command_says_how_many_rows_it_folded_and_keeps_versions(self):
+        from io import StringIO
+
+        street, community, _sibling = street_and_two_communities()
+        for day in (1, 2):
+            make_activity(community, day=date(2026, 4, day))
+        before = subtree_version(street.path)
+        out = StringIO()
+        call_command("compact_data_changes", stdout=out)
+        self.assertIn("已合并数据变更记录", out.getvalue())
+        self.assertEqual(subtree_version(street.path), before)
