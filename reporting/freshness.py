@@ -19,6 +19,7 @@ stale entry while the others serve the previous figures marked with the time the
 `refreshing`); with no previous figures they wait a little for it, then compute themselves.
 """
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -31,6 +32,8 @@ from django.utils import timezone, translation
 from base import plain
 
 from .models import DataChange
+
+logger = logging.getLogger(__name__)
 
 TRACKED_APPS = ("communities", "activities")
 CACHE_ALIAS = "dashboard"
@@ -271,6 +274,25 @@ def _key(key_parts):
     return ":".join(str(part) for part in (*key_parts, translation.get_language()))
 
 
+class _SafeCache:
+    """The cache, whose failures (a database busy, a full disk, Redis down) cost a recomputation, never a page."""
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def __getattr__(self, name):
+        method = getattr(self.cache, name)
+
+        def call(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except Exception:  # noqa: BLE001 — any backend's error; the figures are computed instead
+                logger.warning("dashboard cache %s failed", name, exc_info=True)
+                return True if name == "add" else None
+
+        return call
+
+
 def cached(key_parts, compute, *, path, restore=plain.load, store=plain.dump):
     """Return (compute()'s result, Freshness), cached under `key_parts` for the subtree at `path`.
 
@@ -279,7 +301,7 @@ def cached(key_parts, compute, *, path, restore=plain.load, store=plain.dump):
     version = subtree_version(path)
     if in_transaction():
         return compute(), Freshness(as_of=timezone.now())
-    cache = caches[CACHE_ALIAS]
+    cache = _SafeCache(caches[CACHE_ALIAS])
     key = _key(key_parts)
     entry = cache.get(key)
     if entry is not None and entry["version"] == version:
