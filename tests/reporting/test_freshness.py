@@ -192,6 +192,19 @@ class RefreshTests(TestCase):
             served = board(self.street)
         self.assertEqual((served.activities.count, served.refreshing), (1, False))
 
+    def test_a_failing_cache_costs_a_recomputation_not_the_figures(self):
+        from django.db import OperationalError
+
+        cache = caches[CACHE_ALIAS]
+        broken = OperationalError("database is locked")
+        with (
+            mock.patch.object(cache, "get", side_effect=broken),
+            mock.patch.object(cache, "add", side_effect=broken),
+            mock.patch.object(cache, "set", side_effect=broken),
+            self.assertLogs("reporting.freshness", "WARNING"),
+        ):
+            self.assertEqual(board(self.street).activities.count, 1)
+
     def test_the_page_says_the_figures_are_being_refreshed(self):
         from tests.factories import make_member
 
