@@ -30,6 +30,7 @@ SCALARS = (
     datetime.timedelta,
     uuid.UUID,
 )
+SECRET_ATTRIBUTES = {"password"}
 MODEL, DATACLASS, OBJECT = "__model__", "__dataclass__", "__object__"
 
 
@@ -60,7 +61,8 @@ def dump(value):
     if isinstance(value, (set, frozenset)):
         return {OBJECT: "set", "items": [dump(item) for item in value]}
     if isinstance(value, Model):
-        state = {k: dump(v) for k, v in value.__dict__.items() if not k.startswith("_")}
+        # A user loaded alongside (a return's submitter) keeps no password hash in a cache other processes read.
+        state = {k: dump(v) for k, v in value.__dict__.items() if not k.startswith("_") and k not in SECRET_ATTRIBUTES}
         related = {name: dump(obj) for name, obj in value._state.fields_cache.items()}
         return {MODEL: value._meta.label, "state": state, "related": related, "db": value._state.db}
     if dataclasses.is_dataclass(value):
