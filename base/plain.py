@@ -46,32 +46,39 @@ def _class(path):
     return target
 
 
-def dump(value):
-    """Return `value` as plain data that `load` turns back into an equal value."""
+def dump(value, _stack=frozenset()):
+    """Return `value` as plain data that `load` turns back into an equal value.
+
+    A related row that leads back to a row being written (a one-to-one's two sides) is left out: read again, it is
+    fetched on access, as an unloaded relation is.
+    """
     if isinstance(value, SCALARS):
         return value
     if isinstance(value, Promise):
         return str(value)  # a lazy translation, read in the language of the key it is cached under
     if isinstance(value, list):
-        return [dump(item) for item in value]
+        return [dump(item, _stack) for item in value]
     if type(value) is tuple:
-        return tuple(dump(item) for item in value)
+        return tuple(dump(item, _stack) for item in value)
     if type(value) is dict:
-        return {key: dump(item) for key, item in value.items()}
+        return {key: dump(item, _stack) for key, item in value.items()}
     if isinstance(value, (set, frozenset)):
-        return {OBJECT: "set", "items": [dump(item) for item in value]}
+        return {OBJECT: "set", "items": [dump(item, _stack) for item in value]}
     if isinstance(value, Model):
+        inner = _stack | {id(value)}
         # A user loaded alongside (a return's submitter) keeps no password hash in a cache other processes read.
-        state = {k: dump(v) for k, v in value.__dict__.items() if not k.startswith("_") and k not in SECRET_ATTRIBUTES}
-        related = {name: dump(obj) for name, obj in value._state.fields_cache.items()}
+        state = {
+            k: dump(v, inner) for k, v in value.__dict__.items() if not k.startswith("_") and k not in SECRET_ATTRIBUTES
+        }
+        related = {name: dump(obj, inner) for name, obj in value._state.fields_cache.items() if id(obj) not in inner}
         return {MODEL: value._meta.label, "state": state, "related": related, "db": value._state.db}
     if dataclasses.is_dataclass(value):
-        state = {k: dump(v) for k, v in vars(value).items()}
+        state = {k: dump(v, _stack) for k, v in vars(value).items()}
         return {DATACLASS: _path(type(value)), "state": state}
     if hasattr(value, "_asdict"):  # a named tuple
-        return {OBJECT: _path(type(value)), "items": [dump(item) for item in value]}
+        return {OBJECT: _path(type(value)), "items": [dump(item, _stack) for item in value]}
     if hasattr(value, "__dict__"):
-        return {OBJECT: _path(type(value)), "state": {k: dump(v) for k, v in vars(value).items()}}
+        return {OBJECT: _path(type(value)), "state": {k: dump(v, _stack) for k, v in vars(value).items()}}
     raise TypeError(f"cannot cache {type(value).__name__} as plain data")
 
 

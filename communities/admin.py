@@ -160,12 +160,15 @@ class GroupCountInlineFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        counted = sum(
-            form.cleaned_data.get("count") or 0
-            for form in self.forms
-            if form.cleaned_data and not self._should_delete_form(form)
+        kept = [form.cleaned_data for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
+        self.instance.check_group_total(sum(data.get("count") or 0 for data in kept))
+        self.instance.check_minority_total(
+            sum(
+                data.get("count") or 0
+                for data in kept
+                if data.get("ethnic_group") is not None and data["ethnic_group"].is_minority
+            )
         )
-        self.instance.check_group_total(counted)
 
 
 class GroupCountInline(admin.TabularInline):
@@ -177,7 +180,19 @@ class GroupCountInline(admin.TabularInline):
 
 @admin.register(PopulationRecord)
 class PopulationRecordAdmin(AuditedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["jurisdiction", "year", "kind", "residents", "households", "floating_minority", "updated_at"]
+    list_display = [
+        "jurisdiction",
+        "year",
+        "kind",
+        "section",
+        "residents",
+        "male",
+        "female",
+        "minority_total",
+        "households",
+        "floating_minority",
+        "updated_at",
+    ]
     list_filter = ["year", "kind", "jurisdiction__level"]
     search_fields = ["jurisdiction__name", "jurisdiction__code"]
     autocomplete_fields = ["jurisdiction"]

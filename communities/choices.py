@@ -62,3 +62,4 @@ class AuditAction(models.TextChoices):
     IMPORT = "import", _("导入")
     REVEAL = "reveal", _("查看敏感信息")
     LOCKOUT = "lockout", _("登录锁定")
+    DISPLAY = "display", _("大屏链接访问")

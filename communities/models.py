@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from base import access
 from base.audit import readable_changes
-from base.models import TrackedModel
+from base.models import FieldCheckConstraint, TrackedModel
 
 from .choices import Action, AuditAction, JurisdictionLevel, PopulationKind, Role
 
@@ -199,6 +199,14 @@ class PopulationRecord(TrackedModel):
     kind = models.CharField(
         _("人口类别"), max_length=10, choices=PopulationKind.choices, default=PopulationKind.RESIDENT
     )
+    # A school records its sections (小学部, 初中部) as records of one unit; blank is the whole unit.
+    section = models.CharField(
+        _("学部"),
+        max_length=40,
+        blank=True,
+        default="",
+        help_text=_("学校分学部填报时填写，如“小学部”“初中部”；不分学部留空。"),
+    )
     residents = models.PositiveIntegerField(_("常住人口（人）"), null=True, blank=True)
     male = models.PositiveIntegerField(_("男性（人）"), null=True, blank=True)
     female = models.PositiveIntegerField(_("女性（人）"), null=True, blank=True)
@@ -206,6 +214,13 @@ class PopulationRecord(TrackedModel):
     floating_minority = models.PositiveIntegerField(_("流动少数民族（人）"), null=True, blank=True)
     hardship_households = models.PositiveIntegerField(_("少数民族困难户（户）"), null=True, blank=True)
     hardship_persons = models.PositiveIntegerField(_("少数民族困难户人数（人）"), null=True, blank=True)
+    # "少数民族教师38人" with no per-group split: kept as a total, its groups unknown, never split or guessed.
+    minority_total = models.PositiveIntegerField(
+        _("少数民族合计（人）"),
+        null=True,
+        blank=True,
+        help_text=_("只知道少数民族总数、不知道分民族人数时填写；超出各少数民族人数之和的部分记为“分民族不详”。"),
+    )
     source = models.CharField(_("来源"), max_length=200, blank=True)
 
     objects = PopulationRecordQuerySet.as_manager()
@@ -215,14 +230,24 @@ class PopulationRecord(TrackedModel):
     group_counts_in_form = False
 
     class Meta:
-        ordering = ["jurisdiction__path", "-year", "kind"]
+        ordering = ["jurisdiction__path", "-year", "kind", "section"]
         verbose_name = _("人口记录")
         verbose_name_plural = _("人口记录")
         constraints = [
             models.UniqueConstraint(
-                fields=["jurisdiction", "year", "kind"],
-                name="population_record_unique_per_year_kind",
-                violation_error_message=_("该辖区该年份已有同类人口记录。"),
+                fields=["jurisdiction", "year", "kind", "section"],
+                name="population_record_unique_per_year_kind_section",
+                violation_error_message=_("该辖区该年份已有同类、同学部的人口记录。"),
+            ),
+            FieldCheckConstraint(
+                field="minority_total",
+                condition=Q(minority_total__isnull=True)
+                | Q(residents__isnull=True)
+                | Q(residents__gte=F("minority_total")),
+                name="population_record_minority_within_total",
+                violation_error_message=_(
+                    "少数民族合计%(minority_total)s人，超过总人数%(residents)s人：请核对“少数民族合计”或总人数。"
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(male__isnull=True)
@@ -236,15 +261,24 @@ class PopulationRecord(TrackedModel):
         indexes = [models.Index(fields=["year", "kind"], name="population_year_kind_idx")]
 
     def __str__(self):
-        return f"{self.jurisdiction} {self.year} {self.get_kind_display()}"
+        section = f" {self.section}" if self.section else ""
+        return f"{self.jurisdiction} {self.year} {self.get_kind_display()}{section}"
 
     def clean(self):
+        self.section = (self.section or "").strip()
         if self.pk is None or self.group_counts_in_form:
             return
+        totals = self.group_counts.aggregate(
+            total=Sum("count"), minority=Sum("count", filter=Q(ethnic_group__is_minority=True))
+        )
         try:
-            self.check_group_total(self.group_counts.aggregate(total=Sum("count"))["total"] or 0)
+            self.check_group_total(totals["total"] or 0)
         except ValidationError as error:
             raise ValidationError({"residents": error}) from None
+        try:
+            self.check_minority_total(totals["minority"] or 0)
+        except ValidationError as error:
+            raise ValidationError({"minority_total": error}) from None
 
     def check_group_total(self, counted):
         """Refuse group counts adding up to `counted` people when the residents are given and fewer."""
@@ -253,6 +287,17 @@ class PopulationRecord(TrackedModel):
                 _("各民族人数合计%(counted)s人，超过常住人口%(residents)s人：请核对常住人口或各民族人数。"),
                 code="group_total_exceeds_residents",
                 params={"counted": counted, "residents": self.residents},
+            )
+
+    def check_minority_total(self, counted):
+        """Refuse a minority total smaller than the `counted` minority people of the group counts."""
+        if self.minority_total is not None and counted > self.minority_total:
+            raise ValidationError(
+                _(
+                    "各少数民族人数合计%(counted)s人，超过“少数民族合计”%(minority)s人：请核对少数民族合计或各民族人数。"
+                ),
+                code="minority_groups_exceed_minority_total",
+                params={"counted": counted, "minority": self.minority_total},
             )
 
 
@@ -292,9 +337,14 @@ class GroupCount(models.Model):
     def clean(self):
         if self.count is None or self.record_id is None or self.record.group_counts_in_form:
             return
-        others = self.record.group_counts.exclude(pk=self.pk).aggregate(total=Sum("count"))["total"] or 0
+        others = self.record.group_counts.exclude(pk=self.pk).aggregate(
+            total=Sum("count"), minority=Sum("count", filter=Q(ethnic_group__is_minority=True))
+        )
+        is_minority = self.ethnic_group_id is not None and self.ethnic_group.is_minority
+        minority = (others["minority"] or 0) + (self.count if is_minority else 0)
         try:
-            self.record.check_group_total(others + self.count)
+            self.record.check_group_total((others["total"] or 0) + self.count)
+            self.record.check_minority_total(minority)
         except ValidationError as error:
             raise ValidationError({"count": error}) from None
 

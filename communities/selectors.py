@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Count, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce, Substr
+from django.utils.translation import gettext_lazy as _
 
 from .choices import Action, PopulationKind
 from .figures import share
@@ -21,9 +22,12 @@ TOTAL_FIELDS = (
     "floating_minority",
     "hardship_households",
     "hardship_persons",
-    "male",
-    "female",
 )
+# Summed only when every counted row has them: a sum over the rows that happen to have a split is no split.
+SEX_FIELDS = ("male", "female")
+
+# Decimals of the shares, as the seeds write them: residents 2.73% (篇1), students and teachers 57.6% (篇2).
+SHARE_PLACES = {PopulationKind.RESIDENT: 2, PopulationKind.STUDENT: 1, PopulationKind.STAFF: 1}
 
 
 @dataclass
@@ -32,15 +36,23 @@ class GroupFigure:
     count: int
     share_of_residents: Decimal | None
     share_of_minority: Decimal | None
+    male: int | None = None
+    female: int | None = None
 
 
 @dataclass
 class PopulationSummary:
-    """The population figures of one jurisdiction (with its subtree) in one year."""
+    """The population figures of one jurisdiction (with its subtree) in one year, of one kind and section.
+
+    `minority_unspecified` counts the minority people recorded only as a total (“少数民族教师38人”), whose
+    groups nobody recorded: they are in `minority_total` and its share, never in `groups`. `sections` holds a
+    summary per section (小学部, 初中部) when any record names one; this summary is then their total.
+    """
 
     jurisdiction: Jurisdiction
     year: int
     kind: str
+    section: str = ""
     record_count: int = 0
     residents: int | None = None
     households: int | None = None
@@ -51,11 +63,17 @@ class PopulationSummary:
     female: int | None = None
     counted_total: int = 0
     minority_total: int = 0
+    minority_unspecified: int = 0
     groups: list[GroupFigure] = field(default_factory=list)
+    sections: list["PopulationSummary"] = field(default_factory=list)
 
     @property
     def has_data(self):
         return self.record_count > 0
+
+    @property
+    def share_places(self):
+        return SHARE_PLACES.get(self.kind, 2)
 
     @property
     def population(self):
@@ -64,7 +82,7 @@ class PopulationSummary:
 
     @property
     def minority_share(self):
-        return share(self.minority_total, self.population)
+        return share(self.minority_total, self.population, places=self.share_places)
 
     @property
     def minority_groups(self):
@@ -74,8 +92,23 @@ class PopulationSummary:
     def minority_group_count(self):
         return len(self.minority_groups)
 
+    @property
+    def has_sex_split(self):
+        return (
+            self.male is not None
+            or self.female is not None
+            or any(g.male is not None or g.female is not None for g in self.groups)
+        )
+
+    def get_kind_display(self):
+        return PopulationKind(self.kind).label
+
+    @property
+    def section_label(self):
+        return self.section or _("未分学部")
+
     def as_dict(self):
-        return {
+        data = {
             "year": self.year,
             "kind": self.kind,
             "records": self.record_count,
@@ -88,6 +121,7 @@ class PopulationSummary:
             "hardship_households": self.hardship_households,
             "hardship_persons": self.hardship_persons,
             "minority_total": self.minority_total,
+            "minority_unspecified": self.minority_unspecified,
             "minority_share": _num(self.minority_share),
             "minority_group_count": self.minority_group_count,
             "groups": [
@@ -95,12 +129,18 @@ class PopulationSummary:
                     "code": g.ethnic_group.code,
                     "name": g.ethnic_group.name,
                     "count": g.count,
+                    "male": g.male,
+                    "female": g.female,
                     "share_of_residents": _num(g.share_of_residents),
                     "share_of_minority": _num(g.share_of_minority),
                 }
                 for g in self.groups
             ],
         }
+        if self.section:
+            data["section"] = self.section
+        data["sections"] = [{**s.as_dict(), "section": s.section} for s in self.sections]
+        return data
 
 
 def _num(value):
@@ -116,67 +156,160 @@ def counted_records(*, root, year, kind=PopulationKind.RESIDENT, below_depth=Non
 
     `below_depth` narrows "ancestor" to those deeper than that depth, so a parent's record does not
     hide its children's when the children are summed one by one.
+    """
+    return _counted(root=root, year=year, kind=kind, below_depth=below_depth)[0]
+
+
+def _counted(*, root, year, kind, below_depth=None):
+    """Return (records, sections): the counted records' queryset and the section names among them.
 
     One small query reads the recorded paths (sorted, a recorded ancestor comes right before its
     descendants); the figures themselves are then aggregated in SQL over the queryset returned. In the
-    usual case (records at one level only) that queryset is the plain indexed filter.
+    usual case (records at one level only) that queryset is the plain indexed filter. A unit's sections
+    (several records on one path) are all counted: only a record on a strictly higher path hides others.
     """
     depth_floor = root.depth if below_depth is None else below_depth + 1
     base = PopulationRecord.objects.filter(
         year=year, kind=kind, jurisdiction__path__startswith=root.path, jurisdiction__depth__gte=depth_floor
     )
-    kept, shadows, current = [], [], None
-    for pk, path in base.order_by("jurisdiction__path").values_list("pk", "jurisdiction__path"):
-        if current is not None and path.startswith(current):
+    kept, shadows, current, sections = [], [], None, set()
+    rows = base.order_by("jurisdiction__path").values_list("pk", "jurisdiction__path", "section")
+    for pk, path, section in rows:
+        if current is not None and path != current and path.startswith(current):
             if not shadows or shadows[-1] != current:
                 shadows.append(current)
             continue
         current = path
         kept.append(pk)
+        sections.add(section)
     if not shadows:
-        return base
+        return base, sections
     if len(shadows) <= MAX_SHADOW_PREFIXES:
         hidden = Q()
         for prefix in shadows:
             hidden |= Q(jurisdiction__path__startswith=prefix) & ~Q(jurisdiction__path=prefix)
-        return base.exclude(hidden)
-    return base.filter(pk__in=kept)
+        return base.exclude(hidden), sections
+    return base.filter(pk__in=kept), sections
 
 
 def _all_groups():
     return {g.pk: g for g in EthnicGroup.objects.all()}
 
 
-def population_summary(*, jurisdiction, year, kind=PopulationKind.RESIDENT, groups=None):
-    """Return the population figures of `jurisdiction` and its subtree for `year` (three queries)."""
-    records = counted_records(root=jurisdiction, year=year, kind=kind)
-    totals = records.aggregate(
-        record_count=Count("pk"),
-        **{name: Sum(name) for name in TOTAL_FIELDS},
+def _complete(row, name):
+    """A sex total only when every counted row recorded it (`<name>_rows` of `rows`), else None."""
+    return row[f"{name}_sum"] if row[f"{name}_rows"] == row["rows"] else None
+
+
+_RECORD_AGGREGATES = {
+    "record_count": Count("pk"),
+    "rows": Count("pk"),
+    "declared_minority": Sum("minority_total"),
+    **{name: Sum(name) for name in TOTAL_FIELDS},
+    **{f"{name}_sum": Sum(name) for name in SEX_FIELDS},
+    **{f"{name}_rows": Count(name) for name in SEX_FIELDS},
+}
+_GROUP_AGGREGATES = {
+    "total": Sum("count"),
+    "rows": Count("pk"),
+    # The part of the group's count in records that also give a minority total: it is inside that total.
+    "in_declared": Coalesce(
+        Sum("count", filter=Q(record__minority_total__isnull=False)), 0, output_field=IntegerField()
+    ),
+    **{f"{name}_sum": Sum(name) for name in SEX_FIELDS},
+    **{f"{name}_rows": Count(name) for name in SEX_FIELDS},
+}
+
+
+def _summary(row, group_rows, *, jurisdiction, year, kind, groups, section=""):
+    totals = {name: row[name] for name in TOTAL_FIELDS}
+    summary = PopulationSummary(
+        jurisdiction=jurisdiction,
+        year=year,
+        kind=kind,
+        section=section,
+        record_count=row["record_count"],
+        male=_complete(row, "male"),
+        female=_complete(row, "female"),
+        **totals,
     )
-    summary = PopulationSummary(jurisdiction=jurisdiction, year=year, kind=kind, **totals)
-    if not summary.record_count:
-        return summary
-    rows = (
-        GroupCount.objects.filter(record__in=records).values("ethnic_group_id").annotate(total=Sum("count")).order_by()
-    )
-    groups = groups or _all_groups()
-    counts = [(groups[row["ethnic_group_id"]], row["total"]) for row in rows]
-    summary.counted_total = sum(c for _, c in counts)
-    summary.minority_total = sum(c for g, c in counts if g.is_minority)
+    counts = [(groups[r["ethnic_group_id"]], r) for r in group_rows]
+    summary.counted_total = sum(r["total"] for _, r in counts)
+    split = sum(r["total"] for g, r in counts if g.is_minority)
+    split_in_declared = sum(r["in_declared"] for g, r in counts if g.is_minority)
+    # Records giving a minority total count it whole; the model refuses one smaller than its groups' sum.
+    summary.minority_unspecified = max((row["declared_minority"] or 0) - split_in_declared, 0)
+    summary.minority_total = split + summary.minority_unspecified
+    places = summary.share_places
     summary.groups = sorted(
         (
             GroupFigure(
                 ethnic_group=g,
-                count=c,
-                share_of_residents=share(c, summary.population),
-                share_of_minority=share(c, summary.minority_total) if g.is_minority else None,
+                count=r["total"],
+                share_of_residents=share(r["total"], summary.population, places=places),
+                share_of_minority=share(r["total"], summary.minority_total, places=places) if g.is_minority else None,
+                male=_complete(r, "male"),
+                female=_complete(r, "female"),
             )
-            for g, c in counts
+            for g, r in counts
         ),
         key=lambda f: (-f.count, f.ethnic_group.code),
     )
     return summary
+
+
+def population_summary(*, jurisdiction, year, kind=PopulationKind.RESIDENT, groups=None):
+    """Return the population figures of `jurisdiction` and its subtree for `year`, of one kind.
+
+    Four queries; two more when the records name sections (小学部, 初中部), each then summed over the subtree
+    in `sections` while the summary itself is their total.
+    """
+    records, sections = _counted(root=jurisdiction, year=year, kind=kind)
+    row = records.aggregate(**_RECORD_AGGREGATES)
+    if not row["record_count"]:
+        return _summary(row, [], jurisdiction=jurisdiction, year=year, kind=kind, groups={})
+    groups = groups or _all_groups()
+    group_rows = (
+        GroupCount.objects.filter(record__in=records).values("ethnic_group_id").annotate(**_GROUP_AGGREGATES).order_by()
+    )
+    summary = _summary(row, group_rows, jurisdiction=jurisdiction, year=year, kind=kind, groups=groups)
+    if sections - {""}:
+        summary.sections = _section_summaries(records, jurisdiction=jurisdiction, year=year, kind=kind, groups=groups)
+    return summary
+
+
+def _section_summaries(records, *, jurisdiction, year, kind, groups):
+    """Return a summary per section name over `records` (two grouped queries), named ones first, blank last."""
+    rows = records.values("section").annotate(**_RECORD_AGGREGATES).order_by()
+    by_section = {}
+    for r in (
+        GroupCount.objects.filter(record__in=records)
+        .values("record__section", "ethnic_group_id")
+        .annotate(**_GROUP_AGGREGATES)
+        .order_by()
+    ):
+        by_section.setdefault(r["record__section"], []).append(r)
+    summaries = [
+        _summary(
+            row,
+            by_section.get(row["section"], []),
+            jurisdiction=jurisdiction,
+            year=year,
+            kind=kind,
+            groups=groups,
+            section=row["section"],
+        )
+        for row in rows
+    ]
+    return sorted(summaries, key=lambda s: (not s.section, _section_rank(s.section), s.section))
+
+
+# Sections in school order (幼儿园, 小学部, 初中部, 高中部), not in code-point order (初 before 小).
+SECTION_ORDER = ("幼", "学前", "小学", "初中", "高中", "中职", "职")
+
+
+def _section_rank(name):
+    return next((i for i, word in enumerate(SECTION_ORDER) if word in name), len(SECTION_ORDER))
 
 
 @dataclass
@@ -186,10 +319,11 @@ class ChildPopulation:
     households: int | None
     minority_total: int
     record_count: int
+    kind: str = PopulationKind.RESIDENT
 
     @property
     def minority_share(self):
-        return share(self.minority_total, self.population)
+        return share(self.minority_total, self.population, places=SHARE_PLACES.get(self.kind, 2))
 
 
 def children_population(*, jurisdiction, year, kind=PopulationKind.RESIDENT):
@@ -208,6 +342,7 @@ def children_population(*, jurisdiction, year, kind=PopulationKind.RESIDENT):
             record_count=Count("pk"),
             residents=Sum("residents"),
             households=Sum("households"),
+            declared_minority=Coalesce(Sum("minority_total"), 0, output_field=IntegerField()),
         )
         .order_by()
     }
@@ -219,6 +354,11 @@ def children_population(*, jurisdiction, year, kind=PopulationKind.RESIDENT):
         .annotate(
             counted=Coalesce(Sum("count"), 0, output_field=IntegerField()),
             minority=Coalesce(Sum("count", filter=Q(ethnic_group__is_minority=True)), 0, output_field=IntegerField()),
+            minority_in_declared=Coalesce(
+                Sum("count", filter=Q(ethnic_group__is_minority=True, record__minority_total__isnull=False)),
+                0,
+                output_field=IntegerField(),
+            ),
         )
         .order_by()
     }
@@ -235,8 +375,11 @@ def children_population(*, jurisdiction, year, kind=PopulationKind.RESIDENT):
                 jurisdiction=child,
                 population=population,
                 households=t.get("households"),
-                minority_total=c.get("minority", 0),
+                # A recorded minority total counts whole, its split part included (as in population_summary).
+                minority_total=c.get("minority", 0)
+                + max(t.get("declared_minority", 0) - c.get("minority_in_declared", 0), 0),
                 record_count=t.get("record_count", 0),
+                kind=kind,
             )
         )
     return result

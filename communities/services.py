@@ -112,6 +112,8 @@ def _admin_group_permissions():
         Q(content_type__app_label="activities")
         | Q(content_type__app_label="communities", codename__startswith="view_")
         | Q(content_type__app_label="communities", content_type__model__in=["jurisdiction", "membership"])
+        # Group robots of their subtree (reminders/admin.py saves through its services, which check it).
+        | Q(content_type__app_label="reminders", content_type__model="grouprobot")
     )
 
 

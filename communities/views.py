@@ -75,6 +75,12 @@ def _render_detail(request, jurisdiction):
             "jurisdiction": jurisdiction,
             "ancestors": jurisdiction.ancestors().for_user(request.user),
             "summary": summary,
+            # Students and teachers (篇2) beside the residents, each from the same selector, when recorded.
+            "other_kinds": [
+                population_summary(jurisdiction=jurisdiction, year=year, kind=other)
+                for other in PopulationKind.values
+                if other != kind
+            ],
             "children": children_population(jurisdiction=jurisdiction, year=year, kind=kind),
             "years": years,
             "year": year,

@@ -47,6 +47,7 @@ from activities.models import (
     Project,
     ProjectFunding,
     Responsibility,
+    YearlyValue,
 )
 from communities.choices import JurisdictionLevel, PopulationKind, Role
 from communities.models import EthnicGroup, GroupCount, Jurisdiction, Membership, PopulationRecord
@@ -194,7 +195,18 @@ def _population(places, groups):
             female=442,
             male=457,
         )
-        records += 1
+        # 篇2's teachers: 66, 24 women, 22 瑶族.
+        _save_record(
+            places["school"],
+            year,
+            PopulationKind.STAFF,
+            groups,
+            {"瑶族": 22, "汉族": 44},
+            residents=66,
+            female=24,
+            male=42,
+        )
+        records += 2
     return records
 
 
@@ -204,6 +216,37 @@ def _save_record(place, year, kind, groups, counts, **totals):
     )
     for name, count in counts.items():
         GroupCount.objects.update_or_create(record=record, ethnic_group=groups[name], defaults={"count": count})
+
+
+# Seed 003 (篇1): 碧海社区's standing facts, each with the wording the seed gives it.
+YEARLY_FACTS = [
+    ("planned_households", "规划入住户数", "户", "规划入住{数值}", 20705),
+    ("centre_area", "服务中心总面积", "平方米", "社区服务中心总面积{数值}", 5000),
+    ("activity_rooms", "活动室", "个", "中心设有{数值}活动室", 10),
+    ("service_windows", "便民服务窗口", "个", "便民服务大厅设置{数值}窗口", 13),
+    ("art_teams", "文艺队伍", "支", "组建社区民族时装队、舞蹈队等{数值}文艺队伍", 4),
+    ("minority_books", "少数民族书籍", "册", "图书室收集少数民族书籍{数值}", 300),
+]
+
+
+def _yearly_facts(places, today):
+    community = places["520115001001"]
+    for order, (code, name, unit, phrase, value) in enumerate(YEARLY_FACTS, start=100):
+        figure, _ = MonthlyFigure.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "unit": unit,
+                "report_phrase": phrase,
+                "frequency": FigureFrequency.YEARLY,
+                "is_optional": True,
+                "order": order,
+            },
+        )
+        for year in (today.year - 1, today.year):
+            YearlyValue.objects.get_or_create(
+                jurisdiction=community, year=year, figure=figure, defaults={"value": value}
+            )
 
 
 def _plan(places):
@@ -585,6 +628,7 @@ def load_demo(today=None):
         _petitions(places, today)
     _projects(places)
     _monthly(places, today)
+    _yearly_facts(places, today)
     return (
         f"{len(places)} 个辖区, {records} 条人口记录, "
         f"{Activity.objects.filter(jurisdiction__in=demo_places).count()} 项活动, "

@@ -4,6 +4,7 @@ The page, the JSON summary and the work report all read `jurisdiction_dashboard`
 one of them is the figure shown in the others.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -25,7 +26,10 @@ from activities.selectors.monthly import (
 from activities.selectors.petitions import mediation_figures, petition_figures
 from activities.selectors.plans import plan_progress, plans_for
 from activities.selectors.rollups import activity_totals_by_child, petition_counts_by_child
+from activities.selectors.trends import petition_counts_by_month
 from activities.selectors.validation import violation_count
+from communities.choices import PopulationKind
+from communities.models import PATH_SEGMENT_WIDTH
 from communities.selectors import _all_groups, children_population, population_summary
 
 from .children import CHILDREN_SHOWN, bounded_returns
@@ -71,8 +75,13 @@ class Dashboard:
     today: object
     population: object = None
     population_previous: object = None
+    population_students: object = None
+    population_teachers: object = None
     activities: object = None
     activities_by_month: list = field(default_factory=list)
+    # The same months a year earlier, for the trend against last year (reporting.cockpit).
+    activities_by_month_previous: list = field(default_factory=list)
+    petitions_by_month: dict = field(default_factory=dict)
     activities_by_category: list = field(default_factory=list)
     largest_activities: list = field(default_factory=list)
     petitions: dict = field(default_factory=dict)
@@ -85,6 +94,8 @@ class Dashboard:
     returns_due_on: object = None
     returns_late: int = 0
     returns_total: int = 0
+    # Late units per child's path: the ranking's figure, kept when the returns list itself is bounded.
+    returns_late_by_child: dict = field(default_factory=dict)
     violations: int = 0
     plan: object = None
     plan_progress: object = None
@@ -116,6 +127,8 @@ class Dashboard:
             },
             "population": self.population.as_dict(),
             "population_previous_year": self.population_previous.as_dict(),
+            "population_students": self.population_students.as_dict(),
+            "population_teachers": self.population_teachers.as_dict(),
             "activities": {
                 **self.activities.as_dict(),
                 "by_month": [
@@ -258,6 +271,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
     filing = filing_month(today, until=period.end)
     returns_month = filing.month
     plans = list(plans_for(jurisdiction=jurisdiction))
+    previous = period.previous_year()
     # A jurisdiction's own plan speaks for it (its leading group, its progress) before any ancestor's.
     plan = next((p for p in plans if p.jurisdiction_id == jurisdiction.pk), plans[0] if plans else None)
     board = Dashboard(
@@ -266,8 +280,20 @@ def _compute_dashboard(*, jurisdiction, period, today):
         today=today,
         population=population_summary(jurisdiction=jurisdiction, year=period.year, groups=groups),
         population_previous=population_summary(jurisdiction=jurisdiction, year=period.year - 1, groups=groups),
+        population_students=population_summary(
+            jurisdiction=jurisdiction, year=period.year, kind=PopulationKind.STUDENT, groups=groups
+        ),
+        population_teachers=population_summary(
+            jurisdiction=jurisdiction, year=period.year, kind=PopulationKind.STAFF, groups=groups
+        ),
         activities=activity_totals(jurisdiction=jurisdiction, start=period.start, end=period.end),
         activities_by_month=activity_counts_by_month(jurisdiction=jurisdiction, start=period.start, end=period.end),
+        activities_by_month_previous=activity_counts_by_month(
+            jurisdiction=jurisdiction, start=previous.start, end=previous.end
+        ),
+        petitions_by_month=petition_counts_by_month(
+            jurisdiction=jurisdiction, start=period.start, end=period.end, today=today
+        ),
         activities_by_category=activity_counts_by_category(
             jurisdiction=jurisdiction, start=period.start, end=period.end
         ),
@@ -289,6 +315,10 @@ def _compute_dashboard(*, jurisdiction, period, today):
     board.returns_summary = status_counts(board.returns)
     board.returns_late = sum(row.is_late for row in board.returns)
     # Bounded: a province has ~18,000 units filing returns; the board, the page and the JSON carry the first ones.
+    child_path = len(jurisdiction.path) + PATH_SEGMENT_WIDTH
+    board.returns_late_by_child = dict(
+        Counter(row.jurisdiction.path[:child_path] for row in board.returns if row.is_late)
+    )
     board.returns, board.returns_total = bounded_returns(board.returns)
     board.violations = violation_count(jurisdiction=jurisdiction, start_month=period.start, end_month=period.end)
     return board

@@ -16,10 +16,11 @@ from base.periods import PeriodError, period_from_params
 from communities.choices import Action
 from communities.models import Jurisdiction
 
-from .dashboard_charts import dashboard_charts
+from .cockpit import RANKING_METRICS, chart_labels, cockpit_data
 from .report import work_report
 from .report.docx import docx_bytes
 from .report.ledger import build_ledger, ledger_filename
+from .screen_views import boundaries_of
 from .selectors import jurisdiction_dashboard
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -58,7 +59,12 @@ def dashboard(request, code):
             "jurisdiction": jurisdiction,
             "ancestors": jurisdiction.ancestors().for_user(request.user),
             "period": period,
-            "charts": dashboard_charts(board),
+            "cockpit": cockpit_data(board),
+            "cockpit_labels": chart_labels(),
+            "cockpit_geo": boundaries_of(jurisdiction),
+            "cockpit_query": urlencode(period.as_query()),
+            "ranking_metrics": [(key, label()) for key, (label, _better) in RANKING_METRICS.items()],
+            "may_manage_links": access.user_can(request.user, Action.MANAGE, jurisdiction),
             "show_names": _shows_names(request.user, board),
             "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
         },
@@ -77,42 +83,14 @@ def api_summary(request, code):
     except PeriodError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     board = jurisdiction_dashboard(jurisdiction=jurisdiction, period=period)
-    return JsonResponse(
-        board.as_dict(show_names=_shows_names(request.user, board)), json_dumps_params={"ensure_ascii": False}
-    )
+    data = board.as_dict(show_names=_shows_names(request.user, board))
+    data["charts"] = cockpit_data(board)
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
 def _shows_names(user, board):
     # The board is cached per jurisdiction and shared by its readers; the names are shown per reader.
     return board.plan is not None and access.may_see_responsible_persons(user, board.plan.jurisdiction)
-
-
-@login_required
-def work_report_preview(request, code):
-    """Show the report as it will read in Word, with the period picker and the download buttons."""
-    jurisdiction = get_object_or_404(Jurisdiction.objects.for_user(request.user), code=code)
-    try:
-        period = period_from_params(request.GET)
-    except PeriodError as exc:
-        messages.error(request, str(exc))
-        period = period_from_params({})
-    content = work_report(jurisdiction=jurisdiction, period=period)
-    ledger_plan = None
-    if content.plan is not None:
-        ledger_plan = CreationPlan.objects.for_user(request.user, Action.CHANGE).filter(pk=content.plan.pk).first()
-    today = timezone.localdate()
-    return render(
-        request,
-        "reporting/report/preview.html",
-        {
-            "content": content,
-            "jurisdiction": jurisdiction,
-            "period": period,
-            "period_query": urlencode(period.as_query()),
-            "ledger_plan": ledger_plan,
-            "years": range(today.year, today.year - 6, -1),
-        },
-    )
 
 
 @login_required

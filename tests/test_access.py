@@ -266,6 +266,12 @@ def _petition(where):
     return make_petition(where, summary=f"{where.name}诉求")
 
 
+def _robot(where):
+    from tests.reminders.view_table_reminders import make_robot
+
+    return make_robot(where)
+
+
 def _population(where):
     return make_population(where, 2024, {"汉族": 90, "苗族": 10}, residents=100)
 
@@ -292,6 +298,7 @@ ADMIN_CASES = {
     "activities.indicator": _indicator,
     "activities.responsibility": _responsibility,
     "activities.evidencefile": _evidence,
+    "reminders.grouprobot": lambda where: _robot(where),
 }
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "communities",
     "activities",
     "reporting",
+    "reminders",
     "unity",
     "demo",
 ]
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "unity.context_processors.navigation",
+                "reminders.context_processors.notifications",
             ],
         },
     },
@@ -273,6 +275,32 @@ if not FIELD_ENCRYPTION_KEYS:
         # No key at all rather than a made-up one: reading or writing a personal number then fails, nothing is
         # encrypted under a key that is lost when the process ends.
         MISSING_PRODUCTION_KEYS.append("DJANGO_FIELD_KEY")
+
+# Reminders (reminders/): e-mail through Django's framework, printed on the console unless a server is configured
+# by DJANGO_EMAIL_URL (smtp://user:pass@host:587, smtps://...:465) or the usual EMAIL_* variables.
+from base.email_url import parse_email_url  # noqa: E402
+
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+if os.environ.get("DJANGO_EMAIL_URL"):
+    globals().update(parse_email_url(os.environ["DJANGO_EMAIL_URL"]))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "民族团结进步创建 <noreply@localhost>")
+# Links in e-mails and robot messages point here (no request to take the host from when the timer runs).
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Digest e-mails leave at the first run of `send_reminders` from this local hour on.
+REMINDERS_DIGEST_HOUR = int(os.environ.get("DJANGO_REMINDERS_DIGEST_HOUR", "8"))
+# Group robots: seconds per request, tries per message, seconds before the first retry (doubled each time).
+REMINDERS_WEBHOOK_TIMEOUT = float(os.environ.get("DJANGO_WEBHOOK_TIMEOUT", "10"))
+REMINDERS_WEBHOOK_ATTEMPTS = int(os.environ.get("DJANGO_WEBHOOK_ATTEMPTS", "3"))
+REMINDERS_WEBHOOK_BACKOFF = float(os.environ.get("DJANGO_WEBHOOK_BACKOFF", "2"))
 
 LOGGING = {
     "version": 1,

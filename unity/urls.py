@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("activities.urls")),
     path("", include("reporting.urls")),
+    path("", include("reminders.urls")),
 ]
 
 # Uploaded files have no public URL: photos and evidence are served by views that check who may see them.

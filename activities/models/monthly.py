@@ -13,6 +13,9 @@ from communities.models import Jurisdiction, ScopedQuerySet
 
 from ..choices import FigureAggregation, FigureFrequency, ReturnStatus, RuleImportance, RuleOperator
 
+# Where the report puts a figure's value and unit in its `report_phrase`: “规划入住{数值}” → 规划入住20705户.
+REPORT_VALUE = "{数值}"
+
 
 class MonthlyFigure(models.Model):
     """A figure collected each month (e.g. 服务窗口接待咨询人次), with its unit and how it adds up."""
@@ -37,6 +40,15 @@ class MonthlyFigure(models.Model):
         blank=True,
         help_text=_("哪些层级的辖区填报此指标；不选即社区和村。"),
     )
+    report_phrase = models.CharField(
+        _("汇报中的写法"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "工作汇报写这一项的说法，用 {数值} 代表数值和单位，如“规划入住{数值}”“便民服务大厅设置{数值}窗口”；"
+            "留空则写作“名称＋数值”。"
+        ),
+    )
     is_optional = models.BooleanField(_("选填"), default=False, help_text=_("选填指标不填也可以上报。"))
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -50,6 +62,8 @@ class MonthlyFigure(models.Model):
         return f"{self.name}（{self.unit}）"
 
     def clean(self):
+        if self.report_phrase.strip() and self.report_phrase.count(REPORT_VALUE) != 1:
+            raise ValidationError({"report_phrase": _("汇报中的写法须含且只含一处“{数值}”，由系统填入数值和单位。")})
         known = set(JurisdictionLevel.values)
         if not isinstance(self.levels, list) or not set(self.levels) <= known:
             raise ValidationError({"levels": _("填报层级应为辖区层级的列表。")})
@@ -65,6 +79,11 @@ class MonthlyFigure(models.Model):
     @property
     def is_yearly(self):
         return self.frequency == FigureFrequency.YEARLY
+
+    def report_text(self, amount):
+        """Write this figure with `amount` (its value already written with the unit) as the report says it."""
+        phrase = self.report_phrase.strip()
+        return phrase.replace(REPORT_VALUE, amount) if phrase else f"{self.name}{amount}"
 
 
 class MonthlyReturn(TrackedModel):

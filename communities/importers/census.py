@@ -140,16 +140,16 @@ class _Stored:
 
 
 def _stored_records(plan):
-    """Return the stored records the plan touches, with their counts, keyed by (jurisdiction id, year)."""
+    """Return the stored records the plan touches, with their counts, keyed by (jurisdiction id, year, section)."""
     years = sorted({record.year for record in plan.records})
     ids = sorted({record.jurisdiction_id for record in plan.records})
     stored = {}
     for chunk in _chunks(ids):
         rows = PopulationRecord.objects.filter(kind=plan.kind, year__in=years, jurisdiction_id__in=chunk).values_list(
-            "pk", "jurisdiction_id", "year", *RECORD_FIELDS
+            "pk", "jurisdiction_id", "year", "section", *RECORD_FIELDS
         )
-        for pk, jurisdiction_id, year, *totals in rows.order_by():
-            stored[(jurisdiction_id, year)] = _Stored(pk, dict(zip(RECORD_FIELDS, totals, strict=True)), {})
+        for pk, jurisdiction_id, year, section, *totals in rows.order_by():
+            stored[(jurisdiction_id, year, section)] = _Stored(pk, dict(zip(RECORD_FIELDS, totals, strict=True)), {})
     by_pk = {entry.pk: entry for entry in stored.values()}
     if census_postgres.available():
         digests = census_postgres.stored_digests(list(by_pk), sexes=plan.sexes_provided)
@@ -175,7 +175,7 @@ def _compare(plan):
     labels = {name: str(PopulationRecord._meta.get_field(name).verbose_name) for name in RECORD_FIELDS}
     plan.counts = {NEW: 0, CHANGED: 0, UNCHANGED: 0}
     for record in plan.records:
-        old = stored.get((record.jurisdiction_id, record.year))
+        old = stored.get((record.jurisdiction_id, record.year, record.section))
         record.field_changes, record.group_changes, record.stale_count_pks = [], [], []
         if old is None:
             record.status, record.existing_pk = NEW, None
@@ -199,6 +199,10 @@ def _compare_totals(record, old, labels):
     split = (final["male"], final["female"])
     if residents is not None and None not in split and sum(split) > residents:
         final["male"] = final["female"] = None
+    minority = final["minority_total"]
+    if minority is not None and (record.minority_total > minority or (residents is not None and minority > residents)):
+        # A stored minority total the new figures exceed (or that exceeds the new total) cannot be right any more.
+        final["minority_total"] = None
     record.final_totals = final
     record.field_changes = [
         FieldChange(name, labels[name], old.totals[name], final[name])
@@ -258,6 +262,7 @@ def _write(plan, actor):
         PopulationRecord(
             jurisdiction_id=record.jurisdiction_id,
             year=record.year,
+            section=record.section,
             kind=plan.kind,
             source=source,
             **record.final_totals,
@@ -314,11 +319,11 @@ def _fill_missing_pks(created, kind):
         by_key[obj.jurisdiction_id].append(obj)
     for chunk in _chunks(by_key):
         rows = PopulationRecord.objects.filter(kind=kind, jurisdiction_id__in=chunk).values_list(
-            "pk", "jurisdiction_id", "year"
+            "pk", "jurisdiction_id", "year", "section"
         )
-        for pk, jurisdiction_id, year in rows:
+        for pk, jurisdiction_id, year, section in rows:
             for obj in by_key[jurisdiction_id]:
-                if obj.year == year:
+                if obj.year == year and obj.section == section:
                     obj.pk = pk
 
 

@@ -45,6 +45,8 @@ from .places import JurisdictionIndex
 YEAR_MIN, YEAR_MAX = 1949, 2100
 # PostgreSQL's integer column: a larger count is a typing slip, not a population.
 COUNT_MAX = 2_000_000_000
+# PopulationRecord.section's length.
+SECTION_MAX = 40
 # A year in a title row above the header: "碧海社区人口民族构成（2020年）", "2020年度".
 _TITLE_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年")
 
@@ -64,12 +66,14 @@ RECORD_FIELDS = (
     "hardship_persons",
     "male",
     "female",
+    "minority_total",
 )
 
 _HEADER_WORDS = {
     "code": ("代码", "区划代码", "统计用区划代码", "行政区划代码", "辖区代码"),
     "name": ("地区", "辖区", "单位", "名称", "单位名称", "地区名称", "辖区名称"),
     "year": ("年份", "年度", "统计年份"),
+    "section": ("学部", "学段", "分部"),
     "residents": ("合计", "总计", "总人口", "常住人口", "人口总数", "总人数"),
     "households": ("户数", "总户数", "常住户数"),
     "floating_minority": ("流动少数民族", "流动少数民族人口", "流动少数民族人数"),
@@ -152,6 +156,8 @@ class PlannedRecord:
     code: str | None
     year: int
     row: int
+    # A school's section (小学部, 初中部); blank is the whole unit.
+    section: str = ""
     # Record totals the file provides (a blank cell in a present column clears the value).
     totals: dict = field(default_factory=dict)
     # Ethnic group id → (count, male, female).
@@ -435,7 +441,8 @@ class _CensusReader:
         if detected == CensusLayout.WIDE and not has_place:
             self.issue(self.header_row, _("表头"), _("宽表需要“区划代码”或“地区名称”列，说明每一行是哪个辖区。"))
             return False
-        if detected == CensusLayout.WIDE and not self.group_columns:
+        # A minority total without a group split (“教职工70人，少数民族38人”) is a record too.
+        if detected == CensusLayout.WIDE and not self.group_columns and "minority_check" not in self.columns:
             self.issue(self.header_row, _("表头"), _("表头中没有民族名称列（如“汉族”“苗族”）。"))
             return False
         self.sexes_provided = detected != CensusLayout.WIDE and bool({"male", "female"} & set(self.columns))
@@ -539,17 +546,22 @@ class _CensusReader:
             return None
         return year
 
-    def _draft(self, place, year, row_number):
-        key = (place.pk, year)
+    def _section(self, row):
+        return self._cell(row, self.columns.get("section")).strip()[:SECTION_MAX]
+
+    def _draft(self, place, year, row_number, section=""):
+        key = (place.pk, year, section)
         draft = self.drafts.get(key)
         if draft is None:
+            label = self.places.label(place)
             record = PlannedRecord(
                 jurisdiction_id=place.pk,
                 jurisdiction_path=place.path,
-                label=self.places.label(place),
+                label=f"{label} {section}" if section else label,
                 code=place.code,
                 year=year,
                 row=row_number,
+                section=section,
             )
             for name in RECORD_FIELDS:
                 if name in self.columns and not (name in ("male", "female") and self.layout != CensusLayout.WIDE):
@@ -605,8 +617,9 @@ class _CensusReader:
             year = self._row_year(row_number, row, default_year)
             if place is None or year is None:
                 continue
-            if (place.pk, year) in self.drafts:
-                first = self.drafts[(place.pk, year)].record.row
+            section = self._section(row)
+            if (place.pk, year, section) in self.drafts:
+                first = self.drafts[(place.pk, year, section)].record.row
                 self.issue(
                     row_number,
                     place_column,
@@ -614,7 +627,7 @@ class _CensusReader:
                     % {"place": place_text, "year": year, "first": first, "row": row_number},
                 )
                 continue
-            draft = self._draft(place, year, row_number)
+            draft = self._draft(place, year, row_number, section)
             for column, (value, _ok) in zip(checksum.columns, values, strict=True):
                 if column.group is None:
                     self._set_value(draft, column.key, value, row_number, column)
@@ -665,7 +678,7 @@ class _CensusReader:
             group_text = self._cell(row, group_column)
             if self._total_word(group_text):
                 if place is not None and year is not None:
-                    draft = self._draft(place, year, row_number)
+                    draft = self._draft(place, year, row_number, self._section(row))
                     for name, value, column in (
                         ("residents", count, count_column),
                         ("male", male, male_column),
@@ -681,7 +694,7 @@ class _CensusReader:
                 self.issue(row_number, count_column, _("填写了男女人数但人数为空：请填写该民族的人数。"))
             if place is None or year is None or group is None or count is None:
                 continue
-            draft = self._draft(place, year, row_number)
+            draft = self._draft(place, year, row_number, self._section(row))
             for column, value in record_values:
                 self._set_value(draft, column.key, value, row_number, column)
             # .id, not .pk: the property lookup shows up when this runs 100,000 times.
@@ -743,7 +756,20 @@ class _CensusReader:
                     _("男（%(male)s）与女（%(female)s）之和超过常住人口（%(residents)s），请核对。")
                     % {"male": male, "female": female, "residents": residents},
                 )
-            if draft.minority_check is not None and draft.minority_check != record.minority_total:
+            if draft.minority_check is not None and residents is not None and draft.minority_check > residents:
+                self.issue(
+                    draft.value_rows["minority_check"],
+                    draft.value_rows["minority_check_column"],
+                    _("少数民族人数（%(given)s）超过总人数（%(residents)s），请核对。")
+                    % {"given": draft.minority_check, "residents": residents},
+                )
+            elif draft.minority_check is not None and not record.minority_total:
+                # A minority total with no group split (“少数民族教师38人”): kept as the total, its groups unknown.
+                record.totals["minority_total"] = draft.minority_check or None
+            elif draft.minority_check is not None and draft.minority_check == record.minority_total:
+                # The file's groups carry the whole minority total: no part of it is left without a group.
+                record.totals["minority_total"] = None
+            elif draft.minority_check is not None and draft.minority_check != record.minority_total:
                 self.issue(
                     draft.value_rows["minority_check"],
                     draft.value_rows["minority_check_column"],

@@ -4,8 +4,10 @@ Two kinds of sentence, and nothing else:
 - data sentences, each written only when its figures exist, in the seed reports' wording; every figure is read from
   the Dashboard that `reporting.selectors.jurisdiction_dashboard` returns, so the page, the JSON and this report show
   the same numbers, each in the unit its definition gives;
-- narrative a person wrote: the plan's goal, theme, main line, measures, leading group, highlights, problems and
-  next steps — only the jurisdiction's own plan speaks for it; an ancestor's plan is named as the plan it executes.
+- narrative a person wrote: the plan's goal, theme, main line, measures and leading group, and the draft's 概述,
+  主要做法, 工作亮点 (numbered 一是、二是…), 存在问题 and 下一步打算 (before any draft, the own plan's highlights,
+  problems and next steps) — only the jurisdiction's own plan speaks for it; an ancestor's plan is named as the plan
+  it executes. The report template chooses the sections and their order (reporting.outline).
 No sentence states a mechanism, an event or a plan that is not in the records or in that text. A section with neither
 is left out (基本情况 keeps one neutral line the office can delete). The result is a flat list of blocks (title,
 headings, paragraphs) that both the .docx renderer and the HTML preview draw, so the two cannot say different things.
@@ -20,6 +22,20 @@ from django.utils.translation import gettext as _
 from activities.choices import LeadingRole, ReportSection
 from communities.choices import JurisdictionLevel
 from communities.figures import share
+from reporting.outline import (
+    BASIC,
+    HIGHLIGHTS,
+    LIST_NARRATIVES,
+    MEASURES,
+    NEXT_STEPS,
+    OVERVIEW,
+    PRACTICES,
+    PROBLEMS,
+    WORK,
+    default_outline,
+    narrative_from_plan,
+    outline_entries,
+)
 
 from .numbers import (
     chinese_count,
@@ -34,6 +50,7 @@ from .numbers import (
     rate,
     subheading_number,
 )
+from .population import school_population_sentences, yearly_fact_sentences
 
 TITLE = "title"
 HEADING = "heading"  # 一、 黑体
@@ -41,6 +58,8 @@ SUBHEADING = "subheading"  # （一） 楷体
 BODY = "body"
 SIGNATURE = "signature"
 DATE = "date"
+# Where a draft's page puts the inputs of one narrative (its key in `text`); only built for that page.
+FIELD = "field"
 
 DATA = "data"
 NARRATIVE = "narrative"
@@ -185,11 +204,35 @@ class _Writer:
         if text:
             self.blocks.append(Block(BODY, text, NARRATIVE))
 
+    def own_words(self, ctx, key):
+        """Add the narrative `key` people wrote (a list numbered 一是、二是…), or the draft page's inputs for it."""
+        if ctx.editing:
+            self.blocks.append(Block(FIELD, key, NARRATIVE))
+            return
+        value = ctx.narrative.get(key)
+        if key in LIST_NARRATIVES:
+            for i, item in enumerate(value or [], start=1):
+                self.narrative(f"{nth(i)}{_sentence(item)}")
+        else:
+            for paragraph in _paragraphs(value):
+                self.narrative(_sentence(paragraph))
+
     def add(self, kind, text):
         self.blocks.append(Block(kind, text))
 
 
-def report_title(board):
+def _fill_in(text, board):
+    """Put the jurisdiction's name and the period into a template's text ({辖区}, {期间})."""
+    values = {"辖区": board.jurisdiction.name, "期间": board.period.label}
+    values |= {"name": values["辖区"], "period": values["期间"]}
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text.strip()
+
+
+def report_title(board, template=None):
+    if template is not None and template.title.strip():
+        return _fill_in(template.title, board)
     plan = board.plan
     name = board.jurisdiction.name
     if plan is not None and plan.jurisdiction_id == board.jurisdiction.pk and plan.target_title.strip():
@@ -197,11 +240,14 @@ def report_title(board):
     return _("%(name)s民族团结进步创建工作情况汇报") % {"name": name}
 
 
-def build_report(board, *, measures=None, leading_group=None):
+def build_report(board, *, measures=None, leading_group=None, template=None, narrative=None, editing=False):
     """Return the ReportContent of `board` (a Dashboard); `measures` / `leading_group` default to the plan's.
 
-    A jurisdiction's own plan gives its leading group and its narrative (亮点, 问题, 下一步); an ancestor's plan
-    is named as the plan it executes, and its leading group, budget and narrative stay out of this report.
+    A jurisdiction's own plan gives its leading group and, without a saved draft, its narrative (亮点, 问题,
+    下一步); an ancestor's plan is named as the plan it executes, and its leading group, budget and narrative stay
+    out of this report. `template` (a ReportTemplate, else the shipped default) sets the title, the opening, the
+    sections and their order, and the signature; `narrative` (a draft version's) replaces the plan's words.
+    `editing` puts a FIELD block where each narrative goes, in every listed section, for the draft's page.
     """
     plan = board.plan
     own_plan = plan is not None and plan.jurisdiction_id == board.jurisdiction.pk
@@ -213,21 +259,32 @@ def build_report(board, *, measures=None, leading_group=None):
         leading_group = []
     elif leading_group is None:
         leading_group = list(plan.leading_group.all())
+    if narrative is None:
+        narrative = narrative_from_plan(plan if own_plan else None)
+    outline = template.outline if template is not None else default_outline()
     ctx = _Context(
-        board=board, plan=plan, own_plan=own_plan, measures=list(measures), leading_group=list(leading_group)
+        board=board,
+        plan=plan,
+        own_plan=own_plan,
+        measures=list(measures),
+        leading_group=list(leading_group),
+        narrative=narrative,
+        outline_keys=[key for key, _title in outline_entries(outline)],
+        editing=editing,
     )
 
     w = _Writer()
-    w.body(_opening(ctx))
-    w.section(_("基本情况"), _basic_situation, ctx)
-    w.section(_("工作措施"), _measures, ctx)
-    w.section(_("工作开展情况"), _work_done, ctx)
-    w.section(_("存在问题"), _problems, ctx)
-    w.section(_("下一步工作打算"), _next_steps, ctx)
-    w.add(SIGNATURE, board.jurisdiction.name)
+    w.own_words(ctx, OVERVIEW)
+    opening = _fill_in(template.opening, board) if template is not None and template.opening.strip() else ""
+    w.body(opening or _opening(ctx))
+    for key, title in outline_entries(outline):
+        w.section(title, SECTIONS[key], ctx)
+    signature = [line.strip() for line in (template.signature if template is not None else "").splitlines()]
+    for line in [line for line in signature if line] or [board.jurisdiction.name]:
+        w.add(SIGNATURE, _fill_in(line, board))
     w.add(DATE, date_cn(board.today))
     return ReportContent(
-        title=report_title(board),
+        title=report_title(board, template),
         blocks=w.blocks,
         jurisdiction=board.jurisdiction,
         period=board.period,
@@ -243,15 +300,13 @@ class _Context:
     own_plan: bool
     measures: list
     leading_group: list
+    narrative: dict = field(default_factory=dict)
+    outline_keys: list = field(default_factory=list)
+    editing: bool = False
 
     @property
     def name(self):
         return self.board.jurisdiction.name
-
-    @property
-    def own_narrative(self):
-        """The plan whose words (亮点, 问题, 下一步) this report may use: only the jurisdiction's own."""
-        return self.plan if self.own_plan else None
 
     @property
     def when(self):
@@ -321,9 +376,15 @@ def _basic_situation(w, ctx):
         place.append(children)
     first = ctx.name + "，".join(place) + "。" if place else ""
 
+    schools = school_population_sentences(board)
     if not population.has_data:
-        # One neutral line the office deletes or replaces; it asserts nothing about the place.
-        w.body(first, _("%(year)d年人口数据尚未录入。") % {"year": board.period.year})
+        if schools:
+            w.body(first)
+        else:
+            # One neutral line the office deletes or replaces; it asserts nothing about the place.
+            w.body(first, _("%(year)d年人口数据尚未录入。") % {"year": board.period.year})
+        for paragraph in schools:
+            w.body(paragraph)
         _yearly_facts(w, ctx)
         return
 
@@ -342,14 +403,14 @@ def _basic_situation(w, ctx):
         ]
         w.body(_("其中：%(groups)s。") % {"groups": "；".join(parts)})
     w.body(_floating_and_hardship(population))
+    for paragraph in schools:
+        w.body(paragraph)
     _yearly_facts(w, ctx)
 
 
 def _yearly_facts(w, ctx):
-    """The standing facts entered once a year (rooms, teams, books …), as recorded for the period's year."""
-    facts = [_figure_text(row) for row in ctx.board.yearly_figures if row["places"]]
-    if facts:
-        w.body(_("%(year)d年度：%(facts)s。") % {"year": ctx.board.period.year, "facts": "，".join(facts)})
+    """The standing facts entered once a year (规划户数, 窗口, 文艺队伍, 图书 …), a sentence each in its own wording."""
+    w.body(*yearly_fact_sentences(ctx.board))
 
 
 def _minority_sentence(population):
@@ -522,7 +583,8 @@ def _work_done(w, ctx):
     w.subsection(_("服务群众"), _service, ctx)
     w.subsection(_("信访和矛盾纠纷"), _safety, ctx)
     w.subsection(_("学习考察"), _study, ctx)
-    w.subsection(_("工作亮点"), _highlights, ctx)
+    if HIGHLIGHTS not in ctx.outline_keys:
+        w.subsection(_("工作亮点"), _highlights, ctx)
 
 
 def _section_totals(categories):
@@ -746,10 +808,7 @@ def _study(w, ctx):
 
 def _highlights(w, ctx):
     board = ctx.board
-    plan = ctx.own_narrative
-    if plan is not None and plan.highlights.strip():
-        for paragraph in _paragraphs(plan.highlights):
-            w.narrative(_sentence(paragraph))
+    w.own_words(ctx, HIGHLIGHTS)
     events = [a for a in board.largest_activities if a.participants]
     if events:
         parts = []
@@ -794,10 +853,7 @@ def _highlights(w, ctx):
 
 
 def _problems(w, ctx):
-    plan = ctx.own_narrative
-    if plan is not None and plan.problems.strip():
-        for paragraph in _paragraphs(plan.problems):
-            w.narrative(_sentence(paragraph))
+    w.own_words(ctx, PROBLEMS)
     found = []
     progress = ctx.board.plan_progress
     if ctx.own_plan and progress and progress["responsibilities"]["overdue"]:
@@ -809,7 +865,20 @@ def _problems(w, ctx):
 
 
 def _next_steps(w, ctx):
-    plan = ctx.own_narrative
-    if plan is not None and plan.next_steps.strip():
-        for paragraph in _paragraphs(plan.next_steps):
-            w.narrative(_sentence(paragraph))
+    w.own_words(ctx, NEXT_STEPS)
+
+
+def _measures_and_practices(w, ctx):
+    _measures(w, ctx)
+    w.own_words(ctx, PRACTICES)
+
+
+# The fill of each section an outline may list (reporting.outline.SECTION_TITLES).
+SECTIONS = {
+    BASIC: _basic_situation,
+    MEASURES: _measures_and_practices,
+    WORK: _work_done,
+    HIGHLIGHTS: _highlights,
+    PROBLEMS: _problems,
+    NEXT_STEPS: _next_steps,
+}

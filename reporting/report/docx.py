@@ -160,6 +160,7 @@ def render_docx(content):
     blank = document.add_paragraph()
     _fixed_spacing(blank)
     date_text = next((block.text for block in content.blocks if block.kind == DATE), "")
+    previous = None
     for block in content.blocks:
         paragraph = document.add_paragraph()
         _fixed_spacing(paragraph)
@@ -174,13 +175,16 @@ def render_docx(content):
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             offset = max(0, (_width(date_text) - _width(block.text)) / 2)
             paragraph.paragraph_format.right_indent = Pt(16 * (4 + offset))
-            paragraph.paragraph_format.space_before = LINE_SPACING * 2
+            if previous != SIGNATURE:
+                # Two blank lines above the signature block, none between its lines (a template may sign twice).
+                paragraph.paragraph_format.space_before = LINE_SPACING * 2
         elif block.kind == DATE:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             _indent_chars(paragraph, 4, first_line=False)
             paragraph.paragraph_format.right_indent = Pt(16 * 4)
         run = paragraph.add_run(block.text)
         set_run_font(run, FONTS.get(block.kind, BODY_FONT), BODY_SIZE)
+        previous = block.kind
     return document
 
 

@@ -48,7 +48,8 @@ class DataSetTests(TestCase):
         (row,) = [r for r in board.as_dict()["yearly_figures"] if r["code"] == self.rooms.code]
         self.assertEqual((row["total"], row["places"]), (12, 1))
         self.assertNotIn(self.rooms.code, [r["code"] for r in board.as_dict()["monthly_figures"]])
-        self.assertIn("2020年度：服务场所用房12间。", build_report(board).text)
+        # A sentence of its own, the name and the value in its unit (no wording was given).
+        self.assertIn("服务场所用房12间。", build_report(board).text)
         other_year = jurisdiction_dashboard(
             jurisdiction=self.district, period=year_period(2021), today=date(2026, 12, 2)
         )

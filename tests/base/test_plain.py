@@ -45,3 +45,14 @@ class PlainTests(TestCase):
     def test_an_unknown_object_without_state_is_refused(self):
         with self.assertRaises(TypeError):
             plain.dump(object())
+
+
+class CycleTests(TestCase):
+    def test_rows_that_point_at_each_other_are_written_once(self):
+        street = make_jurisdiction("碧海街道", JurisdictionLevel.STREET, code="520115001000")
+        community = make_jurisdiction("碧海社区", JurisdictionLevel.COMMUNITY, street, code="520115001001")
+        community.parent = street
+        street._state.fields_cache["parent"] = community  # a loop, as a one-to-one's two sides make
+        back = plain.load(plain.dump(community))
+        self.assertEqual(back.parent.pk, street.pk)
+        self.assertNotIn("parent", back.parent._state.fields_cache)

@@ -40,6 +40,7 @@ def test_leader_previews_and_downloads_the_work_report(page, tmp_path):
     assert title.split("\n") == ["中华街道创建民族团结进步示范街道", "工作情况汇报"]
     headings = page.locator("h2.report-heading").all_inner_texts()
     assert headings[0] == "一、基本情况"
+    assert headings[1] == "二、工作开展情况"
     assert headings[-1] == "五、下一步工作打算"
     assert "占常住人口总数的7.14%" in page.locator("article.report-paper").inner_text()
     screenshot(page, "report-preview")

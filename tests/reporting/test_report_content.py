@@ -28,7 +28,7 @@ from reporting.selectors import jurisdiction_dashboard
 from tests.factories import make_jurisdiction
 from tests.reporting.test_report_world import TODAY, YEAR, bihai_world, street_world
 
-ALL_HEADINGS = ["一、基本情况", "二、工作措施", "三、工作开展情况", "四、存在问题", "五、下一步工作打算"]
+ALL_HEADINGS = ["一、基本情况", "二、工作开展情况", "三、工作措施", "四、存在问题", "五、下一步工作打算"]
 
 
 def dashboard(jurisdiction, period=None):

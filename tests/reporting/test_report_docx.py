@@ -84,7 +84,7 @@ class DocxLayoutTests(TestCase):
         self.assertEqual([p.text for p in self.paragraphs[2:]], [b.text for b in self.content.blocks])
         headings = [p.text for p in self.by_kind[HEADING]]
         self.assertEqual(
-            headings, ["一、基本情况", "二、工作措施", "三、工作开展情况", "四、存在问题", "五、下一步工作打算"]
+            headings, ["一、基本情况", "二、工作开展情况", "三、工作措施", "四、存在问题", "五、下一步工作打算"]
         )
 
     def test_title_font_size_and_centring(self):

@@ -405,9 +405,10 @@ class SourceOfEachParagraphTests(TestCase):
         self.assertEqual(
             narrative,
             [
+                # The default outline is 篇1's: the work done (with its numbered highlights) before the measures.
+                "一是开通社区公众号。",
                 "《和平社区创建民族团结进步示范社区工作方案》明确：工作举措为党建引领。",
                 "一是党建引领。支部共建。",
-                "开通社区公众号。",
                 "经验不足。",
                 "完善台账。",
             ],

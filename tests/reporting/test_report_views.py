@@ -38,7 +38,7 @@ class ReportViewTests(TestCase):
         expected = work_report(jurisdiction=self.street, period=year_period(YEAR), today=timezone.localdate())
         self.assertEqual(content.text, expected.text)
         self.assertContains(response, "中华街道创建民族团结进步示范街道工作情况汇报")
-        for heading in ("一、基本情况", "二、工作措施", "三、工作开展情况", "四、存在问题", "五、下一步工作打算"):
+        for heading in ("一、基本情况", "二、工作开展情况", "三、工作措施", "四、存在问题", "五、下一步工作打算"):
             self.assertContains(response, f'<h2 class="report-heading">{heading}</h2>', html=False)
         docx_url = reverse("work_report_docx", args=[self.street.code])
         self.assertContains(response, f'href="{docx_url}?year={YEAR}"')

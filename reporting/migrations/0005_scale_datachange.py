@@ -24,7 +24,7 @@ def create_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0001_initial")]
+    dependencies = [("reporting", "0004_cockpit_boundaries")]
 
     operations = [
         migrations.RunPython(drop_token_triggers, migrations.RunPython.noop),
