@@ -154,7 +154,7 @@ def _stored_records(plan):
     if census_postgres.available():
         digests = census_postgres.stored_digests(list(by_pk), sexes=plan.sexes_provided)
         for record in plan.records:
-            entry = stored.get((record.jurisdiction_id, record.year))
+            entry = stored.get((record.jurisdiction_id, record.year, record.section))
             if entry is not None and entry.pk in digests:
                 entry.same_counts = digests[entry.pk] == census_postgres.file_digest(
                     record.counts, sexes=plan.sexes_provided
