@@ -192,6 +192,18 @@ def install_triggers(using=None, **kwargs):
                     )
 
 
+def drop_sqlite_triggers(using=None, **kwargs):
+    """Drop the SQLite triggers before migrations: they name other tables, and SQLite refuses to rename a table (as
+    Django's table remake does) while a trigger names a table that is missing at that moment. Reinstalled after."""
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if conn.vendor != "sqlite":
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [TRIGGER_PREFIX + "%"])
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+
+
 def installed_triggers():
     """Return the set of tracked tables that carry a change-log trigger (for the meta-test)."""
     if connection.vendor == "postgresql":
