@@ -69,6 +69,7 @@ class ProjectFilterSet(django_filters.FilterSet):
     jurisdiction = SubtreeFilter()
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=ProjectKind.choices, empty_label=_("全部类型"))
     status = django_filters.ChoiceFilter(label=_("状态"), choices=ProjectStatus.choices, empty_label=_("全部状态"))
+    year = django_filters.NumberFilter(label=_("年度"), widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
 
     class Meta:
         model = Project

@@ -114,6 +114,17 @@ class ScopedListView(LoginRequiredMixin, ListView):
         """Return the rows to export: the list's, with what the columns read joined in (override to add it)."""
         return self.get_queryset()
 
+    def get_export_sheets(self, rows):
+        """Return the sheets of the download: one, the rows with `export_columns` (override to add more)."""
+        return [
+            Sheet(
+                title=self.model._meta.verbose_name_plural,
+                headers=[column.header for column in self.export_columns],
+                rows=column_rows(rows.iterator(chunk_size=CHUNK_SIZE), self.export_columns),
+                widths=[column.column_width() for column in self.export_columns],
+            )
+        ]
+
     def get_export_filename(self):
         return f"{self.export_filename}-{timezone.localdate():%Y%m%d}.xlsx"
 
@@ -126,17 +137,7 @@ class ScopedListView(LoginRequiredMixin, ListView):
         rows = self.get_export_queryset()
         try:
             ensure_exportable(rows.count())
-            return xlsx_response(
-                filename=self.get_export_filename(),
-                sheets=[
-                    Sheet(
-                        title=self.model._meta.verbose_name_plural,
-                        headers=[column.header for column in self.export_columns],
-                        rows=column_rows(rows.iterator(chunk_size=CHUNK_SIZE), self.export_columns),
-                        widths=[column.column_width() for column in self.export_columns],
-                    )
-                ],
-            )
+            return xlsx_response(filename=self.get_export_filename(), sheets=self.get_export_sheets(rows))
         except ExportTooLarge as refusal:
             messages.error(self.request, refusal.message)
             query = self.request.GET.copy()

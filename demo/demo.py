@@ -508,34 +508,65 @@ def _petitions(places, today):
     return created
 
 
-def _projects(places):
-    if Project.objects.filter(jurisdiction=places["520115001001"]).exists():
+def _project(place, name, fundings, **fields):
+    """Create one project with its funding rows unless `place` already has a project of that name."""
+    if Project.objects.filter(jurisdiction=place, name=name).exists():
         return
-    project = Project.objects.create(
-        jurisdiction=places["520115001001"],
-        name="碧海社区少数民族群众就业服务站",
+    project = Project.objects.create(jurisdiction=place, name=name, **fields)
+    ProjectFunding.objects.bulk_create(ProjectFunding(project=project, **row) for row in fundings)
+
+
+def _projects(places):
+    # Shaped like seed 篇4: funders named, several companies under one source, residents' labour in kind, cash that
+    # leaves part of the total unnamed (未列明来源), and a planned project with its preparatory spending.
+    _project(
+        places["520115001001"],
+        "碧海社区少数民族群众就业服务站",
+        [
+            {"source": FundingSource.SUPERIOR, "amount": Decimal("30.00")},
+            {"source": FundingSource.FISCAL, "amount": Decimal("15.00")},
+        ],
         kind=ProjectKind.EMPLOYMENT,
+        year=2025,
         total_investment=Decimal("45.00"),
+        amount_spent=Decimal("45.00"),
         households_served=120,
         persons_served=380,
         status=ProjectStatus.COMPLETED,
         start_date=date(2025, 3, 1),
         end_date=date(2025, 9, 30),
     )
-    ProjectFunding.objects.create(project=project, source=FundingSource.SUPERIOR, amount=Decimal("30.00"))
-    ProjectFunding.objects.create(project=project, source=FundingSource.FISCAL, amount=Decimal("15.00"))
-    project = Project.objects.create(
-        jurisdiction=places["520115100201"],
-        name="朱昌村安全饮水巩固提升工程",
+    _project(
+        places["520115100201"],
+        "朱昌村安全饮水巩固提升工程",
+        [
+            {"source": FundingSource.SUPERIOR, "amount": Decimal("100.00")},
+            {"source": FundingSource.ENTERPRISE, "funder": "朱昌建材公司", "amount": Decimal("8.00")},
+            {"source": FundingSource.ENTERPRISE, "funder": "观山湖农业合作社", "amount": Decimal("5.00")},
+            {"source": FundingSource.SELF_RAISED, "funder": "村民", "in_kind": True, "description": "投工投劳"},
+        ],
         kind=ProjectKind.WATER,
+        year=2026,
         total_investment=Decimal("126.50"),
+        amount_spent=Decimal("80.00"),
         households_served=410,
         persons_served=1530,
         status=ProjectStatus.IN_PROGRESS,
         start_date=date(2026, 4, 1),
     )
-    ProjectFunding.objects.create(project=project, source=FundingSource.SUPERIOR, amount=Decimal("100.00"))
-    ProjectFunding.objects.create(project=project, source=FundingSource.SELF_RAISED, amount=Decimal("26.50"))
+    _project(
+        places["520115100201"],
+        "朱昌村民族团结广场",
+        [
+            {"source": FundingSource.SUPERIOR, "amount": Decimal("60.00")},
+            {"source": FundingSource.SELF_RAISED, "funder": "村民", "in_kind": True, "description": "捐出土地"},
+        ],
+        kind=ProjectKind.CULTURE,
+        year=2026,
+        total_investment=Decimal("80.00"),
+        amount_spent=Decimal("3.00"),
+        status=ProjectStatus.PLANNED,
+    )
 
 
 def _monthly(places, today):

@@ -183,6 +183,7 @@ class Dashboard:
             "ranking_total": len(self.ranking),
             "as_of": self.as_of.isoformat() if getattr(self, "as_of", None) else None,
             "refreshing": getattr(self, "refreshing", False),
+            "projects": self.projects.as_dict(),
         }
 
 
@@ -309,7 +310,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
         returns_due_on=filing.due_on,
         plan=plan,
         plan_progress=plan_progress(plan=plan, today=today) if plan else None,
-        projects=project_totals(jurisdiction=jurisdiction),
+        projects=project_totals(jurisdiction=jurisdiction, start_year=period.start.year, end_year=period.end.year),
         ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today),
     )
     board.returns_summary = status_counts(board.returns)

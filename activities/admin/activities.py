@@ -15,10 +15,10 @@ from communities.admin import ScopedAdminMixin
 from communities.choices import Action
 from communities.models import Jurisdiction
 
-from ..forms.activities import BaseFundingFormSet
+from ..forms.activities import BaseFundingFormSet, FundingForm
 from ..models import Activity, ActivityCategory, ActivityPhoto, Indicator, Project, ProjectFunding
 from ..services import activities as services
-from ..services.activities import ACTIVITY_FIELDS, CATEGORY_FIELDS, PROJECT_FIELDS
+from ..services.activities import ACTIVITY_FIELDS, CATEGORY_FIELDS, FUNDING_FIELDS, PROJECT_FIELDS
 from ..services.common import ensure_month_open
 from .common import report_refusal
 
@@ -187,14 +187,16 @@ class ActivityCategoryAdmin(admin.ModelAdmin):
 
 class FundingInline(admin.TabularInline):
     model = ProjectFunding
+    form = FundingForm
     formset = BaseFundingFormSet
+    fields = list(FUNDING_FIELDS)
     extra = 1
 
 
 @admin.register(Project)
 class ProjectAdmin(ScopedWriteMixin, admin.ModelAdmin):
-    list_display = ["name", "jurisdiction", "kind", "status", "total_investment", "persons_served", "start_date"]
-    list_filter = ["kind", "status", "jurisdiction__level"]
+    list_display = ["name", "jurisdiction", "year", "kind", "status", "total_investment", "persons_served"]
+    list_filter = ["year", "kind", "status", "jurisdiction__level"]
     search_fields = ["name", "summary", "jurisdiction__name", "jurisdiction__code"]
     list_select_related = ["jurisdiction"]
     autocomplete_fields = ["jurisdiction"]
@@ -202,7 +204,7 @@ class ProjectAdmin(ScopedWriteMixin, admin.ModelAdmin):
     inlines = [FundingInline]
 
     def save_model(self, request, obj, form, change):
-        # Saved together with its funding rows in save_related, so the sources and the total stay equal.
+        # Saved together with its funding rows in save_related, so the cash never exceeds the total.
         pass
 
     def save_related(self, request, form, formsets, change):

@@ -17,9 +17,10 @@ from ..models import Activity, ActivityCategory, Indicator, Project, ProjectFund
 from ..services.activities import (
     ACTIVITY_FIELDS,
     CATEGORY_FIELDS,
+    FUNDING_FIELDS,
     MAX_PHOTOS_PER_UPLOAD,
     PROJECT_FIELDS,
-    funding_mismatch_message,
+    funding_excess_message,
 )
 
 # Counts most activities leave at zero: a blank box means none, so only the participants are required.
@@ -34,6 +35,7 @@ ZERO_WHEN_BLANK = (
 )
 PHOTO_ACCEPT = "image/jpeg,image/png,.jpg,.jpeg,.png"
 NUMERIC_ATTRS = {"inputmode": "numeric", "min": "0"}
+MONEY_ATTRS = {"inputmode": "decimal", "step": "0.01", "min": "0"}
 
 
 class JurisdictionChoiceField(forms.ModelChoiceField):
@@ -206,7 +208,9 @@ class ProjectForm(forms.ModelForm):
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "summary": forms.Textarea(attrs={"rows": 4}),
-            "total_investment": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+            "total_investment": forms.NumberInput(attrs=MONEY_ATTRS),
+            "amount_spent": forms.NumberInput(attrs=MONEY_ATTRS),
+            "year": forms.NumberInput(attrs={**NUMERIC_ATTRS, "placeholder": _("默认取开工年份")}),
             "households_served": forms.NumberInput(attrs=NUMERIC_ATTRS),
             "persons_served": forms.NumberInput(attrs=NUMERIC_ATTRS),
         }
@@ -216,34 +220,32 @@ class ProjectForm(forms.ModelForm):
         self.fields["jurisdiction"] = jurisdiction_field(user)
         if not self.instance.pk:
             self.initial["jurisdiction"] = self.initial.get("jurisdiction") or default_jurisdiction(user)
+            # Left empty so the start date's year applies; the model's default would hide that.
+            self.initial["year"] = None
 
     def project_fields(self):
         return {name: self.cleaned_data[name] for name in PROJECT_FIELDS}
 
 
 class BaseFundingFormSet(forms.BaseInlineFormSet):
-    """The funding sources of a project; together they must equal its total investment, to the fen.
+    """The funding rows of a project; their cash may add up to less than its total investment, never to more.
 
-    `investment` is the total to match; the page sets it from the project form it was just given (None
+    `investment` is the total to check against; the page sets it from the project form it was just given (None
     while that total is itself invalid), the admin leaves it to the project being saved.
     """
 
     investment = ...
 
     def clean(self):
-        # Our checks come before Django's unique check so a duplicate source gets a message naming it.
         if any(self.errors):
             return
-        rows = self.funding_rows()
-        sources = [source for source, _amount in rows]
-        duplicates = sorted({s for s in sources if sources.count(s) > 1})
-        if duplicates:
-            labels = "、".join(str(ProjectFunding(source=s).get_source_display()) for s in duplicates)
-            raise ValidationError(_("资金来源“%(sources)s”填写了不止一行，请合并为一行。"), params={"sources": labels})
         investment = self.instance.total_investment if self.investment is ... else self.investment
-        total = sum((amount for _source, amount in rows), Decimal(0))
-        if investment is not None and total != investment:
-            raise ValidationError(funding_mismatch_message(total, investment))
+        total = sum(
+            (row["amount"] for row in self.funding_rows() if not row["in_kind"] and row["amount"] is not None),
+            Decimal(0),
+        )
+        if investment is not None and total > investment:
+            raise ValidationError(funding_excess_message(total, investment))
         super().clean()
 
     def funding_rows(self):
@@ -252,16 +254,33 @@ class BaseFundingFormSet(forms.BaseInlineFormSet):
             data = getattr(form, "cleaned_data", None) or {}
             if not data or data.get("DELETE") or not data.get("source"):
                 continue
-            rows.append((data["source"], data.get("amount") or Decimal(0)))
+            rows.append({name: data.get(name) for name in FUNDING_FIELDS})
         return rows
+
+
+class FundingForm(forms.ModelForm):
+    class Meta:
+        model = ProjectFunding
+        fields = list(FUNDING_FIELDS)
+        widgets = {
+            "amount": forms.NumberInput(attrs=MONEY_ATTRS),
+            "funder": forms.TextInput(attrs={"placeholder": _("如：打厂沟煤矿")}),
+            "description": forms.TextInput(attrs={"placeholder": _("如：投工投劳、土地")}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") and not data.get("in_kind") and data.get("amount") is None:
+            self.add_error("amount", _("现金出资须填写金额（万元）；实物或投劳请勾选“实物或投劳”。"))
+        return data
 
 
 FundingFormSet = forms.inlineformset_factory(
     Project,
     ProjectFunding,
+    form=FundingForm,
     formset=BaseFundingFormSet,
-    fields=["source", "amount"],
+    fields=list(FUNDING_FIELDS),
     extra=2,
     can_delete=True,
-    widgets={"amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"})},
 )

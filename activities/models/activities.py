@@ -1,11 +1,13 @@
 """Activities with their photos, and people's-livelihood projects with their funding."""
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from base.models import FieldCheckConstraint, TrackedModel
@@ -130,16 +132,44 @@ class ActivityPhoto(models.Model):
         return self.caption or f"{self.activity} #{self.pk}"
 
 
+def current_year():
+    return timezone.localdate().year
+
+
 class Project(TrackedModel):
-    """A people's-livelihood project (民生项目) with its investment and who it serves."""
+    """A people's-livelihood project (民生项目): its year, status, investment, who paid and whom it serves.
+
+    The funding rows need not account for the whole total: what the cash rows leave over is shown as
+    "未列明来源", because reports often name only the main sources (篇4: 上级 1090 and companies 1600 of 2914.25).
+    The cash rows may never add up to more than the total; the services and the entry form refuse that.
+    """
 
     jurisdiction = models.ForeignKey(
         Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="projects"
     )
     name = models.CharField(_("项目名称"), max_length=200)
     kind = models.CharField(_("类型"), max_length=12, choices=ProjectKind.choices)
+    # blank=True only so a form may leave it empty: clean() fills it from the start date or this year; the
+    # default serves the writers that skip full_clean (demo data, fixtures).
+    year = models.PositiveSmallIntegerField(
+        _("年度"),
+        blank=True,
+        default=current_year,
+        db_index=True,
+        validators=[MinValueValidator(1949), MaxValueValidator(2100)],
+        help_text=_("项目计入哪一年的工作；不填则取开工日期的年份，没有开工日期取今年。"),
+    )
     total_investment = models.DecimalField(
         _("总投资（万元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    amount_spent = models.DecimalField(
+        _("已完成投资（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("到目前实际投入的金额，不能超过总投资；不清楚可不填。"),
     )
     households_served = models.PositiveIntegerField(_("受益户数"), default=0)
     persons_served = models.PositiveIntegerField(_("受益人数"), default=0)
@@ -151,7 +181,7 @@ class Project(TrackedModel):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-start_date", "name"]
+        ordering = ["-year", "-start_date", "name"]
         verbose_name = _("民生项目")
         verbose_name_plural = _("民生项目")
         constraints = [
@@ -160,10 +190,32 @@ class Project(TrackedModel):
                 name="project_end_after_start",
                 violation_error_message=_("完工日期不能早于开工日期。"),
             ),
+            FieldCheckConstraint(
+                condition=Q(amount_spent__isnull=True) | Q(amount_spent__lte=F("total_investment")),
+                name="project_spent_within_total",
+                field="amount_spent",
+                violation_error_message=_(
+                    "已完成投资（%(amount_spent)s 万元）不能超过总投资（%(total_investment)s 万元），请核对。"
+                ),
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.year is None:
+            self.year = self.start_date.year if self.start_date else current_year()
+
+    def cash_fundings(self):
+        """Return the cash rows among the prefetched funding rows (in-kind rows carry no cash)."""
+        return [f for f in self.fundings.all() if not f.in_kind]
+
+    @property
+    def unspecified_amount(self):
+        """Return the part of the total no cash row accounts for (未列明来源), from the prefetched rows."""
+        listed = sum((f.amount or Decimal(0) for f in self.cash_fundings()), Decimal(0))
+        return max((self.total_investment or Decimal(0)) - listed, Decimal(0))
 
 
 class ProjectFundingQuerySet(ScopedQuerySet):
@@ -171,25 +223,52 @@ class ProjectFundingQuerySet(ScopedQuerySet):
 
 
 class ProjectFunding(models.Model):
-    """One source of a project's investment; the sources add up to the total."""
+    """One contribution to a project: a funder of a source kind, in cash or in kind (labour, land).
+
+    A project has any number of rows, several of one kind too (each of five companies). Cash rows carry an
+    amount in 万元. An in-kind row says what was given (投工投劳, 土地) and may carry its value in 万元 when someone
+    valued it, or none: in-kind values are shown beside the investment, never added to it, because a project's
+    total investment is the money its budget names.
+    """
 
     project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="fundings")
     source = models.CharField(_("资金来源"), max_length=12, choices=FundingSource.choices)
-    amount = models.DecimalField(_("金额（万元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    funder = models.CharField(
+        _("出资方"), max_length=200, blank=True, help_text=_("如“打厂沟煤矿”；几家合计一个金额时可用顿号隔开。")
+    )
+    in_kind = models.BooleanField(_("实物或投劳"), default=False, help_text=_("土地、投工投劳等非现金投入"))
+    description = models.CharField(_("投入内容"), max_length=200, blank=True, help_text=_("如“投工投劳”“捐出土地”"))
+    amount = models.DecimalField(
+        _("金额（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("现金必填；实物或投劳可填折价，不清楚可不填。"),
+    )
 
     objects = ProjectFundingQuerySet.as_manager()
 
     class Meta:
-        ordering = ["project", "source"]
+        ordering = ["project", "in_kind", "pk"]
         verbose_name = _("资金来源")
         verbose_name_plural = _("资金来源")
         constraints = [
-            models.UniqueConstraint(
-                fields=["project", "source"],
-                name="project_funding_one_per_source",
-                violation_error_message=_("同一项目的每种资金来源只能填写一行。"),
+            FieldCheckConstraint(
+                condition=Q(in_kind=True) | Q(amount__isnull=False),
+                name="project_funding_cash_has_amount",
+                field="amount",
+                violation_error_message=_("现金出资须填写金额（万元）；实物或投劳请勾选“实物或投劳”。"),
             ),
         ]
 
     def __str__(self):
-        return f"{self.get_source_display()} {self.amount}"
+        text = self.get_source_display()
+        if self.funder:
+            text += f"（{self.funder}）"
+        if self.in_kind:
+            text += " " + (self.description or str(_("实物或投劳")))
+        if self.amount is not None:
+            text += f" {self.amount}"
+        return text

@@ -3,15 +3,16 @@
 Every figure is aggregated in SQL over a jurisdiction's whole subtree, in a fixed number of queries.
 """
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date
-from decimal import Decimal
 
-from django.db.models import CharField, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import CharField, Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Substr
 
-from ..choices import FundingSource, ProjectStatus
-from ..models import Activity, ActivityPhoto, Project, ProjectFunding
+from ..models import Activity, ActivityPhoto
+
+# The projects' figures have their own module; imported here for the callers that read them with the activities.
+from .projects import project_totals  # noqa: F401
 
 
 def _activities(jurisdiction, start, end):
@@ -125,48 +126,6 @@ def largest_activities(*, jurisdiction, start=None, end=None, limit=5):
         .select_related("jurisdiction", "category")
         .order_by("-participants", "-date", "-pk")[:limit]
     )
-
-
-@dataclass(frozen=True)
-class ProjectTotals:
-    """A subtree's people's-livelihood projects: how many, what they cost, whom they serve, who paid."""
-
-    count: int = 0
-    planned: int = 0
-    in_progress: int = 0
-    completed: int = 0
-    total_investment: Decimal = Decimal("0")
-    households_served: int = 0
-    persons_served: int = 0
-    funding_by_source: dict = field(default_factory=dict)
-
-    def as_dict(self):
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def project_totals(*, jurisdiction):
-    """Return ProjectTotals over `jurisdiction`'s subtree, with funding summed per source ({label: amount})."""
-    row = Project.objects.in_subtree(jurisdiction).aggregate(
-        count=Count("pk"),
-        planned=Count("pk", filter=Q(status=ProjectStatus.PLANNED)),
-        in_progress=Count("pk", filter=Q(status=ProjectStatus.IN_PROGRESS)),
-        completed=Count("pk", filter=Q(status=ProjectStatus.COMPLETED)),
-        total_investment=Sum("total_investment"),
-        households_served=_sum("households_served"),
-        persons_served=_sum("persons_served"),
-    )
-    row["total_investment"] = row["total_investment"] or Decimal("0")
-    by_source = dict(
-        ProjectFunding.objects.in_subtree(jurisdiction)
-        .order_by()
-        .values("source")
-        .annotate(amount=Sum("amount"))
-        .values_list("source", "amount")
-    )
-    row["funding_by_source"] = {
-        source.label: by_source[source.value] for source in FundingSource if by_source.get(source.value)
-    }
-    return ProjectTotals(**row)
 
 
 # Lists

@@ -41,7 +41,9 @@ PROJECT_FIELDS = (
     "jurisdiction",
     "name",
     "kind",
+    "year",
     "total_investment",
+    "amount_spent",
     "households_served",
     "persons_served",
     "status",
@@ -280,61 +282,95 @@ def _to_cents(value):
     return value.quantize(CENTS) if value.is_finite() and value == value.quantize(CENTS) else value
 
 
+FUNDING_FIELDS = ("source", "funder", "in_kind", "description", "amount")
+
+
 def _funding_rows(fundings):
+    """Return `fundings` as dicts of FUNDING_FIELDS; a pair (source, amount) is a cash row without a funder."""
     rows = []
     for item in fundings:
-        source, amount = (item["source"], item["amount"]) if isinstance(item, dict) else item
-        rows.append((source, _to_cents(Decimal(amount))))
+        if not isinstance(item, dict):
+            source, amount = item
+            item = {"source": source, "amount": amount}
+        amount = item.get("amount")
+        rows.append(
+            {
+                "source": item["source"],
+                "funder": (item.get("funder") or "").strip(),
+                "in_kind": bool(item.get("in_kind")),
+                "description": (item.get("description") or "").strip(),
+                "amount": None if amount in (None, "") else _to_cents(Decimal(amount)),
+            }
+        )
     return rows
 
 
+def cash_total(rows):
+    return sum((row["amount"] for row in rows if not row["in_kind"] and row["amount"] is not None), Decimal(0))
+
+
 def _check_fundings(project, rows):
-    seen = set()
-    for source, _amount in rows:
-        if source in seen:
-            raise ValidationError(
-                {
-                    "fundings": _("资金来源“%(source)s”填写了不止一行，请合并为一行。")
-                    % {"source": FundingSource(source).label}
-                }
-            )
-        seen.add(source)
-    total = sum((amount for _source, amount in rows), Decimal(0))
-    if project.total_investment is not None and total != project.total_investment:
-        raise ValidationError({"fundings": funding_mismatch_message(total, project.total_investment)})
+    for row in rows:
+        if not row["in_kind"] and row["amount"] is None:
+            raise ValidationError({"fundings": _("现金出资须填写金额（万元）；实物或投劳请勾选“实物或投劳”。")})
+    total = cash_total(rows)
+    if project.total_investment is not None and total > project.total_investment:
+        raise ValidationError({"fundings": funding_excess_message(total, project.total_investment)})
 
 
-def funding_mismatch_message(total, investment):
-    return _("各项资金来源合计 %(sum)s 万元，与总投资 %(total)s 万元不一致，请核对金额。") % {
-        "sum": f"{total:.2f}",
-        "total": f"{Decimal(investment):.2f}",
-    }
+def funding_excess_message(total, investment):
+    return _(
+        "资金来源中现金合计 %(sum)s 万元，超过了“总投资（万元）”%(total)s 万元；"
+        "来源可以少于总投资（差额记为未列明来源），但不能多于总投资，请核对金额。"
+    ) % {"sum": f"{total:.2f}", "total": f"{Decimal(investment):.2f}"}
+
+
+def _row_key(row):
+    return tuple("" if row[name] is None else str(row[name]) for name in FUNDING_FIELDS)
 
 
 def _funding_text(rows):
+    """Return the rows as one line for the audit trail, in the order of the source kinds."""
     order = list(FundingSource.values)
-    rows = sorted(rows, key=lambda row: order.index(row[0]))
-    return "；".join(f"{FundingSource(s).label} {Decimal(a):.2f}" for s, a in rows) or None
+    parts = []
+    for row in sorted(rows, key=lambda row: (order.index(row["source"]), row["in_kind"])):
+        text = FundingSource(row["source"]).label
+        if row["funder"]:
+            text += f"（{row['funder']}）"
+        if row["in_kind"]:
+            text += " " + (row["description"] or _("实物或投劳"))
+        if row["amount"] is not None:
+            text += f" {Decimal(row['amount']):.2f}"
+        parts.append(text)
+    return "；".join(parts) or None
+
+
+def _stored_rows(project):
+    return _funding_rows(project.fundings.order_by("pk").values(*FUNDING_FIELDS))
 
 
 def _project_save(*, project, actor, fields, fundings):
+    creating = project.pk is None
     _assign(project, fields, PROJECT_FIELDS)
-    if isinstance(project.total_investment, Decimal | int):
-        # Written to the fen as stored, so the audit trail shows 200.00 rather than 200.
-        project.total_investment = _to_cents(Decimal(project.total_investment))
+    if creating and fields.get("year") is None:
+        project.year = None  # clean() takes the start date's year, or this year
+    for name in ("total_investment", "amount_spent"):
+        value = getattr(project, name)
+        if isinstance(value, Decimal | int):
+            # Written to the fen as stored, so the audit trail shows 200.00 rather than 200.
+            setattr(project, name, _to_cents(Decimal(value)))
     with transaction.atomic():
         ensure_can(actor=actor, action=Action.CHANGE, jurisdiction=getattr(project, "jurisdiction", None))
-        creating = project.pk is None
-        old_rows = [] if creating else list(project.fundings.values_list("source", "amount"))
+        old_rows = [] if creating else _stored_rows(project)
         rows = _funding_rows(fundings) if fundings is not None else old_rows
         project.full_clean()
         _check_fundings(project, rows)
 
         def save_fundings():
-            if fundings is None or sorted(rows) == sorted(old_rows):
+            if fundings is None or sorted(map(_row_key, rows)) == sorted(map(_row_key, old_rows)):
                 return {}
             project.fundings.all().delete()
-            new = [ProjectFunding(project=project, source=s, amount=a) for s, a in rows]
+            new = [ProjectFunding(project=project, **row) for row in rows]
             for funding in new:
                 funding.full_clean()
             ProjectFunding.objects.bulk_create(new)
@@ -345,12 +381,15 @@ def _project_save(*, project, actor, fields, fundings):
 
 
 def project_create(*, actor, fundings=(), **fields):
-    """Record a project with its funding sources ([(source, amount)]), which must add up to the total."""
+    """Record a project with its funding rows (dicts of FUNDING_FIELDS, or (source, amount) for cash).
+
+    The cash rows may add up to less than the total (the rest is 未列明来源), never to more.
+    """
     return _project_save(project=Project(), actor=actor, fields=fields, fundings=fundings)
 
 
 def project_update(*, project, actor, fundings=None, **fields):
-    """Change a project; `fundings` replaces all its sources (None keeps them, but the total must still match)."""
+    """Change a project; `fundings` replaces all its rows (None keeps them, and the total must still cover them)."""
     return _project_save(project=project, actor=actor, fields=fields, fundings=fundings)
 
 

@@ -1,5 +1,8 @@
 """Pages of activities (with photos), activity categories and people's-livelihood projects."""
 
+from itertools import chain
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from base import access
 from base.access import user_can
-from base.exports import Column
+from base.exports import Column, Sheet
 from base.files import protected_file_response
 from base.forms import save_valid
 from base.listing import ScopedListView
@@ -31,9 +34,12 @@ from ..forms.activities import (
     ProjectForm,
     change_scope,
 )
+from ..forms.entry import NewActivityForm
 from ..models import Activity, ActivityCategory, ActivityPhoto, Indicator, Project
 from ..selectors.activities import activity_list_queryset, project_list_queryset
+from ..selectors.projects import UNSPECIFIED, UNSPECIFIED_LABEL, project_figures
 from ..services import activities as services
+from ..services import entry as entry_services
 from ..services.common import month_is_locked
 
 
@@ -134,14 +140,15 @@ def _photos_lost_hint(form):
     return None
 
 
-def _activity_form(request, activity):
-    """Create (`activity` unsaved) or change an activity: one page, one body."""
+def _activity_form(request, activity, source=None):
+    """Create (`activity` unsaved, perhaps copied from `source`) or change an activity: one page, one body."""
     creating = activity.pk is None
     # Read before the form binds: the month the activity is in now, not the one typed into the form.
     locked = not creating and month_is_locked(jurisdiction=activity.jurisdiction, day=activity.date)
-    form = ActivityForm(
-        request.POST or None, request.FILES or None, instance=None if creating else activity, user=request.user
-    )
+    if creating:
+        form = NewActivityForm(request.POST or None, request.FILES or None, user=request.user, source=source)
+    else:
+        form = ActivityForm(request.POST or None, request.FILES or None, instance=activity, user=request.user)
 
     def save():
         data = {
@@ -151,20 +158,28 @@ def _activity_form(request, activity):
             **form.activity_fields(),
         }
         if creating:
-            return services.activity_create(**data)
-        return services.activity_update(activity=activity, **data)
+            return entry_services.activity_create_many(**{**data, "dates": form.dates()})
+        return [services.activity_update(activity=activity, **data)]
 
     saved = request.method == "POST" and save_valid(form, save)
+    if saved and len(saved) > 1:
+        messages.success(
+            request,
+            _("已保存活动“%(title)s”，共 %(count)s 次：%(first)s 至 %(last)s。")
+            % {"title": saved[0].title, "count": len(saved), "first": saved[0].date, "last": saved[-1].date},
+        )
+        return redirect(reverse("activities:activity_list") + f"?q={quote(saved[0].title)}")
     if saved:
         done = _("已保存活动“%(title)s”。") if creating else _("已保存对活动“%(title)s”的修改。")
-        messages.success(request, done % {"title": saved.title})
-        return redirect("activities:activity_detail", pk=saved.pk)
+        messages.success(request, done % {"title": saved[0].title})
+        return redirect("activities:activity_detail", pk=saved[0].pk)
     return render(
         request,
         "activities/activities/activity_form.html",
         {
             "form": form,
             "activity": None if creating else activity,
+            "source": source,
             "locked": locked,
             "photos_hint": _photos_lost_hint(form) if form.is_bound else None,
         },
@@ -175,6 +190,12 @@ def _activity_form(request, activity):
 def activity_create(request):
     access.ensure_may_anywhere(request.user, Action.CHANGE)
     return _activity_form(request, Activity())
+
+
+@login_required
+def activity_again(request, pk):
+    """再记一次: a new activity prefilled from one the user may record, dated today; saved only when submitted."""
+    return _activity_form(request, Activity(), source=_activity_for(request, pk, Action.CHANGE))
 
 
 @login_required
@@ -322,11 +343,29 @@ def category_update(request, pk):
 _funding_header = lazy(lambda label: _("%(source)s（万元）") % {"source": label}, str)
 
 
-def _funding(source):
-    return lambda p: _number(next((f.amount for f in p.fundings.all() if f.source == source), None))
+def _cash(source):
+    def value(project):
+        amounts = [f.amount for f in project.cash_fundings() if f.source == source]
+        return _number(sum(amounts)) if amounts else None
+
+    return value
+
+
+def _funders(project):
+    # Names only: the amounts are in the columns of their source kinds.
+    return "、".join(f.funder for f in project.cash_fundings() if f.funder)
+
+
+def _in_kind(project):
+    return "；".join(str(f) for f in project.fundings.all() if f.in_kind)
 
 
 class ProjectListView(ScopedListView):
+    """The projects the filters select, with a totals row and the totals by status and source kind.
+
+    The totals come from `project_figures` over the same filtered rows, on the page and in the export alike.
+    """
+
     model = Project
     template_name = "activities/activities/project_list.html"
     filterset_class = ProjectFilterSet
@@ -334,11 +373,16 @@ class ProjectListView(ScopedListView):
     export_columns = [
         Column(gettext_lazy("辖区"), lambda p: p.jurisdiction.name, 16),
         Column(gettext_lazy("区划代码"), lambda p: p.jurisdiction.code or "", 14),
+        Column(gettext_lazy("年度"), lambda p: p.year),
         Column(gettext_lazy("项目名称"), lambda p: p.name, 30),
         Column(gettext_lazy("类型"), lambda p: p.get_kind_display()),
         Column(gettext_lazy("状态"), lambda p: p.get_status_display()),
         Column(gettext_lazy("总投资（万元）"), lambda p: _number(p.total_investment)),
-        *[Column(_funding_header(source.label), _funding(source.value)) for source in FundingSource],
+        Column(gettext_lazy("已完成投资（万元）"), lambda p: _number(p.amount_spent)),
+        *[Column(_funding_header(source.label), _cash(source.value)) for source in FundingSource],
+        Column(_funding_header(UNSPECIFIED_LABEL), lambda p: _number(p.unspecified_amount) or None),
+        Column(gettext_lazy("出资方"), _funders, 30),
+        Column(gettext_lazy("实物或投劳"), _in_kind, 24),
         Column(gettext_lazy("受益户数"), lambda p: p.households_served),
         Column(gettext_lazy("受益人数"), lambda p: p.persons_served),
         Column(gettext_lazy("开工日期"), lambda p: p.start_date, 12),
@@ -349,9 +393,46 @@ class ProjectListView(ScopedListView):
     def get_queryset(self):
         return project_list_queryset(super().get_queryset())
 
+    def figures(self):
+        if not hasattr(self, "_figures"):
+            self._figures = project_figures(queryset=self.get_queryset())
+        return self._figures
+
+    def totals_row(self, figures):
+        """Return the export's last row: each summed column's total, found by header (persons, households as 人次)."""
+        by_source = {row.key: _number(row.amount) for row in figures.by_source}
+        totals = {
+            _("辖区"): _("合计（%(n)d个项目；受益户数、人数为各项目相加的户次、人次）") % {"n": figures.count},
+            _("总投资（万元）"): _number(figures.total_investment),
+            _("已完成投资（万元）"): _number(figures.amount_spent),
+            **{_funding_header(source.label): by_source.get(source.value) for source in FundingSource},
+            _funding_header(UNSPECIFIED_LABEL): by_source.get(UNSPECIFIED),
+            _("实物或投劳"): _("%(n)d项") % {"n": figures.in_kind_rows} if figures.in_kind_rows else None,
+            _("受益户数"): figures.household_times,
+            _("受益人数"): figures.person_times,
+        }
+        totals = {str(header): value for header, value in totals.items()}
+        return [totals.get(str(column.header)) for column in self.export_columns]
+
+    def get_export_sheets(self, rows):
+        figures = self.figures()
+        (sheet,) = super().get_export_sheets(rows)
+        sheet.rows = chain(sheet.rows, [self.totals_row(figures)])
+        summary = [
+            *[
+                [_("按状态"), label, group.count, _number(group.total_investment), _number(group.amount_spent)]
+                for _key, label, group in figures.status_rows
+            ],
+            *[[_("按资金来源"), row.label, None, _number(row.amount), None] for row in figures.by_source],
+            [_("合计"), "", figures.count, _number(figures.total_investment), _number(figures.amount_spent)],
+        ]
+        headers = [_("分类"), _("项目"), _("项目数"), _("投资（万元）"), _("已完成投资（万元）")]
+        return [sheet, Sheet(title=_("汇总"), headers=headers, rows=summary)]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_create"] = change_scope(self.request.user).exists()
+        context["figures"] = self.figures()
         return context
 
 

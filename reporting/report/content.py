@@ -51,6 +51,7 @@ from .numbers import (
     subheading_number,
 )
 from .population import school_population_sentences, yearly_fact_sentences
+from .projects import project_sentences
 
 TITLE = "title"
 HEADING = "heading"  # 一、 黑体
@@ -825,28 +826,8 @@ def _highlights(w, ctx):
                 text += _("，其中少数民族群众%(n)s") % {"n": quantity(a.minority_participants, PERSONS)}
             parts.append(text)
         w.body(_("参与面最广的活动有：") + "；".join(parts) + "。")
-    projects = board.projects
-    if projects is not None and projects.count:
-        text = _("实施民生项目%(count)d个") % {"count": projects.count}
-        states = []
-        if projects.completed:
-            states.append(_("已完工%(n)d个") % {"n": projects.completed})
-        if projects.in_progress:
-            states.append(_("实施中%(n)d个") % {"n": projects.in_progress})
-        if projects.planned:
-            states.append(_("计划中%(n)d个") % {"n": projects.planned})
-        if states:
-            text += "（" + _join(states) + "）"
-        if projects.total_investment:
-            text += _("，总投资%(n)s万元") % {"n": points(projects.total_investment)}
-        served = []
-        if projects.households_served:
-            served.append(_("%(n)s户") % {"n": count(projects.households_served)})
-        if projects.persons_served:
-            served.append(quantity(projects.persons_served, PERSONS))
-        if served:
-            text += _("，惠及各族群众") + "、".join(served)
-        w.body(text, "。")
+    for text in project_sentences(board.projects):
+        w.body(text)
 
 
 # 四、存在问题 / 五、下一步工作打算

@@ -1,5 +1,6 @@
 // Activity and project forms: photo previews with one caption box per photo, and funding rows that add up.
-// Without JavaScript the forms still work: captions are typed one per line, funding rows are fixed.
+// Without JavaScript the forms still work: captions are typed one per line, and the project form offers two
+// empty funding rows each time it is shown (save, then edit again for more).
 // The words shown come from data-msg-* attributes, translated in the templates.
 (function () {
   "use strict";
@@ -63,6 +64,8 @@
     return isNaN(n) ? 0 : Math.round(n * 100);
   }
 
+  // Funding rows: "再加一行" copies the empty row of the formset; the line under the total shows the cash entered
+  // and what it leaves unnamed (未列明来源), and warns when it is more than the total. The server checks the same.
   function setupFunding(fieldset) {
     var rows = fieldset.querySelector("[data-funding-rows]");
     var template = fieldset.querySelector("template[data-funding-template]");
@@ -75,28 +78,33 @@
 
     function update() {
       var sum = 0;
-      rows.querySelectorAll("tr").forEach(function (tr) {
-        var amount = tr.querySelector("input[name$=amount]");
-        var remove = tr.querySelector("input[name$=DELETE]");
-        if (amount && !(remove && remove.checked)) { sum += parseAmount(amount.value); }
+      rows.querySelectorAll("[data-funding-row]").forEach(function (row) {
+        var amount = row.querySelector("input[name$=amount]");
+        var remove = row.querySelector("input[name$=DELETE]");
+        var inKind = row.querySelector("input[name$=in_kind]");
+        if (amount && !(remove && remove.checked) && !(inKind && inKind.checked)) { sum += parseAmount(amount.value); }
       });
       if (!sumBox) { return; }
       var expected = total ? parseAmount(total.value) : 0;
-      sumBox.textContent = sumBox.dataset.msg
+      var over = sum > expected;
+      sumBox.textContent = (over ? sumBox.dataset.msgOver : sumBox.dataset.msg)
         .replace("%(sum)s", (sum / 100).toFixed(2))
-        .replace("%(total)s", (expected / 100).toFixed(2));
-      sumBox.classList.toggle("mismatch", sum !== expected);
+        .replace("%(total)s", (expected / 100).toFixed(2))
+        .replace("%(rest)s", (Math.max(expected - sum, 0) / 100).toFixed(2));
+      sumBox.classList.toggle("mismatch", over);
     }
 
     if (template && addButton) {
       addButton.hidden = false;
       addButton.addEventListener("click", function () {
         var index = parseInt(totalForms.value, 10);
-        var html = template.innerHTML.replace(/__prefix__/g, String(index));
-        var body = document.createElement("tbody");
-        body.innerHTML = html;
-        rows.appendChild(body.firstElementChild);
+        var holder = document.createElement("div");
+        holder.innerHTML = template.innerHTML.replace(/__prefix__/g, String(index));
+        var row = holder.firstElementChild;
+        rows.appendChild(row);
         totalForms.value = String(index + 1);
+        var first = row.querySelector("select, input");
+        if (first) { first.focus(); }
         update();
       });
     }

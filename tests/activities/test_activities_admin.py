@@ -92,7 +92,7 @@ class ActivityAdminTests(TestCase):
         self.assertContains(response, reverse("activities:activity_photo_thumbnail", args=[photo.pk]))
         self.assertNotContains(response, 'name="photos-0-image"')
 
-    def test_project_fundings_must_add_up_in_the_admin_too(self):
+    def test_project_cash_may_not_exceed_the_total_in_the_admin_too(self):
         data = {
             "jurisdiction": self.home.pk,
             "name": "后台项目",
@@ -108,10 +108,10 @@ class ActivityAdminTests(TestCase):
             "fundings-0-source": FundingSource.SUPERIOR,
             "fundings-0-amount": "60",
             "fundings-1-source": FundingSource.FISCAL,
-            "fundings-1-amount": "30",
+            "fundings-1-amount": "50",
         }
         response = self.client.post(reverse("admin:activities_project_add"), data)
-        self.assertContains(response, "各项资金来源合计 90.00 万元，与总投资 100.00 万元不一致")
+        self.assertContains(response, "资金来源中现金合计 110.00 万元，超过了“总投资（万元）”100.00 万元")
         self.assertFalse(Project.objects.exists())
         data["fundings-1-amount"] = "40"
         response = self.client.post(reverse("admin:activities_project_add"), data)

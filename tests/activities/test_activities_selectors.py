@@ -162,20 +162,28 @@ class ProjectTotalsTests(TestCase):
                 totals = project_totals(jurisdiction=root)
                 self.assertEqual(totals.count, len(rows))
                 self.assertEqual(totals.total_investment, sum((p.total_investment for p in rows), Decimal(0)))
-                self.assertEqual(totals.households_served, sum(p.households_served for p in rows))
-                self.assertEqual(totals.persons_served, sum(p.persons_served for p in rows))
-                for status, name in ((ProjectStatus.PLANNED, "planned"), (ProjectStatus.COMPLETED, "completed")):
-                    self.assertEqual(getattr(totals, name), sum(1 for p in rows if p.status == status))
+                self.assertEqual(totals.household_times, sum(p.households_served for p in rows))
+                self.assertEqual(totals.person_times, sum(p.persons_served for p in rows))
+                for status in ProjectStatus:
+                    self.assertEqual(totals.by_status[status].count, sum(1 for p in rows if p.status == status))
                 by_source = defaultdict(Decimal)
                 for p in rows:
                     for f in p.fundings.all():
-                        by_source[FundingSource(f.source).label] += f.amount
-                self.assertEqual(totals.funding_by_source, dict(by_source))
+                        by_source[f.source] += f.amount
+                self.assertEqual({r.key: r.amount for r in totals.by_source}, dict(by_source))
 
     def test_district_by_hand_and_query_count(self):
         with self.assertNumQueries(2):
-            totals = project_totals(jurisdiction=self.district)
+            totals = project_totals(jurisdiction=self.district, largest=0)
         self.assertEqual(totals.total_investment, Decimal("243.83"))
-        self.assertEqual(list(totals.funding_by_source), ["上级拨款", "本级财政", "企业捐资", "群众自筹"])
-        self.assertEqual(totals.funding_by_source["上级拨款"], Decimal("110.50"))
+        self.assertEqual([r.label for r in totals.by_source], ["上级拨款", "本级财政", "企业捐资", "群众自筹"])
+        self.assertEqual(totals.by_source[0].amount, Decimal("110.50"))
+        self.assertEqual([g.count for _k, _l, g in totals.status_rows], [1, 1, 1])
         self.assertEqual((totals.planned, totals.in_progress, totals.completed), (1, 1, 1))
+        self.assertEqual(totals.funding_by_source["上级拨款"], Decimal("110.50"))
+        self.assertEqual(totals.under_way.total_investment, Decimal("210.50"))
+        self.assertEqual(totals.planned_projects.total_investment, Decimal("33.33"))
+        with self.assertNumQueries(4):
+            totals = project_totals(jurisdiction=self.district, largest=5)
+            self.assertEqual([p.fundings.count() for p in totals.largest], [2, 2])
+        self.assertEqual([p.total_investment for p in totals.largest], [Decimal("120.50"), Decimal("90.00")])

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import TestCase
+from django.utils import timezone
 from PIL import Image
 
 from activities.choices import FundingSource, ProjectKind, ReturnStatus
@@ -143,7 +144,7 @@ class ActivityServiceTests(World):
 
     def test_locked_month_is_refused_with_the_month_named(self):
         lock_month(self.home, date(2024, 5, 1))
-        with self.assertRaisesMessage(ValidationError, "2024年05月的月报已审核锁定"):
+        with self.assertRaisesMessage(ValidationError, "2024年5月的月报已审核锁定"):
             activity_create(actor=self.staff, **self.fields())
         self.assertFalse(Activity.objects.exists())
 
@@ -346,23 +347,78 @@ class ProjectServiceTests(World):
         self.assertEqual(entry.action, AuditAction.CREATE)
         self.assertEqual(entry.changes["fundings"], [None, "上级拨款 100.00；群众自筹 50.00"])
 
-    def test_fundings_that_do_not_add_up_are_refused_naming_both_sums(self):
-        with self.assertRaisesMessage(ValidationError, "各项资金来源合计 140.00 万元，与总投资 150.00 万元不一致"):
+    def test_cash_above_the_total_is_refused_naming_the_field_and_both_sums(self):
+        message = "资金来源中现金合计 160.00 万元，超过了“总投资（万元）”150.00 万元"
+        with self.assertRaisesMessage(ValidationError, message):
             project_create(
                 actor=self.staff,
-                fundings=[(FundingSource.SUPERIOR, "100"), (FundingSource.FISCAL, "40")],
+                fundings=[(FundingSource.SUPERIOR, "100"), (FundingSource.FISCAL, "60")],
                 **self.project_fields(),
             )
         self.assertFalse(Project.objects.exists())
         self.assertFalse(AuditEntry.objects.exists())
 
-    def test_duplicate_source_is_refused(self):
-        with self.assertRaisesMessage(ValidationError, "资金来源“本级财政”填写了不止一行"):
+    def test_cash_below_the_total_is_accepted_and_the_rest_is_unspecified(self):
+        project = project_create(
+            actor=self.staff,
+            fundings=[(FundingSource.SUPERIOR, "100"), (FundingSource.FISCAL, "40")],
+            **self.project_fields(),
+        )
+        project = Project.objects.prefetch_related("fundings").get(pk=project.pk)
+        self.assertEqual(project.unspecified_amount, Decimal("10.00"))
+
+    def test_several_rows_of_one_source_each_with_its_funder(self):
+        companies = [("打厂沟煤矿", "50"), ("大炭沟煤矿", "30"), ("小河沟煤矿", "20")]
+        project = project_create(
+            actor=self.staff,
+            fundings=[{"source": FundingSource.ENTERPRISE, "funder": f, "amount": a} for f, a in companies],
+            **self.project_fields(),
+        )
+        self.assertEqual(
+            list(project.fundings.order_by("pk").values_list("funder", "amount")),
+            [(f, Decimal(a)) for f, a in companies],
+        )
+        [entry] = audit_of(project)
+        self.assertEqual(
+            entry.changes["fundings"][1],
+            "企业捐资（打厂沟煤矿） 50.00；企业捐资（大炭沟煤矿） 30.00；企业捐资（小河沟煤矿） 20.00",
+        )
+
+    def test_in_kind_rows_need_no_amount_and_are_not_counted_against_the_total(self):
+        project = project_create(
+            actor=self.staff,
+            fundings=[
+                (FundingSource.SUPERIOR, "150"),
+                {"source": FundingSource.SELF_RAISED, "funder": "村民", "in_kind": True, "description": "投工投劳"},
+                {"source": FundingSource.SELF_RAISED, "in_kind": True, "description": "土地", "amount": "30"},
+            ],
+            **self.project_fields(),
+        )
+        self.assertEqual(project.fundings.filter(in_kind=True).count(), 2)
+        self.assertIsNone(project.fundings.get(description="投工投劳").amount)
+
+    def test_cash_row_without_amount_is_refused(self):
+        with self.assertRaisesMessage(ValidationError, "现金出资须填写金额"):
             project_create(
-                actor=self.staff,
-                fundings=[(FundingSource.FISCAL, "100"), (FundingSource.FISCAL, "50")],
-                **self.project_fields(),
+                actor=self.staff, fundings=[{"source": FundingSource.SUPERIOR, "amount": None}], **self.project_fields()
             )
+        self.assertFalse(Project.objects.exists())
+
+    def test_amount_spent_above_the_total_is_refused(self):
+        with self.assertRaisesMessage(ValidationError, "已完成投资（200.00 万元）不能超过总投资（150.00 万元）"):
+            project_create(actor=self.staff, fundings=[], **self.project_fields(amount_spent=Decimal("200")))
+        self.assertFalse(Project.objects.exists())
+
+    def test_year_defaults_to_the_start_date_then_to_this_year_and_may_be_given(self):
+        cases = {
+            "start date": ({"start_date": date(2021, 3, 1)}, 2021),
+            "none": ({}, timezone.localdate().year),
+            "given": ({"start_date": date(2021, 3, 1), "year": 2022}, 2022),
+        }
+        for name, (extra, year) in cases.items():
+            with self.subTest(name):
+                project = project_create(actor=self.staff, **self.project_fields(name=name, **extra))
+                self.assertEqual(project.year, year)
 
     def test_update_replaces_fundings_atomically(self):
         project = project_create(actor=self.staff, fundings=[(FundingSource.SUPERIOR, "150")], **self.project_fields())
@@ -370,7 +426,7 @@ class ProjectServiceTests(World):
             project_update(
                 project=project,
                 actor=self.staff,
-                total_investment=Decimal("200"),
+                total_investment=Decimal("180"),
                 fundings=[(FundingSource.SUPERIOR, "150"), (FundingSource.ENTERPRISE, "40")],
             )
         project = Project.objects.get(pk=project.pk)
@@ -388,10 +444,12 @@ class ProjectServiceTests(World):
         self.assertEqual(entry.changes["total_investment"], ["150.00", "200.00"])
         self.assertEqual(entry.changes["fundings"], ["上级拨款 150.00", "上级拨款 150.00；企业捐资 50.00"])
 
-    def test_changing_the_total_alone_must_still_match(self):
+    def test_lowering_the_total_below_the_cash_alone_is_refused(self):
         project = project_create(actor=self.staff, fundings=[(FundingSource.SUPERIOR, "150")], **self.project_fields())
-        with self.assertRaisesMessage(ValidationError, "合计 150.00 万元，与总投资 180.00 万元不一致"):
-            project_update(project=project, actor=self.staff, total_investment=Decimal("180"))
+        with self.assertRaisesMessage(ValidationError, "现金合计 150.00 万元，超过了“总投资（万元）”120.00 万元"):
+            project_update(project=project, actor=self.staff, total_investment=Decimal("120"))
+        project_update(project=project, actor=self.staff, total_investment=Decimal("180"))
+        self.assertEqual(Project.objects.get(pk=project.pk).total_investment, Decimal("180.00"))
 
     def test_sibling_is_refused_and_nothing_written(self):
         with self.assertRaises(PermissionDenied):

@@ -299,7 +299,7 @@ class ActivityFormTests(PageWorld):
         MonthlyReturn.objects.create(jurisdiction=self.home, month=date(2024, 5, 1), status=ReturnStatus.APPROVED)
         response = self.client.post(self.url, self.data())
         self.assertEqual(response.status_code, 200)
-        self.assertIn("2024年05月的月报已审核锁定", response.context["form"].errors["date"][0])
+        self.assertIn("2024年5月的月报已审核锁定", response.context["form"].errors["date"][0])
         self.assertFalse(Activity.objects.exists())
 
     def test_edit_changes_the_activity_and_adds_photos(self):
@@ -458,18 +458,56 @@ class ProjectPageTests(PageWorld):
         self.assertContains(detail, "群众自筹")
         self.assertContains(detail, "变更记录")
 
-    def test_sums_that_differ_are_shown_naming_both(self):
-        response = self.client.post(reverse("activities:project_create"), self.data(total="160"))
+    def test_cash_above_the_total_is_shown_naming_the_field(self):
+        response = self.client.post(reverse("activities:project_create"), self.data(total="140"))
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "各项资金来源合计 150.00 万元，与总投资 160.00 万元不一致")
+        self.assertContains(response, "资金来源中现金合计 150.00 万元，超过了“总投资（万元）”140.00 万元")
         self.assertFalse(Project.objects.exists())
 
-    def test_duplicate_source_is_named(self):
-        response = self.client.post(
-            reverse("activities:project_create"),
-            self.data(fundings=(("fiscal", "100"), ("fiscal", "50"))),
+    def test_cash_below_the_total_is_saved_and_the_rest_shown_as_unspecified(self):
+        response = self.client.post(reverse("activities:project_create"), self.data(total="160"))
+        project = Project.objects.get()
+        self.assertRedirects(response, reverse("activities:project_detail", args=[project.pk]))
+        detail = self.client.get(reverse("activities:project_detail", args=[project.pk]))
+        self.assertContains(
+            detail, '<tr data-funding="unspecified"><td>未列明来源</td><td>—</td><td>现金</td><td class="num">10</td>'
         )
-        self.assertContains(response, "资金来源“本级财政”填写了不止一行")
+
+    def test_two_rows_of_one_source_with_funders_and_an_in_kind_row(self):
+        data = self.data(
+            fundings=(("enterprise", "100"), ("enterprise", "50"), ("self_raised", "")),
+            **{
+                "fundings-0-funder": "打厂沟煤矿",
+                "fundings-1-funder": "大炭沟煤矿",
+                "fundings-2-in_kind": "on",
+                "fundings-2-description": "投工投劳",
+            },
+        )
+        response = self.client.post(reverse("activities:project_create"), data)
+        project = Project.objects.get()
+        self.assertRedirects(response, reverse("activities:project_detail", args=[project.pk]))
+        self.assertEqual(
+            list(project.fundings.order_by("pk").values_list("funder", "in_kind", "amount")),
+            [("打厂沟煤矿", False, 100), ("大炭沟煤矿", False, 50), ("", True, None)],
+        )
+
+    def test_cash_row_without_amount_is_marked_on_its_row(self):
+        response = self.client.post(
+            reverse("activities:project_create"), self.data(fundings=(("superior", "100"), ("fiscal", "")))
+        )
+        self.assertContains(response, "现金出资须填写金额")
+        self.assertFalse(Project.objects.exists())
+
+    def test_year_left_empty_takes_the_start_dates(self):
+        self.client.post(reverse("activities:project_create"), self.data(year=""))
+        self.assertEqual(Project.objects.get().year, 2024)
+
+    def test_form_offers_funding_rows_and_the_add_button_for_the_script(self):
+        response = self.client.get(reverse("activities:project_create"))
+        self.assertContains(response, 'name="fundings-0-funder"')
+        self.assertContains(response, 'name="fundings-1-in_kind"')
+        self.assertContains(response, "data-add-funding")
+        self.assertContains(response, "js/activities.js")
 
     def test_edit_replaces_fundings(self):
         project = make_project(self.home, [(FundingSource.SUPERIOR, "150")], name="旧项目")
@@ -516,8 +554,9 @@ class ProjectPageTests(PageWorld):
             with self.subTest(name):
                 response = self.client.get(url, params)
                 self.assertEqual({p.name for p in response.context["object_list"]}, expected)
-        header, *rows = sheet_rows(self.client.get(url, {"kind": "education", "format": "xlsx"}))
-        self.assertEqual([r[2] for r in rows], ["学校改造"])
+        header, *rows, totals = sheet_rows(self.client.get(url, {"kind": "education", "format": "xlsx"}))
+        self.assertEqual([r[header.index("项目名称")] for r in rows], ["学校改造"])
+        self.assertEqual(totals[header.index("总投资（万元）")], 6.5)
         self.assertIn("本级财政（万元）", header)
         self.assertEqual(rows[0][header.index("本级财政（万元）")], 5)
         self.assertEqual(rows[0][header.index("群众自筹（万元）")], 1.5)

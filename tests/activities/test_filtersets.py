@@ -68,11 +68,13 @@ class ProjectFilterTests(ListWorld):
         self.assertContains(response, "（该条件未使用）")
 
     def test_export_respects_filters_and_scope(self):
+        # The last row is the totals row of the same filtered projects.
         rows = export_rows(self.client.get(self.url, {"kind": ProjectKind.EDUCATION, "format": "xlsx"}))
-        self.assertEqual([r[2] for r in rows], ["双语学校"])
+        self.assertEqual([r[3] for r in rows[:-1]], ["双语学校"])
+        self.assertTrue(rows[-1][0].startswith("合计（1个项目"))
         self.client.force_login(self.leader)
         rows = export_rows(self.client.get(self.url, {"jurisdiction": self.sibling.code, "format": "xlsx"}))
-        self.assertEqual([r[2] for r in rows], ["别人的项目"])
+        self.assertEqual([r[3] for r in rows[:-1]], ["别人的项目"])
 
 
 class PlanFilterTests(ListWorld):

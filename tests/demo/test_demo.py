@@ -6,7 +6,9 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory, TestCase, override_settings
 
-from activities.models import Activity, ActivityPhoto, MonthlyReturn, Petition
+from activities.choices import ProjectStatus
+from activities.models import Activity, ActivityPhoto, MonthlyReturn, Petition, Project, ProjectFunding
+from activities.selectors.projects import project_figures
 from communities.models import GroupCount, Jurisdiction, PopulationRecord
 from communities.selectors import population_summary
 from demo.demo import DEMO_USERS, load_demo
@@ -14,7 +16,17 @@ from demo.demo import DEMO_USERS, load_demo
 
 class LoadDemoTests(TestCase):
     def counts(self):
-        models = (Jurisdiction, PopulationRecord, GroupCount, Activity, Petition, MonthlyReturn, ActivityPhoto)
+        models = (
+            Jurisdiction,
+            PopulationRecord,
+            GroupCount,
+            Activity,
+            Petition,
+            MonthlyReturn,
+            ActivityPhoto,
+            Project,
+            ProjectFunding,
+        )
         return [m.objects.count() for m in models]
 
     def test_loading_twice_changes_nothing(self):
@@ -23,6 +35,14 @@ class LoadDemoTests(TestCase):
         load_demo(today=date(2026, 11, 23))
         self.assertEqual(self.counts(), first)
         self.assertGreater(first[3], 200)
+        # Projects as seed 篇4 records them: years, named funders, labour in kind, a planned one counted apart.
+        figures = project_figures(queryset=Project.objects.filter(year=2026))
+        self.assertEqual((figures.under_way.count, figures.planned_projects.count), (1, 1))
+        self.assertEqual(figures.by_status[ProjectStatus.PLANNED].total_investment, Decimal("80.00"))
+        self.assertEqual(figures.under_way.by_source[-1].label, "未列明来源")
+        self.assertEqual(figures.under_way.by_source[-1].amount, Decimal("13.50"))
+        self.assertEqual(figures.in_kind_rows, 2)
+        self.assertTrue(ProjectFunding.objects.filter(funder="朱昌建材公司").exists())
 
     def test_bihai_community_has_the_seed_003_figures(self):
         load_demo(today=date(2026, 11, 23))

@@ -227,6 +227,7 @@ def street_world():
         households_served=80,
         persons_served=260,
         status=choices.ProjectStatus.COMPLETED,
+        year=YEAR,
     )
     return street
 
