@@ -6,13 +6,19 @@
 Uses the database DATABASE_URL names (default: benchmarks/bench.sqlite3, kept between runs so the data is
 generated once). Prints, per scale and jurisdiction: median and p95 server time of the page and of the
 JSON, their SQL query counts, the time of the bare SQL aggregates the figures need (the floor), and the
-page/floor ratio. "warm" is a repeated read (the figures come from the cache keyed by the data's token,
-reporting/freshness.py); "cold" clears that cache before every request, as the first read after any write does.
+page/floor ratio. "warm" is a repeated read (the figures come from the shared cache stamped with the subtree's
+version, reporting/freshness.py); "cold" clears that cache before every request, as the first read after a write
+in the subtree does. Also the JSON's size and the pickled size of the cached entry.
+
+Baseline: the previous design (one token row, the whole dashboard pickled with its model objects in each process's
+memory) as measured by this script at commit 6170e7b, kept in benchmarks/baseline/dashboard-<database>.txt; its
+page and JSON medians print beside today's ("base").
 Targets: city page ≤ 150 ms, JSON ≤ 50 ms; province ≤ 1 s; page within 3× of the floor.
 """
 
 import argparse
 import os
+import pickle
 import statistics
 import sys
 import time
@@ -82,6 +88,31 @@ def floor_ms(jurisdiction, year):
     return (time.perf_counter() - began) * 1000
 
 
+def baseline(vendor):
+    """Return {(scale, label, cache): (page median, json median)} of the previous design, when measured."""
+    path = ROOT / "benchmarks" / "baseline" / f"dashboard-{vendor}.txt"
+    if not path.exists():
+        return {}
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 10 and parts[0] in ("city", "province") and parts[-1].endswith("x"):
+            cache_at = next(i for i, p in enumerate(parts) if p in ("warm", "cold"))
+            label = " ".join(parts[1:cache_at])
+            found[(parts[0], label, parts[cache_at])] = (parts[cache_at + 1], parts[cache_at + 4])
+    return found
+
+
+def entry_size(place, year):
+    """Return the pickled size of the cached dashboard entry of `place` (what a cache read unpickles)."""
+    from base import plain
+    from base.periods import year_period
+    from reporting.selectors import _compute_dashboard
+
+    board = _compute_dashboard(jurisdiction=place, period=year_period(year), today=timezone.localdate())
+    return len(pickle.dumps({"version": 0, "as_of": timezone.now(), "value": plain.dump(board)}))
+
+
 def _pad(text, width):
     """Pad to a display width: a Chinese character takes two columns."""
     shown = sum(2 if ord(c) > 0x2E80 else 1 for c in text)
@@ -120,9 +151,11 @@ def main():
     year = timezone.localdate().year
     vendor = connection.vendor
     print(f"database: {vendor}; runs per figure: {args.runs}; year {year}")
+    base = baseline(vendor)
     header = (
-        f"{'scale':<9}{'jurisdiction':<26}{'cache':<6}{'page med':>10}{'page p95':>10}{'page q':>8}"
-        f"{'json med':>10}{'json p95':>10}{'json q':>8}{'floor':>9}{'page/floor':>12}"
+        f"{'scale':<9}{'jurisdiction':<26}{'cache':<6}{'page med':>10}{'base':>10}{'page p95':>10}{'page q':>8}"
+        f"{'json med':>10}{'base':>10}{'json p95':>10}{'json q':>8}{'json KB':>9}{'entry KB':>9}"
+        f"{'floor':>9}{'page/floor':>12}"
     )
     print(header)
     print("-" * len(header))
@@ -134,12 +167,18 @@ def main():
         street = Jurisdiction.objects.subtree_of(root).filter(level="street").order_by("path").first()
         for label, place in (("top " + root.name, root), ("street " + street.name, street)):
             floor = statistics.median(floor_ms(place, year) for _ in range(args.runs))
+            json_url = f"/api/v1/jurisdictions/{place.code}/summary/?year={year}"
+            json_kb = len(client.get(json_url).content) / 1024
+            entry_kb = entry_size(place, year) / 1024
             for cold in (False, True):
+                cache = "cold" if cold else "warm"
                 page = timed(client, f"/dashboard/{place.code}/?year={year}", args.runs, cold)
-                api = timed(client, f"/api/v1/jurisdictions/{place.code}/summary/?year={year}", args.runs, cold)
+                api = timed(client, json_url, args.runs, cold)
+                page_base, json_base = base.get((scale, label, cache), ("—", "—"))
                 print(
-                    f"{scale:<9}{_pad(label, 26)}{'cold' if cold else 'warm':<6}{page[0]:>8.1f}ms{page[1]:>8.1f}ms"
-                    f"{page[2]:>8}{api[0]:>8.1f}ms{api[1]:>8.1f}ms{api[2]:>8}{floor:>7.1f}ms{page[0] / floor:>11.1f}x"
+                    f"{scale:<9}{_pad(label, 26)}{cache:<6}{page[0]:>8.1f}ms{page_base:>10}{page[1]:>8.1f}ms"
+                    f"{page[2]:>8}{api[0]:>8.1f}ms{json_base:>10}{api[1]:>8.1f}ms{api[2]:>8}{json_kb:>9.1f}"
+                    f"{entry_kb:>9.1f}{floor:>7.1f}ms{page[0] / floor:>11.1f}x"
                 )
 
 

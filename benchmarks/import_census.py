@@ -51,11 +51,15 @@ def parse_args():
         help="time the import-export baseline on the first N counts only (default: all; it takes minutes)",
     )
     parser.add_argument("--seed", type=int, default=3304)
+    parser.add_argument(
+        "--database-url",
+        help="an empty database to import into instead of a throw-away SQLite file (e.g. postgres://…/census_bench)",
+    )
     return parser.parse_args()
 
 
-def setup_django(directory):
-    os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
+def setup_django(directory, database_url=None):
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{directory / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unity.settings")
     # Benchmark data holds no real person: the development field key will do (settings refuse no key).
     os.environ.setdefault("DJANGO_FIELD_KEY", "ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMDAwMDA=")
@@ -286,7 +290,7 @@ def main():
     args = parse_args()
     with tempfile.TemporaryDirectory(prefix="census-bench-") as tmp:
         directory = Path(tmp)
-        setup_django(directory)
+        setup_django(directory, args.database_url)
         codes, tree = build_tree(args.jurisdictions)
         groups, data = make_data(codes, min(args.groups, 58), args.seed)
         n_counts = len(codes) * len(groups)

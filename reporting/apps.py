@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +8,7 @@ class ReportingConfig(AppConfig):
     verbose_name = _("统计与汇报")
 
     def ready(self):
-        from .freshness import install_triggers
+        from .freshness import drop_sqlite_triggers, install_triggers
 
         post_migrate.connect(install_triggers, sender=self, dispatch_uid="reporting.freshness.install_triggers")
+        pre_migrate.connect(drop_sqlite_triggers, sender=self, dispatch_uid="reporting.freshness.drop_sqlite_triggers")

@@ -112,10 +112,7 @@ def months(board):
 
 def ranking(board):
     """Return each child's figures with the ratios it may be ranked by (RANKING_METRICS)."""
-    late = {}
-    for row in board.returns:
-        if row.is_late:
-            late[row.jurisdiction.path] = late.get(row.jurisdiction.path, 0) + 1
+    late = board.returns_late_by_child  # the board keeps only the first returns (reporting.children)
     rows = []
     for r in board.ranking:
         path = r.jurisdiction.path
@@ -131,7 +128,7 @@ def ranking(board):
                 "minority_share": _num(r.minority_share),
                 "activities_per_1000": _num(per_1000),
                 "closure_rate": _num(r.closure_rate),
-                "late_returns": sum(n for p, n in late.items() if p.startswith(path)),
+                "late_returns": late.get(path, 0),
                 "overdue": r.overdue,
             }
         )

@@ -1,108 +1,343 @@
-"""Cache the dashboard's figures without ever showing stale ones.
+"""Cache the dashboard's figures per subtree, never serving figures older than a committed write as current.
 
-Database triggers on every table of the recording apps replace one random token (`DataVersion`) on each
-insert, update, delete or truncate, whatever wrote it: pages, the admin, bulk imports, raw SQL. A cached
-dashboard is keyed by that token, so the first read after any change computes afresh. A rolled-back
-transaction rolls the token back with the data it wrote, and a later write draws a new random token, so two
-different states of the data never share a key. Without a token (a flushed table) nothing is cached.
+Writers. Database triggers on every table of the recording apps log, for each statement (PostgreSQL) or row
+(SQLite), the path of the jurisdiction each changed row belongs to into `reporting_datachange`, whatever wrote
+it: pages, the admin, bulk imports, raw SQL. On PostgreSQL the log is insert-only, so two writers never lock one
+shared row: they neither queue behind one another (a long import included) nor deadlock, whatever order they
+touch records in. SQLite has one writer at a time anyway; there the trigger folds into one row per path.
+
+Readers. A subtree's *version* is the sum of the weights logged under its paths, its ancestors' paths (a
+district's plan shows on its communities' boards) and the global path '' (site-wide categories and figures).
+Every committed write adds to it and nothing ever takes from it (`compact_data_changes` folds rows of one path
+into one row of the same total), so two committed states of a subtree never share a version. The version is read
+*before* the figures are computed: figures stored under it are at least as new as it, and once a write commits
+no reader reads that version again. Figures computed inside a transaction (which may still roll back) are never
+stored. Writes in another subtree change neither version nor cached entry.
+
+The cache holds plain data (base.plain): dicts, lists and scalars, no model objects. One process recomputes a
+stale entry while the others serve the previous figures marked with the time they were computed (`as_of`,
+`refreshing`); with no previous figures they wait a little for it, then compute themselves.
 """
 
-import secrets
+import logging
+import time
+from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.utils import translation
+from django.utils import timezone, translation
 
-from .models import DataVersion
+from base import plain
+
+from .models import DataChange
+
+logger = logging.getLogger(__name__)
 
 TRACKED_APPS = ("communities", "activities")
 CACHE_ALIAS = "dashboard"
+TABLE = DataChange._meta.db_table
+JURISDICTION = ("communities", "jurisdiction")
+GLOBAL_PATH = ""
+TRIGGER_PREFIX = "unity_changes_"
 
-_SQLITE_TRIGGER = """
-CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {op} ON "{table}" BEGIN
-    INSERT INTO unity_dataversion (id, token) VALUES (1, lower(hex(randomblob(8))))
-    ON CONFLICT(id) DO UPDATE SET token = excluded.token;
-END
-"""
 _POSTGRES_FUNCTION = """
-CREATE OR REPLACE FUNCTION unity_bump_data_version() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION unity_log_changes() RETURNS trigger AS $$
 BEGIN
-    INSERT INTO unity_dataversion (id, token) VALUES (1, md5(random()::text || clock_timestamp()::text))
-    ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token;
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO reporting_datachange (path, weight) VALUES ('', 1);
+        RETURN NULL;
+    END IF;
+    -- TG_ARGV[0]: the path expression over the joins in TG_ARGV[1], for the statement's rows `r`.
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        EXECUTE 'INSERT INTO reporting_datachange (path, weight) SELECT DISTINCT COALESCE(' || TG_ARGV[0]
+            || ', ''''), 1 FROM new_rows r ' || TG_ARGV[1];
+    END IF;
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        EXECUTE 'INSERT INTO reporting_datachange (path, weight) SELECT DISTINCT COALESCE(' || TG_ARGV[0]
+            || ', ''''), 1 FROM old_rows r ' || TG_ARGV[1];
+    END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql
 """
-# Statement-level on PostgreSQL: a bulk insert of 100,000 group counts replaces the token once, not 100,000 times.
-_POSTGRES_TRIGGER = """
-CREATE OR REPLACE TRIGGER "{name}" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}"
-FOR EACH STATEMENT EXECUTE FUNCTION unity_bump_data_version()
+# Statement-level with transition tables: a bulk insert of 1,000,000 group counts logs each community it touched
+# once, in one INSERT … SELECT DISTINCT; PostgreSQL allows one event per trigger that has transition tables.
+_POSTGRES_TRIGGERS = {
+    "insert": "AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows",
+    "update": "AFTER UPDATE ON {table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    "delete": "AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows",
+    "truncate": "AFTER TRUNCATE ON {table}",
+}
+_SQLITE_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {op} ON "{table}" BEGIN
+    INSERT INTO {log} (path, weight) SELECT COALESCE(p, ''), 1 FROM ({paths}) WHERE true
+    ON CONFLICT(path) DO UPDATE SET weight = weight + 1;
+END
 """
+
+
+# --- where a row belongs -------------------------------------------------------------------------------------
 
 
 def tracked_tables():
     """Return the tables whose rows the dashboard's figures are computed from (models and their m2m tables)."""
-    tables = set()
+    return sorted(model._meta.db_table for model in _tracked_models())
+
+
+def _tracked_models():
     for label in TRACKED_APPS:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             if not model._meta.proxy and model._meta.managed:
-                tables.add(model._meta.db_table)
-    return sorted(tables)
+                yield model
 
 
-def trigger_name(table, op=""):
-    return f"unity_fresh_{table}{'_' + op.lower() if op else ''}"[:63]
+def _is_jurisdiction(model):
+    return (model._meta.app_label, model._meta.model_name) == JURISDICTION
+
+
+def route_to_jurisdiction(model, max_hops=3):
+    """Return the foreign keys leading from `model`'s rows to their jurisdiction, shortest first.
+
+    [] for the jurisdiction itself, None when no chain of at most `max_hops` keys within the recording apps
+    leads there (such a row counts as a site-wide change).
+    """
+    if _is_jurisdiction(model):
+        return []
+    tracked = set(_tracked_models())
+    frontier = [(model, [])]
+    for _depth in range(max_hops):
+        following = []
+        for current, hops in frontier:
+            # A field named `jurisdiction` first: a record's own place, not the place of something it points to.
+            fields = sorted(
+                (f for f in current._meta.concrete_fields if f.is_relation and (f.many_to_one or f.one_to_one)),
+                key=lambda f: (f.name != "jurisdiction", f.null, f.name),
+            )
+            for field in fields:
+                target = field.related_model
+                if target is None or target not in tracked or target is current:
+                    continue
+                step = [*hops, field]
+                if _is_jurisdiction(target):
+                    return step
+                following.append((target, step))
+        frontier = following
+    return None
+
+
+def _joins(route):
+    """Return (path expression, joins) for the rows `r` of a table reached through `route`."""
+    if route is None:
+        return "NULL", ""
+    if not route:
+        return "r.path", ""
+    joins, alias = [], "r"
+    for n, field in enumerate(route):
+        target = field.related_model._meta
+        nxt = "j" if n == len(route) - 1 else f"t{n}"
+        joins.append(
+            f'LEFT JOIN "{target.db_table}" {nxt} ON {nxt}."{field.target_field.column}" = {alias}."{field.column}"'
+        )
+        alias = nxt
+    return "j.path", " ".join(joins)
+
+
+def _sqlite_path(route, row):
+    """Return a scalar subquery giving the path of the trigger's `row` (NEW or OLD) on SQLite."""
+    expression, joins = _joins(route)
+    if route is None:
+        return "SELECT NULL AS p"
+    if not route:
+        return f"SELECT {row}.path AS p"
+    first = route[0]
+    # `r` stands for the row itself: its one column the route starts from.
+    return f'SELECT (SELECT {expression} FROM (SELECT {row}."{first.column}" AS "{first.column}") r {joins}) AS p'  # noqa: S608
+
+
+# --- triggers ------------------------------------------------------------------------------------------------
+
+
+def trigger_name(table, op):
+    return f"{TRIGGER_PREFIX}{table}_{op.lower()}"[:63]
 
 
 def install_triggers(using=None, **kwargs):
-    """Create the token triggers on every tracked table; idempotent, run after each migrate."""
+    """Create the change-log triggers on every tracked table; idempotent, run after each migrate."""
     conn = connections[using or DEFAULT_DB_ALIAS]
-    if DataVersion._meta.db_table not in conn.introspection.table_names():
+    if TABLE not in conn.introspection.table_names():
         return
     with conn.cursor() as cursor:
-        # A fresh random token for the data as it stands, so reads are cached before the first write.
-        cursor.execute(
-            "INSERT INTO unity_dataversion (id, token) VALUES (1, %s) ON CONFLICT (id) DO NOTHING",
-            [secrets.token_hex(8)],
-        )
         if conn.vendor == "postgresql":
             cursor.execute(_POSTGRES_FUNCTION)
-            for table in tracked_tables():
-                cursor.execute(_POSTGRES_TRIGGER.format(name=trigger_name(table), table=table))
+            for model in _tracked_models():
+                table = model._meta.db_table
+                expression, joins = _joins(route_to_jurisdiction(model))
+                for op, when in _POSTGRES_TRIGGERS.items():
+                    args = "()" if op == "truncate" else f"('{expression}', '{joins}')"
+                    cursor.execute(
+                        f'CREATE OR REPLACE TRIGGER "{trigger_name(table, op)}" {when.format(table=table)} '
+                        f"FOR EACH STATEMENT EXECUTE FUNCTION unity_log_changes{args}"
+                    )
         elif conn.vendor == "sqlite":
-            for table in tracked_tables():
+            # One row per path: SQLite serialises writers itself, so the fold costs no concurrency.
+            cursor.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS datachange_path_uniq ON "{TABLE}" (path)')
+            for model in _tracked_models():
+                table, route = model._meta.db_table, route_to_jurisdiction(model)
                 for op in ("INSERT", "UPDATE", "DELETE"):
-                    cursor.execute(_SQLITE_TRIGGER.format(name=trigger_name(table, op), op=op, table=table))
+                    rows = {"INSERT": ["NEW"], "UPDATE": ["NEW", "OLD"], "DELETE": ["OLD"]}[op]
+                    paths = " UNION ".join(_sqlite_path(route, row) for row in rows)
+                    cursor.execute(
+                        _SQLITE_TRIGGER.format(name=trigger_name(table, op), op=op, table=table, log=TABLE, paths=paths)
+                    )
+
+
+def drop_sqlite_triggers(using=None, **kwargs):
+    """Drop the SQLite triggers before migrations: they name other tables, and SQLite refuses to rename a table (as
+    Django's table remake does) while a trigger names a table that is missing at that moment. Reinstalled after."""
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if conn.vendor != "sqlite":
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [TRIGGER_PREFIX + "%"])
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
 
 
 def installed_triggers():
-    """Return the set of tracked tables that carry a token trigger (for the meta-test)."""
+    """Return the set of tracked tables that carry a change-log trigger (for the meta-test)."""
     if connection.vendor == "postgresql":
         sql = "SELECT DISTINCT event_object_table FROM information_schema.triggers WHERE trigger_name LIKE %s"
     else:
         sql = "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s"
     with connection.cursor() as cursor:
-        cursor.execute(sql, ["unity_fresh_%"])
+        cursor.execute(sql, [TRIGGER_PREFIX + "%"])
         return {row[0] for row in cursor.fetchall()}
 
 
-def current_token():
-    """Return the data's current token, or None when there is none to trust."""
+def compact_changes(using=None):
+    """Fold each path's logged changes into one row of the same total weight; return the rows removed.
+
+    Versions are sums, so they do not move. A writer logging meanwhile inserts a row this statement does not
+    see, which stays as it is; nothing here waits on a writer or makes one wait.
+    """
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql":
+        return 0  # SQLite's trigger folds as it writes.
+    with conn.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH folded AS (
+                DELETE FROM reporting_datachange
+                WHERE path IN (SELECT path FROM reporting_datachange GROUP BY path HAVING COUNT(*) > 1)
+                RETURNING path, weight
+            ), written AS (
+                INSERT INTO reporting_datachange (path, weight)
+                SELECT path, SUM(weight) FROM folded GROUP BY path RETURNING 1
+            )
+            SELECT (SELECT COUNT(*) FROM folded) - (SELECT COUNT(*) FROM written)
+            """
+        )
+        return cursor.fetchone()[0]
+
+
+# --- versions ------------------------------------------------------------------------------------------------
+
+
+def ancestor_paths(path):
+    """Return the paths of the ancestors of `path` and the global path, e.g. for "00000001/00000002/"."""
+    segments = [seg for seg in path.split("/") if seg]
+    return [GLOBAL_PATH] + ["".join(f"{seg}/" for seg in segments[:n]) for n in range(1, len(segments))]
+
+
+def subtree_version(path):
+    """Return the version of the data a subtree's figures depend on: the weight logged under it and above it."""
+    others = ancestor_paths(path)
+    placeholders = ", ".join(["%s"] * len(others))
+    match = "path LIKE %s" if connection.vendor == "postgresql" else "path GLOB %s"
+    wildcard = "%" if connection.vendor == "postgresql" else "*"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT token FROM unity_dataversion WHERE id = 1")
-        row = cursor.fetchone()
-    return row[0] if row else None
+        cursor.execute(
+            f"SELECT COALESCE(SUM(weight), 0) FROM {TABLE} WHERE {match} OR path IN ({placeholders})",  # noqa: S608
+            [path + wildcard, *others],
+        )
+        return int(cursor.fetchone()[0])
 
 
-def cached(key_parts, compute):
-    """Return compute()'s result, cached under `key_parts` and the data's current token."""
-    token = current_token()
-    if token is None:
-        return compute()
-    cache = caches[CACHE_ALIAS]
-    key = ":".join(str(part) for part in (*key_parts, translation.get_language(), token))
-    value = cache.get(key)
-    if value is None:
+def in_transaction():
+    """Whether this connection is inside a transaction that may still roll back (a test's own wrapper aside)."""
+    # Django's TestCase wraps each test in atomic blocks it marks `_from_testcase`: their rollback is the test's
+    # teardown (tests clear the cache between tests), not a write that could roll back under a reader.
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+# --- the cache -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Freshness:
+    """When the figures a reader got were computed, and whether newer ones are being computed right now."""
+
+    as_of: object
+    refreshing: bool = False
+
+
+def _key(key_parts):
+    return ":".join(str(part) for part in (*key_parts, translation.get_language()))
+
+
+class _SafeCache:
+    """The cache, whose failures (a database busy, a full disk, Redis down) cost a recomputation, never a page."""
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def __getattr__(self, name):
+        method = getattr(self.cache, name)
+
+        def call(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except Exception:  # noqa: BLE001 — any backend's error; the figures are computed instead
+                logger.warning("dashboard cache %s failed", name, exc_info=True)
+                return True if name == "add" else None
+
+        return call
+
+
+def cached(key_parts, compute, *, path, restore=plain.load, store=plain.dump):
+    """Return (compute()'s result, Freshness), cached under `key_parts` for the subtree at `path`.
+
+    `store` turns the result into plain data for the cache and `restore` turns it back.
+    """
+    version = subtree_version(path)
+    if in_transaction():
+        return compute(), Freshness(as_of=timezone.now())
+    cache = _SafeCache(caches[CACHE_ALIAS])
+    key = _key(key_parts)
+    entry = cache.get(key)
+    if entry is not None and entry["version"] == version:
+        return restore(entry["value"]), Freshness(as_of=entry["as_of"])
+    lock = f"{key}:computing"
+    waited = 0.0
+    wait = getattr(settings, "DASHBOARD_WAIT_SECONDS", 5)
+    while not (owner := cache.add(lock, version, timeout=getattr(settings, "DASHBOARD_COMPUTE_SECONDS", 120))):
+        if entry is not None:
+            # Another process is computing: the previous figures, marked with their time, rather than a queue.
+            return restore(entry["value"]), Freshness(as_of=entry["as_of"], refreshing=True)
+        if waited >= wait:
+            break
+        time.sleep(0.1)
+        waited += 0.1
+        entry = cache.get(key)
+        if entry is not None and entry["version"] == version:
+            return restore(entry["value"]), Freshness(as_of=entry["as_of"])
+        entry = None  # an older entry that appeared meanwhile is not what this reader waited for
+    try:
+        as_of = timezone.now()
         value = compute()
-        cache.set(key, value)
-    return value
+        cache.set(key, {"version": version, "as_of": as_of, "value": store(value)})
+    finally:
+        if owner:
+            cache.delete(lock)
+    return value, Freshness(as_of=as_of)

@@ -9,19 +9,28 @@ from communities.models import Jurisdiction, ScopedQuerySet
 from .outline import clean_narrative, default_outline, empty_narrative, validate_outline
 
 
-class DataVersion(models.Model):
-    """A token the database itself changes on every write to the recorded data (see reporting.freshness)."""
+class DataChange(models.Model):
+    """A committed change to the recorded data under one jurisdiction's path (see reporting.freshness).
 
-    token = models.CharField(_("数据版本"), max_length=64)
+    Written only by database triggers, insert-only on PostgreSQL: writers never update a shared row, so they never
+    wait on one another. `weight` counts the changes a row stands for once `compact_data_changes` folded several.
+    """
+
+    path = models.CharField(_("辖区路径"), max_length=255, blank=True)
+    weight = models.PositiveBigIntegerField(_("变更次数"), default=1)
 
     class Meta:
-        verbose_name = _("数据版本")
-        verbose_name_plural = _("数据版本")
-        # The table keeps the name it had when the token lived in `unity`; the triggers write to it.
-        db_table = "unity_dataversion"
+        verbose_name = _("数据变更")
+        verbose_name_plural = _("数据变更")
+        indexes = [
+            # A subtree's changes are one `LIKE 'prefix%'` (PostgreSQL) or `GLOB 'prefix*'` (SQLite) range scan.
+            models.Index(
+                fields=["path"], name="datachange_path_idx", opclasses=["varchar_pattern_ops"], include=["weight"]
+            )
+        ]
 
     def __str__(self):
-        return self.token
+        return f"{self.path or '*'} ×{self.weight}"
 
 
 class ReportTemplate(models.Model):

@@ -4,6 +4,7 @@ The page, the JSON summary and the work report all read `jurisdiction_dashboard`
 one of them is the figure shown in the others.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -28,8 +29,10 @@ from activities.selectors.rollups import activity_totals_by_child, petition_coun
 from activities.selectors.trends import petition_counts_by_month
 from activities.selectors.validation import violation_count
 from communities.choices import PopulationKind
+from communities.models import PATH_SEGMENT_WIDTH
 from communities.selectors import _all_groups, children_population, population_summary
 
+from .children import CHILDREN_SHOWN, bounded_returns
 from .freshness import cached
 
 
@@ -90,11 +93,19 @@ class Dashboard:
     returns_summary: list = field(default_factory=list)
     returns_due_on: object = None
     returns_late: int = 0
+    returns_total: int = 0
+    # Late units per child's path: the ranking's figure, kept when the returns list itself is bounded.
+    returns_late_by_child: dict = field(default_factory=dict)
     violations: int = 0
     plan: object = None
     plan_progress: object = None
     projects: object = None
     ranking: list = field(default_factory=list)
+
+    @property
+    def ranking_shown(self):
+        """The children the page and the JSON list (all of them: reporting.children's endpoint and export)."""
+        return self.ranking[:CHILDREN_SHOWN]
 
     def as_dict(self, *, show_names=False):
         """Return the figures with stable field names (documented in the README).
@@ -159,6 +170,8 @@ class Dashboard:
                 "due_on": self.returns_due_on.isoformat(),
                 "by_status": {key: count for key, _label, count in self.returns_summary},
                 "late": self.returns_late,
+                # The first children, the late ones first; all of them: reporting.children's endpoint and export.
+                "children_total": self.returns_total,
                 "children": [
                     {"code": r.jurisdiction.code, "name": r.jurisdiction.name, "status": r.status, "late": r.is_late}
                     for r in self.returns
@@ -166,7 +179,10 @@ class Dashboard:
             },
             "validation": {"violations": self.violations},
             "creation": _creation_json(self.plan, progress, show_names) if progress is not None else None,
-            "ranking": [row.as_dict() for row in self.ranking],
+            "ranking": [row.as_dict() for row in self.ranking_shown],
+            "ranking_total": len(self.ranking),
+            "as_of": self.as_of.isoformat() if getattr(self, "as_of", None) else None,
+            "refreshing": getattr(self, "refreshing", False),
             "projects": self.projects.as_dict(),
         }
 
@@ -238,11 +254,16 @@ def children_ranking(*, jurisdiction, period, today):
 def jurisdiction_dashboard(*, jurisdiction, period, today=None):
     """Return every figure the dashboard shows for `jurisdiction`'s subtree over `period`.
 
-    Cached under the data's token (reporting.freshness): any write to the records computes it afresh.
+    Cached under the subtree's version (reporting.freshness): a write in the subtree or above it computes it afresh.
+    `as_of` says when the figures were computed; `refreshing`, that another process is computing newer ones.
     """
     today = today or timezone.localdate()
     key = ("dashboard", jurisdiction.pk, jurisdiction.path, period.kind, period.start, period.end, today)
-    return cached(key, lambda: _compute_dashboard(jurisdiction=jurisdiction, period=period, today=today))
+    board, freshness = cached(
+        key, lambda: _compute_dashboard(jurisdiction=jurisdiction, period=period, today=today), path=jurisdiction.path
+    )
+    board.as_of, board.refreshing = freshness.as_of, freshness.refreshing
+    return board
 
 
 def _compute_dashboard(*, jurisdiction, period, today):
@@ -294,5 +315,11 @@ def _compute_dashboard(*, jurisdiction, period, today):
     )
     board.returns_summary = status_counts(board.returns)
     board.returns_late = sum(row.is_late for row in board.returns)
+    # Bounded: a province has ~18,000 units filing returns; the board, the page and the JSON carry the first ones.
+    child_path = len(jurisdiction.path) + PATH_SEGMENT_WIDTH
+    board.returns_late_by_child = dict(
+        Counter(row.jurisdiction.path[:child_path] for row in board.returns if row.is_late)
+    )
+    board.returns, board.returns_total = bounded_returns(board.returns)
     board.violations = violation_count(jurisdiction=jurisdiction, start_month=period.start, end_month=period.end)
     return board

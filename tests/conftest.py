@@ -52,3 +52,15 @@ def pytest_runtest_teardown(item, nextitem):
 
     with item.config.stash[blocking_manager_key].unblock():
         reload_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dashboard_cache():
+    """Empty the dashboard cache before each test.
+
+    A test's rollback takes the change log back with its data (reporting.freshness), so the next test can reach the
+    same subtree versions with other data; in production nothing rolls committed writes back (a restore clears it).
+    """
+    from django.core.cache import caches
+
+    caches["dashboard"].clear()

@@ -17,3 +17,6 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 # Whitenoise serves from the finders too, so browser tests need no collectstatic either.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Each test process keeps its dashboard cache in memory (tests clear it between tests, tests/conftest.py); the
+# tests of sharing across processes switch to the database cache themselves.
+CACHES = {**CACHES, "dashboard": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard"}}  # noqa: F405

@@ -122,17 +122,39 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The dashboard cache is keyed by a token the database replaces on every write (reporting/freshness.py), so it can
-# never serve stale figures; a shared backend (memcached, redis) works the same across several processes.
+# The dashboard cache holds plain data stamped with its subtree's version (reporting/freshness.py), shared by every
+# server process: in the database by default (in files beside a SQLite database), in Redis (DJANGO_REDIS_URL) or
+# memcached (DJANGO_MEMCACHED, host:port) when configured; each cold read computes once, not once per worker.
+if os.environ.get("DJANGO_REDIS_URL"):
+    _DASHBOARD_CACHE = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["DJANGO_REDIS_URL"],
+    }
+elif os.environ.get("DJANGO_MEMCACHED"):
+    _DASHBOARD_CACHE = {
+        "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+        "LOCATION": os.environ["DJANGO_MEMCACHED"],
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Beside the database file: a cache write must not take SQLite's one write lock, which an import may hold.
+    _DASHBOARD_CACHE = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(Path(DATABASES["default"]["NAME"]).parent / "dashboard-cache"),
+    }
+else:
+    _DASHBOARD_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "unity_cache"}
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "dashboard": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "dashboard",
-        "TIMEOUT": int(os.environ.get("DJANGO_DASHBOARD_CACHE_SECONDS", "3600")),
-        "OPTIONS": {"MAX_ENTRIES": 300},
+        **_DASHBOARD_CACHE,
+        "TIMEOUT": int(os.environ.get("DJANGO_DASHBOARD_CACHE_SECONDS", "86400")),
+        "OPTIONS": {"MAX_ENTRIES": 5000}
+        if _DASHBOARD_CACHE["BACKEND"].endswith(("DatabaseCache", "FileBasedCache"))
+        else {},
     },
 }
+# A reader finding no figures while another process computes them waits this long before computing itself.
+DASHBOARD_WAIT_SECONDS = float(os.environ.get("DJANGO_DASHBOARD_WAIT_SECONDS", "5"))
 
 # GB/T 22239-2019 level 2 asks for complex passwords: 8 characters or more, of at least three classes.
 AUTH_PASSWORD_VALIDATORS = [

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from ..choices import Action, AuditAction, PopulationKind
 from ..models import PATH_SEGMENT_WIDTH, GroupCount, Jurisdiction, PopulationRecord
 from ..services import audit_record
+from . import census_postgres
 from .census_parsing import (
     RECORD_FIELDS,
     CensusImportPlan,
@@ -134,6 +135,8 @@ class _Stored:
     pk: int
     totals: dict
     counts: dict
+    # The stored counts are the file's, by the database's per-record digest (PostgreSQL): not fetched, not compared.
+    same_counts: bool = False
 
 
 def _stored_records(plan):
@@ -148,6 +151,15 @@ def _stored_records(plan):
         for pk, jurisdiction_id, year, section, *totals in rows.order_by():
             stored[(jurisdiction_id, year, section)] = _Stored(pk, dict(zip(RECORD_FIELDS, totals, strict=True)), {})
     by_pk = {entry.pk: entry for entry in stored.values()}
+    if census_postgres.available():
+        digests = census_postgres.stored_digests(list(by_pk), sexes=plan.sexes_provided)
+        for record in plan.records:
+            entry = stored.get((record.jurisdiction_id, record.year, record.section))
+            if entry is not None and entry.pk in digests:
+                entry.same_counts = digests[entry.pk] == census_postgres.file_digest(
+                    record.counts, sexes=plan.sexes_provided
+                )
+        by_pk = {pk: entry for pk, entry in by_pk.items() if not entry.same_counts}
     for chunk in _chunks(by_pk):
         rows = GroupCount.objects.filter(record_id__in=chunk).values_list(
             "pk", "record_id", "ethnic_group_id", "count", "male", "female"
@@ -172,7 +184,10 @@ def _compare(plan):
         else:
             record.existing_pk = old.pk
             _compare_totals(record, old, labels)
-            _compare_counts(record, old, plan)
+            if old.same_counts:
+                record.written_counts = {}
+            else:
+                _compare_counts(record, old, plan)
             record.status = CHANGED if record.field_changes or record.group_changes else UNCHANGED
         plan.counts[record.status] += 1
 
@@ -259,13 +274,16 @@ def _write(plan, actor):
     for record, obj in zip(new, created, strict=True):
         record.existing_pk = obj.pk
 
-    counts = [
+    counts = (
         (record.existing_pk, group_id, count, male, female)
         for record in (*changed, *new)
         for group_id, (count, male, female) in record.written_counts.items()
-    ]
-    _insert_counts(counts)
-    result.counts_written = len(counts)
+    )
+    if census_postgres.available():
+        census_postgres.copy_counts(counts)
+    else:
+        _insert_counts(list(counts))
+    result.counts_written = sum(len(record.written_counts) for record in (*changed, *new))
     result.anchor, result.audit_entry = _audit(plan, actor, [*new, *changed])
     return result
 

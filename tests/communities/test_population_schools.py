@@ -226,10 +226,18 @@ class SectionMigrationTests(TransactionTestCase):
     before = [("communities", "0007_cockpit_audit_display")]
     after = [("communities", "0008_population_sections_minority_total")]
 
+    def setUp(self):
+        from reporting.freshness import drop_sqlite_triggers
+
+        drop_sqlite_triggers()  # as `migrate` does first (reporting.freshness): SQLite's table remakes need it
+
     def tearDown(self):
+        from reporting.freshness import install_triggers
+
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+        install_triggers()
 
     def _fixture_teardown(self):
         super()._fixture_teardown()

@@ -1,0 +1,22 @@
+"""Fold the change log behind the dashboard cache into one row per path: python manage.py compact_data_changes"""
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from reporting.freshness import compact_changes
+from reporting.models import DataChange
+
+
+class Command(BaseCommand):
+    help = (
+        "Fold the rows the triggers logged for each jurisdiction path into one row of the same weight, so reading a "
+        "subtree's version stays one short index scan. Versions do not move; writers are never held up. Run it "
+        "hourly or daily (PostgreSQL; SQLite folds as it writes)."
+    )
+
+    def handle(self, *args, **options):
+        removed = compact_changes()
+        self.stdout.write(
+            _("已合并数据变更记录：删除 %(removed)s 行，剩余 %(left)s 行。")
+            % {"removed": removed, "left": DataChange.objects.count()}
+        )

@@ -1,0 +1,75 @@
+"""The census import's fast paths: per-record digests spare an unchanged re-import, COPY loads the counts."""
+
+from unittest import skipUnless
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from communities.importers import census_postgres
+from communities.models import GroupCount
+from reporting.models import DataChange
+from tests.communities.test_import_census import WIDE, CensusImportCase
+
+WITH_SEXES = [
+    ["地区", "民族", "人数", "男", "女"],
+    ["街道1社区1", "汉族", "900", "450", "450"],
+    ["街道1社区1", "苗族", "100", "40", "60"],
+]
+
+
+class ReimportTests(CensusImportCase):
+    def test_an_unchanged_reimport_writes_nothing(self):
+        self.import_ok(WIDE)
+        ids = sorted(GroupCount.objects.values_list("pk", flat=True))
+        changes = DataChange.objects.count(), sum(DataChange.objects.values_list("weight", flat=True))
+        result = self.import_ok(WIDE)
+        self.assertEqual((result.new, result.changed, result.unchanged, result.counts_written), (0, 0, 2, 0))
+        self.assertEqual(sorted(GroupCount.objects.values_list("pk", flat=True)), ids)
+        self.assertEqual(
+            (DataChange.objects.count(), sum(DataChange.objects.values_list("weight", flat=True))), changes
+        )
+
+    def test_one_changed_count_is_found_and_written(self):
+        self.import_ok(WIDE)
+        changed = [row[:] for row in WIDE]
+        changed[2][5] = "49"  # 苗族 of the second community
+        result = self.import_ok(changed)
+        self.assertEqual((result.changed, result.unchanged, result.counts_written), (1, 1, 1))
+        self.assertEqual(self.counts_of(self.communities[1])["苗族"], 49)
+
+
+@skipUnless(connection.vendor == "postgresql", "PostgreSQL's digests and COPY")
+class PostgresPathTests(CensusImportCase):
+    def test_an_unchanged_reimport_reads_no_stored_count(self):
+        self.import_ok(WIDE)
+        with CaptureQueriesContext(connection) as ctx:
+            self.import_ok(WIDE)
+        reads = [q["sql"] for q in ctx.captured_queries if '"communities_groupcount"."count"' in q["sql"]]
+        self.assertEqual(reads, [])
+
+    def test_counts_go_in_through_copy_not_insert_values(self):
+        with CaptureQueriesContext(connection) as ctx:
+            self.import_ok(WIDE)
+        inserts = [q["sql"] for q in ctx.captured_queries if "INSERT INTO" in q["sql"] and "groupcount" in q["sql"]]
+        self.assertEqual(len(inserts), 1)
+        self.assertIn(census_postgres.STAGING, inserts[0])
+        self.assertEqual(self.counts_of(self.communities[0]), {"汉族": 900, "苗族": 60, "布依族": 40})
+
+    def test_digests_of_file_and_database_agree_with_and_without_sexes(self):
+        self.import_ok(WITH_SEXES)
+        record = self.communities[0].population_records.get()
+        counts = {c.ethnic_group_id: (c.count, c.male, c.female) for c in record.group_counts.all()}
+        for sexes in (True, False):
+            with self.subTest(sexes=sexes):
+                stored = census_postgres.stored_digests([record.pk], sexes=sexes)
+                self.assertEqual(stored[record.pk], census_postgres.file_digest(counts, sexes=sexes))
+
+    def test_a_stored_split_larger_than_a_new_count_is_still_compared_and_cleared(self):
+        self.import_ok(WITH_SEXES)
+        smaller = [
+            ["区划代码", "地区名称", "常住人口", "汉族", "苗族"],
+            ["520115001001", "街道1社区1", "1000", "900", "90"],
+        ]
+        self.import_ok(smaller)
+        miao = GroupCount.objects.get(record__jurisdiction=self.communities[0], ethnic_group__name="苗族")
+        self.assertEqual((miao.count, miao.male, miao.female), (90, None, None))
