@@ -17,6 +17,11 @@ def _media_root(settings, tmp_path):
 
 
 def _is_transactional(item):
+    from django.test import TestCase, TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    if cls is not None and issubclass(cls, TransactionTestCase) and not issubclass(cls, TestCase):
+        return True  # a unittest-style TransactionTestCase flushes the tables as it ends, with no pytest marker
     marker = item.get_closest_marker("django_db")
     fixtures = getattr(item, "fixturenames", ())
     return (

@@ -180,7 +180,7 @@ class ActivityRegisterTests(RegisterTestCase):
         messages = [issue.message for issue in plan.issues]
         self.assertIn("“2024-13-40”无法识别", messages[0])
         self.assertIn("活动类别“广场舞”不存在", messages[1])
-        self.assertIn("2024年02月的月报已审核锁定", messages[2])
+        self.assertIn("2024年2月的月报已审核锁定", messages[2])
         self.assertIn("碧海社区", messages[2])
         self.assertFalse(plan.will_write)
         with self.assertRaisesMessage(ValidationError, "文件中有 4 处错误"):
@@ -199,7 +199,7 @@ class ActivityRegisterTests(RegisterTestCase):
     def test_a_month_approved_after_the_preview_is_refused_at_apply(self):
         plan = self.activity_plan(activity_rows(2))
         lock(self.community, date(2024, 1, 1))
-        with self.assertRaisesMessage(ValidationError, "2024年01月"):
+        with self.assertRaisesMessage(ValidationError, "2024年1月"):
             activity_register_apply(plan=plan, actor=self.staff)
         self.assertFalse(Activity.objects.exists())
 
@@ -343,7 +343,7 @@ class PetitionRegisterTests(RegisterTestCase):
         messages = [issue.message for issue in plan.issues]
         self.assertIn("“物业纠纷”不是可选的值", messages[1])
         self.assertEqual(messages[2], "身份证号码校验位不正确，请核对后重新输入。")
-        self.assertIn("2024年01月的月报已审核锁定", messages[3])
+        self.assertIn("2024年1月的月报已审核锁定", messages[3])
         self.assertNotIn(rows[2][3], " ".join(str(i) for i in plan.issues))
         self.assertFalse(Petition.objects.exists())
 

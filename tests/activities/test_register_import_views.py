@@ -116,7 +116,7 @@ class RegisterImportViewTests(TestCase):
             ],
         )
         self.assertContains(response, "<td>身份证号码校验位不正确，请核对后重新输入。</td>", html=True)
-        self.assertContains(response, "2024年01月的月报已审核锁定")
+        self.assertContains(response, "2024年1月的月报已审核锁定")
         self.assertNotContains(response, rows[2][3])
         self.assertEqual(self.staged_files(), [])
         self.assertFalse(Petition.objects.exists())
