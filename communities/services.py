@@ -235,6 +235,18 @@ def import_refusal_note(*, what, filename, errors, row, column):
     return text
 
 
+def import_plan_refused(*, plan, filename, what, jurisdiction=None, actor=None):
+    """Audit `plan`, refused for its issues outside a web page (a management command): as `import_refusal_record`."""
+    return import_refusal_record(
+        actor=actor,
+        filename=filename,
+        errors=getattr(plan.issues, "total", None) or len(plan.issues),
+        first_issue=next(iter(plan.issues), None),
+        what=what,
+        jurisdiction=jurisdiction,
+    )
+
+
 def import_refusal_record(*, actor, filename, errors, first_issue=None, what="", jurisdiction=None):
     """Audit an import refused for its errors: which file, how many errors and where the first one is.
 
