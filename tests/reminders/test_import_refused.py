@@ -87,6 +87,16 @@ class RefusedCensusUploadTests(TestCase):
         self.assertEqual(title, f"碧海社区的人口导入被拒绝（{plan.issues.total}处错误）")
         self.assertIn(f"?action={AuditAction.IMPORT_REFUSED}", notes.first().link)
 
+    def test_the_reminders_link_lists_the_refusal_for_the_place_and_the_sibling_admin_cannot_open_it(self):
+        self.upload(BAD_SINGLE, layout="single", jurisdiction=self.w.bihai.code)
+        send_today()
+        link = Notification.objects.get(recipient=self.bihai_admin, kind=ReminderKind.IMPORT_REFUSED).link
+        response = self.client.get(link)
+        self.assertContains(response, "导入被拒绝")
+        self.assertContains(response, "人口.csv")
+        self.client.force_login(self.jinyuan_admin)
+        self.assertEqual(self.client.get(link).status_code, 404, "碧海社区 is not theirs: like a missing place")
+
     def test_no_cell_value_reaches_the_trail_or_the_reminder(self):
         response = self.upload(BAD_SINGLE, layout="single", jurisdiction=self.w.bihai.code)
         # The page itself quotes the cells, which is what makes this check meaningful.
