@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -33,13 +33,8 @@ class Period:
         if self.kind == "quarter":
             return _("%(y)d年第%(q)d季度") % {"y": self.start.year, "q": (self.start.month - 1) // 3 + 1}
         if self.kind == "month":
-            return _("%(y)d年%(m)d月") % {"y": self.start.year, "m": self.start.month}
-        return _("%(y1)d年%(m1)d月至%(y2)d年%(m2)d月") % {
-            "y1": self.start.year,
-            "m1": self.start.month,
-            "y2": self.end.year,
-            "m2": self.end.month,
-        }
+            return month_label(self.start)
+        return _("%(start)s至%(end)s") % {"start": month_label(self.start), "end": month_label(self.end)}
 
     def previous_year(self):
         """The same span a year earlier, for "last year beside it"."""
@@ -54,6 +49,19 @@ class Period:
 def _shift_year(day, years):
     last = calendar.monthrange(day.year + years, day.month)[1]
     return day.replace(year=day.year + years, day=min(day.day, last))
+
+
+def month_label(day):
+    """Return `day`'s month as the active language writes it: "2026年12月", "December 2026".
+
+    The one place months are written for people: templates use it as the `month_label` filter.
+    """
+    return formats.date_format(day, "YEAR_MONTH_FORMAT")
+
+
+def day_label(day):
+    """Return `day` as the active language writes a date in a sentence: "2026年12月1日", "Dec. 1, 2026"."""
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def first_of_month(day):

@@ -184,6 +184,12 @@ def cockpit_data(board):
         "channels": [{"name": c["label"], "count": c["count"]} for c in board.petitions["by_channel"]],
         "ranking": ranking(board),
         "plan": plan(board),
+        # The same rows as the projects panel's table and the JSON's projects.by_source: cash by source kind,
+        # and the part of the totals no cash row names (未列明来源).
+        "investment": [
+            {"name": row["label"], "source": row["source"], "amount": row["amount"]}
+            for row in board.projects.as_dict()["by_source"]
+        ],
     }
 
 
@@ -199,6 +205,7 @@ def chart_labels():
         "overdue": _("超期"),
         "closure_rate": _("办结率"),
         "people": _("人"),
+        "investment": _("投资（万元）"),
         "share": _("占常住人口"),
         "metrics": {key: label() for key, (label, _better) in RANKING_METRICS.items()},
         "better_high": {key: better for key, (_label, better) in RANKING_METRICS.items()},

@@ -93,6 +93,8 @@ TEMPLATES = [
                 "unity.context_processors.navigation",
                 "reminders.context_processors.notifications",
             ],
+            # Month and date labels in the reader's language ({{ month|month_label }}), on every page.
+            "builtins": ["base.templatetags.periods"],
         },
     },
 ]

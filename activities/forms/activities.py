@@ -13,7 +13,8 @@ from communities.choices import Action
 from communities.models import Jurisdiction
 
 from ..images import process_photo
-from ..models import Activity, ActivityCategory, Indicator, Project, ProjectFunding
+from ..models import Activity, ActivityCategory, Project, ProjectFunding
+from ..selectors.plans import evidence_indicators
 from ..services.activities import (
     ACTIVITY_FIELDS,
     CATEGORY_FIELDS,
@@ -161,10 +162,14 @@ class ActivityForm(CaptionsMixin, forms.ModelForm):
         current_category = self.instance.category_id if self.instance.pk else None
         self.fields["category"].queryset = ActivityCategory.objects.filter(Q(is_active=True) | Q(pk=current_category))
         self.fields["category"].empty_label = _("请选择类别")
-        indicators = Indicator.objects.for_user(user).select_related("plan").order_by("plan__title", "order", "code")
+        indicators, named = evidence_indicators(user=user)
         self.fields["indicators"].queryset = indicators
-        self.fields["indicators"].label_from_instance = lambda i: f"{i.plan.title} · {i.code} {i.title}"
-        self.fields["indicators"].help_text = _("这次活动可作为哪些测评指标的佐证（可不选）。")
+        self.fields["indicators"].label_from_instance = lambda i: (
+            f"{i.plan.title} · {i.code} {i.title}" + (str(_("（责任分解涉及本辖区）")) if i.pk in named else "")
+        )
+        self.fields["indicators"].help_text = _(
+            "这次活动可作为哪些测评指标的佐证（可不选）。责任分解涉及本辖区的指标排在前面。"
+        )
         if not self.instance.pk:
             # Set on the form, not the field: an unsaved instance passed in would otherwise supply empty values.
             self.initial.setdefault("date", timezone.localdate())

@@ -1,6 +1,7 @@
 """Models of creation work: plans and indicators, activities and projects, petitions, monthly returns."""
 
 from .activities import Activity, ActivityCategory, ActivityPhoto, Project, ProjectFunding
+from .entry import ActivityEntryPreference
 from .monthly import MonthlyFigure, MonthlyReturn, MonthlyValue, ValidationRule, YearlyValue
 from .petitions import Petition, PetitionStatusChange
 from .plans import CreationPlan, EvidenceFile, Indicator, LeadingGroupMember, PlanBudget, PlanMeasure, Responsibility
@@ -8,6 +9,7 @@ from .plans import CreationPlan, EvidenceFile, Indicator, LeadingGroupMember, Pl
 __all__ = [
     "Activity",
     "ActivityCategory",
+    "ActivityEntryPreference",
     "ActivityPhoto",
     "CreationPlan",
     "EvidenceFile",

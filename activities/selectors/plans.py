@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base.access import roles_of
 from communities.figures import share
 
 from ..choices import ResponsibilityStatus
@@ -231,3 +232,32 @@ def responsibility_rows(*, user, plan, action="view"):
 def overdue_q(today=None):
     today = today or timezone.localdate()
     return Q(deadline__lt=today) & ~Q(status=ResponsibilityStatus.DONE)
+
+
+def evidence_indicators(*, user):
+    """Return (indicators the user may attach evidence to, ids of those whose responsibility lines name their place).
+
+    The lines of a plan's breakdown name departments and places in words ("碧海社区", "各街道（金华园街道牵头）"). An
+    indicator comes first when a line names one of the user's places or an ancestor of it that lies below the plan's
+    own jurisdiction: the plan's own name would match every line of it.
+    """
+    places = {}
+    for membership in roles_of(user):
+        place = membership.jurisdiction
+        for each in [*place.ancestors(), place]:
+            places[each.path] = each.name
+    indicators = Indicator.objects.for_user(user)
+    lines = Responsibility.objects.filter(indicator__in=indicators).values_list(
+        "indicator_id", "lead_department", "cooperating_departments", "indicator__plan__jurisdiction__path"
+    )
+    named = set()
+    for indicator_id, lead, cooperating, plan_path in lines:
+        text = f"{lead} {cooperating}"
+        if any(path != plan_path and path.startswith(plan_path) and name in text for path, name in places.items()):
+            named.add(indicator_id)
+    ordered = (
+        indicators.select_related("plan")
+        .annotate(named_first=Case(When(pk__in=named, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .order_by("named_first", "plan__title", "order", "code")
+    )
+    return ordered, named

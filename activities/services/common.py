@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from base import audit
 from base.access import user_can
-from base.periods import first_of_month
+from base.periods import first_of_month, month_label
 from communities.choices import Action, JurisdictionLevel
 from communities.models import PATH_SEGMENT_WIDTH, Jurisdiction
 from communities.services import audit_delete, audit_save
@@ -52,7 +52,7 @@ def ensure_month_open(*, jurisdiction, day, field="date"):
         raise ValidationError(
             {
                 field: _("%(month)s的月报已审核锁定，不能再新增或修改该月记录；如需修改，请领导先重新开放该月。")
-                % {"month": f"{day:%Y年%m月}"}
+                % {"month": month_label(day)}
             }
         )
 

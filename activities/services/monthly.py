@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from base import access, audit
+from base import access, audit, periods
 from base.periods import first_of_month
 from communities.choices import Action, AuditAction
 from communities.services import audit_delete, audit_record, audit_save
@@ -32,7 +32,7 @@ VALUE_MAX = 999_999_999_999
 
 
 def month_label(month):
-    return f"{month:%Y年%m月}"
+    return periods.month_label(month)
 
 
 def can_review(user, monthly_return):

@@ -1,6 +1,7 @@
 """Pages of activities (with photos), activity categories and people's-livelihood projects."""
 
 from itertools import chain
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,10 +34,12 @@ from ..forms.activities import (
     ProjectForm,
     change_scope,
 )
+from ..forms.entry import NewActivityForm
 from ..models import Activity, ActivityCategory, ActivityPhoto, Indicator, Project
 from ..selectors.activities import activity_list_queryset, project_list_queryset
 from ..selectors.projects import UNSPECIFIED, UNSPECIFIED_LABEL, project_figures
 from ..services import activities as services
+from ..services import entry as entry_services
 from ..services.common import month_is_locked
 
 
@@ -137,14 +140,15 @@ def _photos_lost_hint(form):
     return None
 
 
-def _activity_form(request, activity):
-    """Create (`activity` unsaved) or change an activity: one page, one body."""
+def _activity_form(request, activity, source=None):
+    """Create (`activity` unsaved, perhaps copied from `source`) or change an activity: one page, one body."""
     creating = activity.pk is None
     # Read before the form binds: the month the activity is in now, not the one typed into the form.
     locked = not creating and month_is_locked(jurisdiction=activity.jurisdiction, day=activity.date)
-    form = ActivityForm(
-        request.POST or None, request.FILES or None, instance=None if creating else activity, user=request.user
-    )
+    if creating:
+        form = NewActivityForm(request.POST or None, request.FILES or None, user=request.user, source=source)
+    else:
+        form = ActivityForm(request.POST or None, request.FILES or None, instance=activity, user=request.user)
 
     def save():
         data = {
@@ -154,20 +158,28 @@ def _activity_form(request, activity):
             **form.activity_fields(),
         }
         if creating:
-            return services.activity_create(**data)
-        return services.activity_update(activity=activity, **data)
+            return entry_services.activity_create_many(**{**data, "dates": form.dates()})
+        return [services.activity_update(activity=activity, **data)]
 
     saved = request.method == "POST" and save_valid(form, save)
+    if saved and len(saved) > 1:
+        messages.success(
+            request,
+            _("已保存活动“%(title)s”，共 %(count)s 次：%(first)s 至 %(last)s。")
+            % {"title": saved[0].title, "count": len(saved), "first": saved[0].date, "last": saved[-1].date},
+        )
+        return redirect(reverse("activities:activity_list") + f"?q={quote(saved[0].title)}")
     if saved:
         done = _("已保存活动“%(title)s”。") if creating else _("已保存对活动“%(title)s”的修改。")
-        messages.success(request, done % {"title": saved.title})
-        return redirect("activities:activity_detail", pk=saved.pk)
+        messages.success(request, done % {"title": saved[0].title})
+        return redirect("activities:activity_detail", pk=saved[0].pk)
     return render(
         request,
         "activities/activities/activity_form.html",
         {
             "form": form,
             "activity": None if creating else activity,
+            "source": source,
             "locked": locked,
             "photos_hint": _photos_lost_hint(form) if form.is_bound else None,
         },
@@ -178,6 +190,12 @@ def _activity_form(request, activity):
 def activity_create(request):
     access.ensure_may_anywhere(request.user, Action.CHANGE)
     return _activity_form(request, Activity())
+
+
+@login_required
+def activity_again(request, pk):
+    """再记一次: a new activity prefilled from one the user may record, dated today; saved only when submitted."""
+    return _activity_form(request, Activity(), source=_activity_for(request, pk, Action.CHANGE))
 
 
 @login_required

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from base import access
 from base.access import user_can
 from base.exports import xlsx_response
-from base.periods import first_of_month, next_month, previous_month
+from base.periods import first_of_month, month_label, next_month, previous_month
 from communities.choices import Action
 from communities.models import AuditEntry, Jurisdiction
 
@@ -184,7 +184,7 @@ def monthly_edit(request, key, month):
                     for message in exc.messages:
                         form.add_error(None, message)
                 else:
-                    messages.success(request, _("%(month)s的月报数据已保存。") % {"month": f"{month:%Y年%m月}"})
+                    messages.success(request, _("%(month)s的月报数据已保存。") % {"month": month_label(month)})
                     if request.POST.get("then") == "submit":
                         return redirect("activities:monthly_submit", key, month)
                     return redirect(request.path)
@@ -193,7 +193,7 @@ def monthly_edit(request, key, month):
     elif request.method == "POST":
         messages.error(
             request,
-            _("%(month)s的月报当前不能修改。") % {"month": f"{month:%Y年%m月}"},
+            _("%(month)s的月报当前不能修改。") % {"month": month_label(month)},
         )
         return redirect(request.path)
     can_review = monthly_return is not None and services.can_review(request.user, monthly_return)
@@ -240,7 +240,7 @@ def _step_view(request, key, month, *, step, question, button, done, danger=Fals
     jurisdiction, monthly_return = _load_return(request, key, month)
     edit_url = reverse("activities:monthly_edit", args=[key, month])
     if monthly_return is None:
-        messages.error(request, _("%(month)s还没有月报，请先填报数据。") % {"month": f"{month:%Y年%m月}"})
+        messages.error(request, _("%(month)s还没有月报，请先填报数据。") % {"month": month_label(month)})
         return redirect(edit_url)
     if transition.review and not services.can_review(request.user, monthly_return):
         raise PermissionDenied(_("只有上级辖区的领导可以审核本月报，本级人员不能审核本级月报。"))
@@ -251,7 +251,7 @@ def _step_view(request, key, month, *, step, question, button, done, danger=Fals
             request,
             _("%(month)s的月报当前为“%(status)s”，不能%(title)s月报。")
             % {
-                "month": f"{month:%Y年%m月}",
+                "month": month_label(month),
                 "status": monthly_return.get_status_display(),
                 "title": transition.title,
             },
@@ -269,7 +269,7 @@ def _step_view(request, key, month, *, step, question, button, done, danger=Fals
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
         else:
-            messages.success(request, done % {"name": jurisdiction.name, "month": f"{month:%Y年%m月}"})
+            messages.success(request, done % {"name": jurisdiction.name, "month": month_label(month)})
         return redirect(edit_url)
     return render(
         request,
@@ -280,7 +280,7 @@ def _step_view(request, key, month, *, step, question, button, done, danger=Fals
             "monthly_return": monthly_return,
             "form": form,
             "title": _("%(title)s月报") % {"title": transition.title},
-            "question": question % {"name": jurisdiction.name, "month": f"{month:%Y年%m月}"},
+            "question": question % {"name": jurisdiction.name, "month": month_label(month)},
             "button": button,
             "danger": danger,
             "edit_url": edit_url,
@@ -444,7 +444,7 @@ def validation_report(request):
     month_text, year_text = request.GET.get("month", "").strip(), request.GET.get("year", "").strip()
     if _MONTH_PARAM.match(month_text):
         start = end = month_param(request)
-        label = f"{start:%Y年%m月}"
+        label = month_label(start)
     else:
         year = int(year_text) if _YEAR_PARAM.match(year_text) else filing_month().month.year
         start, end = date(year, 1, 1), date(year, 12, 1)

@@ -112,6 +112,9 @@
     categories: function (data, L, opts) {
       return hbar(data.categories, "name", "count", L.activities, opts);
     },
+    investment: function (data, L, opts) {
+      return hbar(data.investment, "name", "amount", L.investment, opts);
+    },
     channels: function (data, L, opts) {
       return hbar(data.channels, "name", "count", L.received, opts);
     },
@@ -208,6 +211,7 @@
       case "composition": return data.composition.length > 0;
       case "categories": return data.categories.length > 0;
       case "channels": return data.channels.some(function (c) { return c.count > 0; });
+      case "investment": return (data.investment || []).some(function (r) { return r.amount > 0; });
       case "ranking": case "treemap": return data.ranking.length > 0;
       case "map": return data.ranking.length > 0 && !!window.echarts.getMap("children");
       case "plan": return !!data.plan;

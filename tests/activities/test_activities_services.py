@@ -144,7 +144,7 @@ class ActivityServiceTests(World):
 
     def test_locked_month_is_refused_with_the_month_named(self):
         lock_month(self.home, date(2024, 5, 1))
-        with self.assertRaisesMessage(ValidationError, "2024年05月的月报已审核锁定"):
+        with self.assertRaisesMessage(ValidationError, "2024年5月的月报已审核锁定"):
             activity_create(actor=self.staff, **self.fields())
         self.assertFalse(Activity.objects.exists())
 

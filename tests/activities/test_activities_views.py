@@ -299,7 +299,7 @@ class ActivityFormTests(PageWorld):
         MonthlyReturn.objects.create(jurisdiction=self.home, month=date(2024, 5, 1), status=ReturnStatus.APPROVED)
         response = self.client.post(self.url, self.data())
         self.assertEqual(response.status_code, 200)
-        self.assertIn("2024年05月的月报已审核锁定", response.context["form"].errors["date"][0])
+        self.assertIn("2024年5月的月报已审核锁定", response.context["form"].errors["date"][0])
         self.assertFalse(Activity.objects.exists())
 
     def test_edit_changes_the_activity_and_adds_photos(self):

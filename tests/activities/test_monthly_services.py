@@ -225,7 +225,7 @@ class MonthLockTests(TestCase):
         r = MonthlyReturn.objects.get(jurisdiction=self.community)
         services.monthly_approve(monthly_return=r, actor=self.leader)
         activity = Activity(jurisdiction=self.community, date=date(2024, 3, 8), category=self.category, title="宣讲")
-        with self.assertRaisesMessage(ValidationError, "2024年03月的月报已审核锁定"):
+        with self.assertRaisesMessage(ValidationError, "2024年3月的月报已审核锁定"):
             self._save(activity)
         self.assertFalse(Activity.objects.exists())
         # Another community's month is not locked by this one.
@@ -280,7 +280,7 @@ class MonthLockTests(TestCase):
         grid = make_jurisdiction("一号网格", JurisdictionLevel.GRID, self.community)
         make_return(self.community, MONTH, status=ReturnStatus.APPROVED)
         activity = Activity(jurisdiction=grid, date=date(2024, 3, 8), category=self.category, title="网格宣讲")
-        with self.assertRaisesMessage(ValidationError, "2024年03月的月报已审核锁定"):
+        with self.assertRaisesMessage(ValidationError, "2024年3月的月报已审核锁定"):
             self._save(activity)
         self.assertFalse(Activity.objects.exists())
 

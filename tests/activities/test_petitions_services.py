@@ -325,7 +325,7 @@ class PetitionMonthLockTests(PetitionWorld):
         MonthlyReturn.objects.create(jurisdiction=cls.community, month=date(2024, 3, 1), status=ReturnStatus.APPROVED)
 
     def test_register_update_delete_in_an_approved_month_are_refused(self):
-        with self.assertRaisesMessage(ValidationError, "2024年03月的月报已审核锁定"):
+        with self.assertRaisesMessage(ValidationError, "2024年3月的月报已审核锁定"):
             self.register()
         april = self.register(received_on=date(2024, 4, 2))
         with self.assertRaisesMessage(ValidationError, "已审核锁定"):

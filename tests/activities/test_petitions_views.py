@@ -276,7 +276,7 @@ class PetitionFormViewTests(PetitionPagesWorld):
         self.client.force_login(self.staff)
         url = reverse("activities:petition_update", args=[self.petition.pk])
         response = self.client.post(url, self.form_data(summary="改", received_on="2024-03-04"))
-        self.assertContains(response, "2024年03月的月报已审核锁定")
+        self.assertContains(response, "2024年3月的月报已审核锁定")
         response = self.client.post(reverse("activities:petition_delete", args=[self.petition.pk]))
         self.assertContains(response, "已审核锁定")
         self.assertTrue(Petition.objects.filter(pk=self.petition.pk).exists())

@@ -395,6 +395,14 @@ class CensusValidationTests(CensusImportCase):
         self.assertEqual(self.issues(plan), [(1, "标题")])
         self.assertIn("多个年份（2019、2020）", plan.issues[0].message)
 
+    def test_a_title_row_without_a_year_still_asks_for_one(self):
+        for title in ("碧海社区人口民族构成", "人口统计表（第七次人口普查）", "2020-2024"):
+            with self.subTest(title=title):
+                plan = self.plan([[title], *WIDE], year=None)
+                self.assertEqual(self.issues(plan), [(2, "年份")])
+                self.assertIn("缺少年份", plan.issues[0].message)
+                self.assertEqual(plan.records, [])
+
     def test_messages_name_the_web_field_or_the_command_option(self):
         single = [["民族", "人数"], ["汉族", "10"]]
         for surface, year_words, place_words in (

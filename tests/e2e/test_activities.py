@@ -66,3 +66,41 @@ def test_staff_records_an_activity_with_a_photo(page, tmp_path):
     screenshot(page, "activity-created")
     assert page.outside_requests == []
     assert page.console_errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_community_staff_link_an_activity_to_the_district_plans_indicator(page):
+    from tests.activities.factories_plans import make_indicator, make_plan, make_responsibility
+
+    district = make_jurisdiction("观山湖区", JurisdictionLevel.DISTRICT, code="520115000000")
+    community = make_jurisdiction("碧海社区", JurisdictionLevel.COMMUNITY, district, code="520115001001")
+    plan = make_plan(district, "观山湖区创建工作方案")
+    other = make_indicator(plan, "A1", "建立工作机制", order=1)
+    make_responsibility(other, lead_department="区民宗局")
+    ours = make_indicator(plan, "B2", "开展民族团结宣传教育", order=2)
+    make_responsibility(ours, lead_department="区委宣传部", cooperating_departments="碧海社区")
+    user = make_member(community, Role.STAFF, "e2e-evidence")
+    user.set_password("E2e-pass-2024")
+    user.save()
+
+    login(page, "e2e-evidence", "E2e-pass-2024")
+    page.goto(f"{page.live_server_url}/activities/new/")
+    page.select_option("#id_category", label="宣讲")
+    page.fill("#id_title", "民族团结宣传进小区")
+    page.fill("#id_place", "碧海社区广场")
+    page.fill("#id_participants", "80")
+    page.fill("#id_minority_participants", "20")
+    page.click("details.indicator-picker summary")
+    # The district plan's indicator whose responsibility line names 碧海社区 is offered first, and says why.
+    first = page.locator("details.indicator-picker label:has(input[type=checkbox])").first
+    assert "B2 开展民族团结宣传教育" in first.inner_text() and "责任分解涉及本辖区" in first.inner_text()
+    first.locator("input[type=checkbox]").check()
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state("networkidle")
+
+    activity = Activity.objects.get()
+    assert list(activity.indicators.all()) == [ours]
+    assert "开展民族团结宣传教育" in page.content()
+    screenshot(page, "activity-evidence-linked")
+    assert page.outside_requests == []
+    assert page.console_errors == []

@@ -175,6 +175,15 @@ class SeedFourProjectsTests(TestCase):
         self.assertEqual(data["by_source"][-1], {"source": "unspecified", "label": "未列明来源", "amount": 1424.25})
         self.assertEqual(data["in_kind"], {"rows": 1, "valued_amount": 0})
 
+    def test_the_investment_chart_draws_the_panels_rows(self):
+        page = self.client.get(reverse("dashboard_jurisdiction", args=[self.village.code]), {"year": YEAR})
+        self.assertContains(page, 'data-chart="investment"')
+        summary = self.client.get(reverse("api_summary", args=[self.village.code]), {"year": YEAR}).json()
+        chart = {row["source"]: row["amount"] for row in summary["charts"]["investment"]}
+        self.assertEqual(chart, {row["source"]: row["amount"] for row in summary["projects"]["by_source"]})
+        self.assertEqual(chart["enterprise"], 1600)
+        self.assertEqual(chart["unspecified"], 1424.25)
+
     def test_report_sums_under_way_apart_from_planned(self):
         text = work_report(jurisdiction=self.village, period=year_period(YEAR), today=TODAY).text
         self.assertIn(
