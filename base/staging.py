@@ -5,6 +5,9 @@ checked and previewed; the session remembers it under a key of the page's choosi
 again and removes it, and so do cancelling, a refusal and a new upload. Only the random token goes to the
 browser, and paths are rebuilt from checked parts, so no request can name another file. A preview left open
 is removed after a day, by the next upload or by `manage.py purge_staged_uploads`.
+
+A file refused for its errors, at the preview or at the confirmation, is announced by the `import_refused`
+signal: the audit trail keeps failures too (等保), and base/ may not import the app that writes it.
 """
 
 import contextlib
@@ -14,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.dispatch import Signal
 
 from .spreadsheets import SUPPORTED_EXTENSIONS, extension_of
 
@@ -84,6 +88,39 @@ def purge_staged_uploads(*, max_age=None, now=None):
     return removed
 
 
+# Sent when an import page refuses a file for its errors, with `request`, `user`, `key` (the page's session key),
+# `filename`, `errors` (how many), `first_issue` (an ImportIssue or None: its row and column, never a cell value
+# should be kept), `what` (the page's name for its imports, e.g. 人口导入) and `place` (the target jurisdiction
+# when the page knows it, else None). communities.receivers writes the audit row.
+import_refused = Signal()
+
+
+def _issue_count(plan):
+    issues = getattr(plan, "issues", ())
+    return getattr(issues, "total", None) or len(issues)
+
+
+def announce_refusal(request, key, filename, plan, *, what="", place=None):
+    """Send `import_refused` for `plan`, refused for its issues; `place` may be a callable taking the plan."""
+    if callable(place):
+        place = place(plan)
+    import_refused.send(
+        sender=key,
+        request=request,
+        user=getattr(request, "user", None),
+        key=key,
+        filename=filename,
+        errors=_issue_count(plan),
+        first_issue=next(iter(getattr(plan, "issues", ())), None),
+        what=what,
+        place=place,
+    )
+
+
+def _refused(plan):
+    return plan is not None and not getattr(plan, "is_valid", True)
+
+
 # The session side: one staged upload per page key.
 
 
@@ -128,11 +165,12 @@ def forget(request, key):
 # The whole flow, the same for every import page.
 
 
-def preview_upload(request, key, upload, read, *, worth_keeping, **extra):
+def preview_upload(request, key, upload, read, *, worth_keeping, what="", place=None, **extra):
     """Stage `upload`, read it with `read(staged)` and keep it for confirmation only when `worth_keeping(plan)`.
 
     Return (plan, staged); staged is None when the file was refused or has nothing to write, and is then
-    already removed. Whatever was staged under `key` before is discarded first.
+    already removed. Whatever was staged under `key` before is discarded first. A plan with issues is announced
+    (`import_refused`) with `what` and `place` (a jurisdiction, or a callable taking the plan).
     """
     forget(request, key)
     staged = stage_upload(upload, **extra)
@@ -141,6 +179,8 @@ def preview_upload(request, key, upload, read, *, worth_keeping, **extra):
     except BaseException:
         staged.discard()
         raise
+    if _refused(plan):
+        announce_refusal(request, key, staged.filename, plan, what=what, place=place)
     if worth_keeping(plan):
         remember(request, key, staged)
         return plan, staged
@@ -148,11 +188,12 @@ def preview_upload(request, key, upload, read, *, worth_keeping, **extra):
     return plan, None
 
 
-def confirm_staged(request, key, read, apply, *, token=None, **expected):
+def confirm_staged(request, key, read, apply, *, token=None, what="", place=None, **expected):
     """Read the file staged under `key` again and `apply` its plan when it still has no issues.
 
     Return (plan, result): plan is None when nothing matching is staged (expired, another tab, confirmed
-    already), result is None when the plan now has issues. The staged file is removed in every case.
+    already), result is None when the plan now has issues (announced as in `preview_upload`). The staged file
+    is removed in every case.
     """
     staged = recall(request, key, token=token, **expected)
     if staged is None:
@@ -163,4 +204,6 @@ def confirm_staged(request, key, read, apply, *, token=None, **expected):
         result = apply(plan) if plan.is_valid else None
     finally:
         forget(request, key)
+    if _refused(plan):
+        announce_refusal(request, key, staged.filename, plan, what=what, place=place)
     return plan, result

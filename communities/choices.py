@@ -63,3 +63,4 @@ class AuditAction(models.TextChoices):
     REVEAL = "reveal", _("查看敏感信息")
     LOCKOUT = "lockout", _("登录锁定")
     DISPLAY = "display", _("大屏链接访问")
+    IMPORT_REFUSED = "import_refused", _("导入被拒绝")

@@ -25,7 +25,7 @@ from base.spreadsheets import SpreadsheetError, check_upload
 from .choices import Action, PopulationKind
 from .importers.census import CensusLayout, Surface, census_import_apply, census_import_plan
 from .importers.jurisdictions import jurisdiction_import_apply, jurisdiction_import_plan
-from .models import EthnicGroup
+from .models import EthnicGroup, Jurisdiction
 
 SESSION_KEY = "census_import"
 JURISDICTION_SESSION_KEY = "jurisdiction_import"
@@ -94,6 +94,24 @@ def manager_required(view):
     return wrapper
 
 
+# The pages' names for their imports, as the audit trail and the administrators' reminder of a refusal say them.
+CENSUS_WHAT = gettext_lazy("人口导入")
+JURISDICTION_WHAT = gettext_lazy("辖区代码表导入")
+
+
+def _census_place(request, code):
+    """The place a census file was meant for when the form names one the user may manage, else None (the audit
+    row then goes to the highest place the user administers)."""
+
+    def place(plan):
+        if not code:
+            return None
+        found = Jurisdiction.objects.filter(code=code).first()
+        return found if found is not None and user_can(request.user, Action.MANAGE, found) else None
+
+    return place
+
+
 def _has_writes(plan):
     return plan.is_valid and bool(plan.counts["new"] or plan.counts["changed"])
 
@@ -145,6 +163,8 @@ def census_import(request):
             data["file"],
             _census_plan(request),
             worth_keeping=_has_writes,
+            what=CENSUS_WHAT,
+            place=_census_place(request, data["jurisdiction"].strip()),
             year=data["year"],
             kind=data["kind"],
             layout=data["layout"],
@@ -168,6 +188,8 @@ def census_import_confirm(request):
         _census_plan(request),
         lambda plan: census_import_apply(plan=plan, actor=request.user),
         token=request.POST.get("token", ""),
+        what=CENSUS_WHAT,
+        place=_census_place(request, (request.session.get(SESSION_KEY) or {}).get("extra", {}).get("jurisdiction")),
     )
     if plan is None:
         messages.error(request, _("预览已过期或上传的文件已失效，请重新上传。"))
@@ -220,6 +242,7 @@ def jurisdiction_import(request):
             form.cleaned_data["file"],
             _jurisdiction_plan(request),
             worth_keeping=_has_writes,
+            what=JURISDICTION_WHAT,
         )
         return _render_jurisdiction_page(request, JurisdictionUploadForm(), plan, staged.token if staged else None)
     return _render_jurisdiction_page(request, form)
@@ -239,6 +262,7 @@ def jurisdiction_import_confirm(request):
         _jurisdiction_plan(request),
         lambda plan: jurisdiction_import_apply(plan=plan, actor=request.user) or plan.counts,
         token=request.POST.get("token", ""),
+        what=JURISDICTION_WHAT,
     )
     if plan is None:
         messages.error(request, _("预览已过期或上传的文件已失效，请重新上传。"))

@@ -425,7 +425,7 @@ class AuditEntry(models.Model):
     )
     # The actor's name as it was: the row still says who did it after the login is deleted.
     actor_name = models.CharField(_("操作人"), max_length=300, blank=True)
-    action = models.CharField(_("操作"), max_length=10, choices=AuditAction.choices)
+    action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices)
     content_type = models.ForeignKey(ContentType, verbose_name=_("对象类型"), on_delete=models.CASCADE)
     object_id = models.CharField(_("对象编号"), max_length=40)
     object_repr = models.CharField(_("对象"), max_length=200)

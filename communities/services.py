@@ -1,12 +1,13 @@
 """Writes of the communities app: each atomic, validated, and written to the audit trail."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from base import access, audit
@@ -207,6 +208,88 @@ def login_lockout_record(*, username, ip_address, locked_until):
         jurisdiction=membership.jurisdiction if membership else None,
         changes={"username": [None, username], "ip_address": [None, ip_address]},
         note=_("登录失败次数过多，锁定至 %(time)s") % {"time": f"{timezone.localtime(locked_until):%Y-%m-%d %H:%M}"},
+    )
+
+
+def _import_place(actor):
+    """The highest place `actor` administers: where an import that named no place was meant to go."""
+    if actor is None or not actor.is_authenticated:
+        return None
+    membership = (
+        Membership.objects.filter(user=actor, role=Role.ADMIN)
+        .select_related("jurisdiction")
+        .order_by("jurisdiction__depth", "jurisdiction__path")
+        .first()
+    )
+    return membership.jurisdiction if membership else None
+
+
+def import_refusal_note(*, what, filename, errors, row, column):
+    """The words of a refused import, in the active language: no cell value of the file, only where it failed."""
+    values = {"what": _(what) if what else _("导入"), "file": filename, "n": errors}
+    text = _("%(what)s被拒绝：文件“%(file)s”有%(n)s处错误，未导入任何数据。") % values
+    if row is not None:
+        text += _("第一处错误在第%(row)s行[%(column)s]。") % {"row": row, "column": column or _("整行")}
+    elif column:
+        text += _("第一处错误在[%(column)s]。") % {"column": column}
+    return text
+
+
+def import_plan_refused(*, plan, filename, what, jurisdiction=None, actor=None):
+    """Audit `plan`, refused for its issues outside a web page (a management command): as `import_refusal_record`."""
+    return import_refusal_record(
+        actor=actor,
+        filename=filename,
+        errors=getattr(plan.issues, "total", None) or len(plan.issues),
+        first_issue=next(iter(plan.issues), None),
+        what=what,
+        jurisdiction=jurisdiction,
+    )
+
+
+def import_refusal_record(*, actor, filename, errors, first_issue=None, what="", jurisdiction=None):
+    """Audit an import refused for its errors: which file, how many errors and where the first one is.
+
+    Never a cell value: the issue's message may quote one (a name, an ID number), so only its row and column are
+    kept. `what` is the page's name for its imports (a lazy string, kept as its Chinese source so the reminder
+    can be read in each recipient's language); `jurisdiction` the import's target, else the highest place the
+    actor administers.
+    """
+    if jurisdiction is None:
+        jurisdiction = _import_place(actor)
+    with translation.override(settings.LANGUAGE_CODE):
+        what = str(what or "")
+    filename = str(filename or "")[:100]
+    row = getattr(first_issue, "row", None)
+    column = str(getattr(first_issue, "column", "") or "")[:40]
+    changes = {
+        "import": [None, what],
+        "filename": [None, filename],
+        "errors": [None, int(errors)],
+        "row": [None, row],
+        "column": [None, column],
+    }
+    note = import_refusal_note(what=what, filename=filename, errors=errors, row=row, column=column)
+    obj = jurisdiction or (actor if actor is not None and actor.is_authenticated else None)
+    if obj is None:
+        # A command-line import naming no place: the row is about the file alone.
+        entry = AuditEntry(
+            action=AuditAction.IMPORT_REFUSED,
+            content_type=ContentType.objects.get_for_model(Jurisdiction),
+            object_id="",
+            object_repr=filename,
+            changes=changes,
+            note=note[:300],
+        )
+        entry.save()
+        return entry
+    return audit_record(
+        actor=actor,
+        action=AuditAction.IMPORT_REFUSED,
+        obj=obj,
+        jurisdiction=jurisdiction,
+        changes=changes,
+        note=note,
     )
 
 

@@ -16,6 +16,7 @@ class ReminderKind(models.TextChoices):
     RESPONSIBILITY_OVERDUE = "responsibility_overdue", _("责任事项已逾期")
     OVERDUE_DIGEST = "overdue_digest", _("超期事项汇总")
     ACCOUNT_LOCKED = "account_locked", _("账号被锁定")
+    IMPORT_REFUSED = "import_refused", _("导入被拒绝")
 
 
 class Channel(models.TextChoices):

@@ -28,6 +28,7 @@ from base import access
 from base.access import Action, Role
 from communities.choices import AuditAction
 from communities.models import AuditEntry, Jurisdiction, Membership
+from communities.services import import_refusal_note
 
 from .choices import ReminderKind
 from .models import Notification
@@ -42,6 +43,7 @@ PASSED_WITHIN_DAYS = 7
 # A return sent back longer ago than this is old news when reminders are first switched on.
 RETURNED_WITHIN_DAYS = 30
 LOCKOUT_WITHIN_DAYS = 2
+IMPORT_REFUSED_WITHIN_DAYS = 2
 # A digest lists at most this many lines; the link leads to the whole list.
 DIGEST_LINES = 30
 
@@ -487,6 +489,90 @@ def lockout_reminders(today):
     return reminders
 
 
+# Administrators: imports refused for their errors (the audit rows communities.receivers writes).
+
+
+def _administrators():
+    return list(
+        get_user_model()
+        .objects.filter(Q(is_superuser=True) | Q(memberships__role=Role.ADMIN), is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def _changed(entry, name, default=None):
+    value = (entry.changes.get(name) or [None, default])[-1]
+    return default if value is None else value
+
+
+def _audit_link(place):
+    query = f"?action={AuditAction.IMPORT_REFUSED}"
+    if place is not None and place.code:
+        query += f"&jurisdiction={place.code}"
+    return reverse("communities:audit_list") + query
+
+
+def import_refused_reminders(today):
+    """The administrators who may manage a refused import's place (superusers for an import of no place).
+
+    The text is rebuilt from the row's file name, error count and first error's row and column, in the
+    recipient's language; never a cell value (the audit row keeps none).
+    """
+    entries = list(
+        AuditEntry.objects.filter(
+            action=AuditAction.IMPORT_REFUSED,
+            created_at__date__gte=today - timedelta(days=IMPORT_REFUSED_WITHIN_DAYS),
+            created_at__date__lte=today,
+        )
+        .select_related("jurisdiction")
+        .order_by("created_at", "pk")
+    )
+    if not entries:
+        return []
+    admins = _administrators()
+    reminders = []
+    for entry in entries:
+        place = entry.jurisdiction
+        if place is None:
+            people = [u for u in admins if u.is_superuser]
+        else:
+            people = [u for u in admins if access.user_can(u, Action.MANAGE, place)]
+        what = _changed(entry, "import", "")
+        values = {
+            "place": place.name if place else "",
+            "what": _(what) if what else _("导入"),
+            "n": int(_changed(entry, "errors", 0)),
+        }
+        if place is not None:
+            title = _("%(place)s的%(what)s被拒绝（%(n)d处错误）") % values
+        else:
+            title = _("%(what)s被拒绝（%(n)d处错误）") % values
+        body = import_refusal_note(
+            what=what,
+            filename=_changed(entry, "filename", ""),
+            errors=values["n"],
+            row=_changed(entry, "row"),
+            column=_changed(entry, "column", ""),
+        )
+        if entry.actor_name:
+            body += "\n" + _("操作人：%(name)s") % {"name": entry.actor_name}
+        reminders.append(
+            Reminder(
+                kind=ReminderKind.IMPORT_REFUSED,
+                subject=f"import_refused:{entry.pk}",
+                occasion="refused",
+                title=title,
+                body=body,
+                link=_audit_link(place),
+                recipients=people,
+                jurisdictions=(place,) if place else (),
+                action=Action.MANAGE,
+            )
+        )
+    return reminders
+
+
 REMINDER_SOURCES = (
     return_reminders,
     returned_reminders,
@@ -495,6 +581,7 @@ REMINDER_SOURCES = (
     petition_reminders,
     responsibility_reminders,
     lockout_reminders,
+    import_refused_reminders,
 )
 
 

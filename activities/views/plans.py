@@ -241,6 +241,10 @@ def indicator_template(request):
     )
 
 
+# The page's name for its imports in the audit trail and the administrators' reminder of a refused file.
+INDICATOR_WHAT = gettext_lazy("测评指标导入")
+
+
 def _indicator_reader(request, plan):
     def read(staged):
         return services.indicators_import(
@@ -268,6 +272,8 @@ def indicator_import(request, pk):
             _indicator_reader(request, plan),
             lambda result: services.indicators_import_apply(plan=plan, result=result, actor=request.user),
             token=request.POST.get("token", ""),
+            what=INDICATOR_WHAT,
+            place=plan.jurisdiction,
             plan=plan.pk,
         )
         if result is None:
@@ -295,6 +301,8 @@ def indicator_import(request, pk):
             form.cleaned_data["file"],
             _indicator_reader(request, plan),
             worth_keeping=lambda result: result.is_valid,
+            what=INDICATOR_WHAT,
+            place=plan.jurisdiction,
             plan=plan.pk,
         )
         return _import_page(request, plan, form, result, staged=staged)

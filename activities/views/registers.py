@@ -50,6 +50,8 @@ class RegisterPage:
     apply: Any
     template_rows: Any
     notes: Any
+    # The page's name for its imports in the audit trail and the administrators' reminder of a refused file.
+    import_what: Any = ""
 
 
 def _activity_notes():
@@ -97,6 +99,7 @@ PAGES = {
         apply=activity_register.activity_register_apply,
         template_rows=activity_register.template_rows,
         notes=_activity_notes,
+        import_what=gettext_lazy("活动台账导入"),
     ),
     "petition": RegisterPage(
         kind="petition",
@@ -117,6 +120,7 @@ PAGES = {
         apply=petition_register.petition_register_apply,
         template_rows=petition_register.template_rows,
         notes=_petition_notes,
+        import_what=gettext_lazy("信访台账导入"),
     ),
 }
 
@@ -207,6 +211,8 @@ def register_import(request, kind):
             form.cleaned_data["file"],
             _reader(request, page, target),
             worth_keeping=lambda plan: plan.will_write,
+            what=page.import_what,
+            place=target,
             target=target.pk,
         )
         return _render(request, page, form, plan, staged)
@@ -231,6 +237,8 @@ def register_import_confirm(request, kind):
             _reader(request, page),
             lambda plan: page.apply(plan=plan, actor=request.user),
             token=request.POST.get("token", ""),
+            what=page.import_what,
+            place=lambda plan: plan.target,
         )
     except (ValidationError, PermissionDenied) as exc:
         # The database changed between the second reading and the write (a month approved meanwhile).

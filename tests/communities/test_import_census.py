@@ -541,6 +541,13 @@ class ImportCensusCommandTests(CensusImportCase):
         self.assertIn("第4行 [汉族]：“abc”不是数字", err.getvalue())
         self.assertIn("第4行 [布依族]：“-1”是负数", err.getvalue())
         self.assertFalse(PopulationRecord.objects.exists())
+        # Audited as a refused import, as on the web page, with no cell value of the file.
+        entry = AuditEntry.objects.get(action=AuditAction.IMPORT_REFUSED)
+        self.assertEqual((entry.user, entry.jurisdiction), (None, None))
+        self.assertEqual(entry.changes["errors"], [None, 2])
+        self.assertEqual((entry.changes["row"][1], entry.changes["column"][1]), (4, "汉族"))
+        self.assertIn("c.csv", entry.note)
+        self.assertNotIn("abc", entry.note + str(entry.changes))
 
     def test_dry_run_writes_nothing(self):
         out, _err = self.call(self.write("c.xlsx", xlsx_bytes(WIDE)), "--year", "2024", "--dry-run")

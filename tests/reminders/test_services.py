@@ -163,6 +163,7 @@ class PrivacyTests(TestCase):
             ReminderKind.RESPONSIBILITY_DUE,
             ReminderKind.RESPONSIBILITY_OVERDUE,
             ReminderKind.ACCOUNT_LOCKED,
+            ReminderKind.IMPORT_REFUSED,
         }
         self.assertEqual(expected - kinds, set(), "the test must cover every kind")
 
@@ -175,6 +176,7 @@ class PrivacyTests(TestCase):
             f"responsibility:{self.w.responsibility.pk}",
             f"responsibility:{self.w.overdue_responsibility.pk}",
             f"lockout:{self.w.lockout.pk}",
+            f"import_refused:{self.w.import_refused.pk}",
         }
         theirs = list(Notification.objects.filter(recipient=self.w.staff2))
         self.assertTrue(theirs, "金源社区's own late return is reminded, so the check is not vacuous")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from activities.choices import ReturnStatus
 from communities.choices import AuditAction, JurisdictionLevel, Role
 from communities.models import AuditEntry
-from communities.services import audit_record
+from communities.services import audit_record, import_refusal_record
 from tests.activities.factories_petitions import ID_WITH_X, make_petition
 from tests.activities.factories_plans import make_indicator, make_plan, make_responsibility, make_return
 from tests.factories import make_jurisdiction, make_member
@@ -71,5 +71,12 @@ class World:
         # The lock happened on the day the tests look at (the trail refuses updates; only a test moves its clock).
         models.QuerySet.update(
             AuditEntry.objects.filter(pk=self.lockout.pk), created_at=timezone.make_aware(datetime(2026, 12, 2, 9))
+        )
+        self.import_refused = import_refusal_record(
+            actor=self.admin, filename="碧海社区人口.xlsx", errors=2, what="人口导入", jurisdiction=self.bihai
+        )
+        models.QuerySet.update(
+            AuditEntry.objects.filter(pk=self.import_refused.pk),
+            created_at=timezone.make_aware(datetime(2026, 12, 2, 10)),
         )
         return self

@@ -4,10 +4,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from activities.models import CreationPlan
 from activities.services.plans import indicators_import
 from base.spreadsheets import write_issues
+from communities.services import import_plan_refused
 
 
 class Command(BaseCommand):
@@ -27,6 +29,9 @@ class Command(BaseCommand):
             raise CommandError(_("找不到文件：%(path)s") % {"path": file})
         result = indicators_import(plan=plan, file=path, filename=path.name, actor=None, dry_run=dry_run)
         if not result.is_valid:
+            import_plan_refused(
+                plan=result, filename=path.name, what=gettext_lazy("测评指标导入"), jurisdiction=plan.jurisdiction
+            )
             write_issues(self.stderr, result.issues)
             raise CommandError(_("文件有 %(n)s 处错误，未导入任何数据。") % {"n": len(result.issues)}, returncode=1)
         counts = result.counts

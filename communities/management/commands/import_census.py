@@ -4,10 +4,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from base.spreadsheets import write_issues
 from communities.choices import PopulationKind
 from communities.importers.census import CensusLayout, census_import_apply, census_import_plan
+from communities.models import Jurisdiction
+from communities.services import import_plan_refused
 
 
 class Command(BaseCommand):
@@ -32,6 +35,9 @@ class Command(BaseCommand):
             file=path, filename=path.name, year=year, jurisdiction=jurisdiction, kind=kind, layout=layout
         )
         if plan.issues:
+            # Audited like a refusal on the web page; the command has no user, so no place but the one it names.
+            place = Jurisdiction.objects.filter(code=jurisdiction).first() if jurisdiction else None
+            import_plan_refused(plan=plan, filename=path.name, what=gettext_lazy("人口导入"), jurisdiction=place)
             write_issues(self.stderr, plan.issues)
             raise CommandError(_("发现 %(n)s 处错误，未写入任何数据。") % {"n": len(plan.issues)})
         summary = _("新增 %(new)s 条 / 修改 %(changed)s 条 / 无变化 %(unchanged)s 条") % plan.counts

@@ -4,9 +4,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from base.spreadsheets import write_issues
 from communities.importers.jurisdictions import jurisdiction_import_apply, jurisdiction_import_plan
+from communities.services import import_plan_refused
 
 
 class Command(BaseCommand):
@@ -25,6 +27,7 @@ class Command(BaseCommand):
             raise CommandError(_("文件不存在：%(path)s") % {"path": file})
         plan = jurisdiction_import_plan(file=path, filename=path.name)
         if plan.issues:
+            import_plan_refused(plan=plan, filename=path.name, what=gettext_lazy("辖区代码表导入"))
             write_issues(self.stderr, plan.issues)
             raise CommandError(_("发现 %(n)s 处错误，未写入任何数据。") % {"n": len(plan.issues)})
         summary = _("新增 %(new)s 条 / 修改 %(changed)s 条 / 无变化 %(unchanged)s 条") % plan.counts
