@@ -443,36 +443,58 @@ def responsibility_reminders(today):
     return reminders
 
 
-# Administrators: accounts locked by the login throttle.
+# Administrators: events the audit trail records for them (lockouts, refused imports).
 
 
-def lockout_reminders(today):
-    """The administrators of a locked user's place (superusers for a name no place holds)."""
-    entries = list(
+def _recent_audit(action, today, within_days):
+    """The audit rows of `action` written in the `within_days` days up to `today`, oldest first."""
+    return list(
         AuditEntry.objects.filter(
-            action=AuditAction.LOCKOUT,
-            created_at__date__gte=today - timedelta(days=LOCKOUT_WITHIN_DAYS),
+            action=action,
+            created_at__date__gte=today - timedelta(days=within_days),
             created_at__date__lte=today,
         )
         .select_related("jurisdiction")
         .order_by("created_at", "pk")
     )
-    if not entries:
-        return []
-    admins = list(
+
+
+def _changed(entry, name, default=None):
+    """The value an audit row recorded for `name` (its newest side), else `default`."""
+    value = (entry.changes.get(name) or [None, default])[-1]
+    return default if value is None else value
+
+
+def _administrators():
+    return list(
         get_user_model()
         .objects.filter(Q(is_superuser=True) | Q(memberships__role=Role.ADMIN), is_active=True)
         .distinct()
         .order_by("username")
     )
+
+
+def _administrators_of(place, admins):
+    """Those of `admins` who may manage `place`; superusers alone for an event of no place."""
+    if place is None:
+        return [u for u in admins if u.is_superuser]
+    return [u for u in admins if access.user_can(u, Action.MANAGE, place)]
+
+
+# Administrators: accounts locked by the login throttle.
+
+
+def lockout_reminders(today):
+    """The administrators of a locked user's place (superusers for a name no place holds)."""
+    entries = _recent_audit(AuditAction.LOCKOUT, today, LOCKOUT_WITHIN_DAYS)
+    if not entries:
+        return []
+    admins = _administrators()
     reminders = []
     for entry in entries:
         place = entry.jurisdiction
-        if place is None:
-            people = [u for u in admins if u.is_superuser]
-        else:
-            people = [u for u in admins if access.user_can(u, Action.MANAGE, place)]
-        username = (entry.changes.get("username") or [None, ""])[-1] or entry.object_repr
+        people = _administrators_of(place, admins)
+        username = _changed(entry, "username", "") or entry.object_repr
         reminders.append(
             Reminder(
                 kind=ReminderKind.ACCOUNT_LOCKED,
@@ -492,20 +514,6 @@ def lockout_reminders(today):
 # Administrators: imports refused for their errors (the audit rows communities.receivers writes).
 
 
-def _administrators():
-    return list(
-        get_user_model()
-        .objects.filter(Q(is_superuser=True) | Q(memberships__role=Role.ADMIN), is_active=True)
-        .distinct()
-        .order_by("username")
-    )
-
-
-def _changed(entry, name, default=None):
-    value = (entry.changes.get(name) or [None, default])[-1]
-    return default if value is None else value
-
-
 def _audit_link(place):
     query = f"?action={AuditAction.IMPORT_REFUSED}"
     if place is not None and place.code:
@@ -519,25 +527,14 @@ def import_refused_reminders(today):
     The text is rebuilt from the row's file name, error count and first error's row and column, in the
     recipient's language; never a cell value (the audit row keeps none).
     """
-    entries = list(
-        AuditEntry.objects.filter(
-            action=AuditAction.IMPORT_REFUSED,
-            created_at__date__gte=today - timedelta(days=IMPORT_REFUSED_WITHIN_DAYS),
-            created_at__date__lte=today,
-        )
-        .select_related("jurisdiction")
-        .order_by("created_at", "pk")
-    )
+    entries = _recent_audit(AuditAction.IMPORT_REFUSED, today, IMPORT_REFUSED_WITHIN_DAYS)
     if not entries:
         return []
     admins = _administrators()
     reminders = []
     for entry in entries:
         place = entry.jurisdiction
-        if place is None:
-            people = [u for u in admins if u.is_superuser]
-        else:
-            people = [u for u in admins if access.user_can(u, Action.MANAGE, place)]
+        people = _administrators_of(place, admins)
         what = _changed(entry, "import", "")
         values = {
             "place": place.name if place else "",
