@@ -64,3 +64,6 @@ class AuditAction(models.TextChoices):
     LOCKOUT = "lockout", _("登录锁定")
     DISPLAY = "display", _("大屏链接访问")
     IMPORT_REFUSED = "import_refused", _("导入被拒绝")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGOUT = "logout", _("退出登录")

@@ -196,18 +196,38 @@ def login_lockout_record(*, username, ip_address, locked_until):
     obj = user or AccessAttempt.objects.filter(username=username, ip_address=ip_address).first()
     if obj is None:
         return None
-    membership = (
-        Membership.objects.filter(user=user).select_related("jurisdiction").order_by("jurisdiction__depth").first()
-        if user
-        else None
-    )
     return audit_record(
         actor=None,
         action=AuditAction.LOCKOUT,
         obj=obj,
-        jurisdiction=membership.jurisdiction if membership else None,
+        jurisdiction=_home_place(user) if user else None,
         changes={"username": [None, username], "ip_address": [None, ip_address]},
         note=_("登录失败次数过多，锁定至 %(time)s") % {"time": f"{timezone.localtime(locked_until):%Y-%m-%d %H:%M}"},
+    )
+
+
+def _home_place(user):
+    """The highest place `user` holds a role in: where an event about the account itself is filed."""
+    membership = (
+        Membership.objects.filter(user=user).select_related("jurisdiction").order_by("jurisdiction__depth").first()
+    )
+    return membership.jurisdiction if membership else None
+
+
+def sign_in_record(*, user, action, ip_address):
+    """Audit a sign-in, a sign-out or a refused password of `user` (等保: every login event is kept)."""
+    notes = {
+        AuditAction.LOGIN: _("登录成功"),
+        AuditAction.LOGIN_FAILED: _("密码错误，登录失败"),
+        AuditAction.LOGOUT: _("退出登录"),
+    }
+    return audit_record(
+        actor=user if action != AuditAction.LOGIN_FAILED else None,
+        action=action,
+        obj=user,
+        jurisdiction=_home_place(user),
+        changes={"ip_address": [None, ip_address]},
+        note=notes[action],
     )
 
 

@@ -3,10 +3,12 @@
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.shortcuts import render
 from django.utils import timezone
 
-from communities.services import login_lockout_record
+from communities.choices import AuditAction
+from communities.services import login_lockout_record, sign_in_record
 
 
 def client_ip(request):
@@ -54,3 +56,28 @@ def audit_lockout(sender, request, username, ip_address, **kwargs):
     if failures is not None and failures != get_failure_limit(request, getattr(request, "axes_credentials", None)):
         return
     login_lockout_record(username=username, ip_address=ip_address, locked_until=locked_until(request, username))
+
+
+def _through_a_page(request):
+    # Sign-ins that come through the site's pages; a test client's force_login has no path and is not an event.
+    return request is not None and bool(getattr(request, "path", ""))
+
+
+def audit_sign_in(sender, request, user, **kwargs):
+    if _through_a_page(request):
+        sign_in_record(user=user, action=AuditAction.LOGIN, ip_address=client_ip(request))
+
+
+def audit_sign_out(sender, request, user, **kwargs):
+    if user is not None and _through_a_page(request):
+        sign_in_record(user=user, action=AuditAction.LOGOUT, ip_address=client_ip(request))
+
+
+def audit_refused_password(sender, credentials, request=None, **kwargs):
+    """A wrong password for an existing account is kept; unknown names stay in the throttle's own log only."""
+    username = (credentials or {}).get("username")
+    if not username or not _through_a_page(request):
+        return
+    user = get_user_model().objects.filter(username=username).first()
+    if user is not None:
+        sign_in_record(user=user, action=AuditAction.LOGIN_FAILED, ip_address=client_ip(request))

@@ -115,6 +115,56 @@ class LockoutTests(TestCase):
         self.assertEqual(response.status_code, 302)
 
 
+class SignInAuditTests(TestCase):
+    """Every sign-in, sign-out and wrong password of an account is in the audit trail of its place (等保 2.0)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        district = make_jurisdiction("观山湖区", code="520115000000", level="district")
+        cls.community = make_jurisdiction("碧海社区", code="520115001001", parent=district)
+        cls.sibling = make_jurisdiction("金源社区", code="520115001002", parent=district)
+        cls.user = make_member(cls.community, username="li")
+        cls.user.set_password(PASSWORD)
+        cls.user.save()
+        cls.admin = make_member(cls.community, role="admin", username="bihai-admin")
+        cls.sibling_admin = make_member(cls.sibling, role="admin", username="jinyuan-admin")
+
+    def events(self, action):
+        return AuditEntry.objects.filter(action=action, object_id=str(self.user.pk))
+
+    def test_a_sign_in_and_a_sign_out_are_kept_with_the_place_and_address(self):
+        self.client.post(reverse("login"), {"username": "li", "password": PASSWORD})
+        self.client.post(reverse("logout"))
+        signed_in, signed_out = self.events(AuditAction.LOGIN).get(), self.events(AuditAction.LOGOUT).get()
+        for entry in (signed_in, signed_out):
+            self.assertEqual(entry.jurisdiction, self.community)
+            self.assertEqual(entry.user, self.user)
+            self.assertEqual(entry.changes["ip_address"], [None, "127.0.0.1"])
+
+    def test_a_wrong_password_is_kept_but_an_unknown_name_writes_no_row(self):
+        self.client.post(reverse("login"), {"username": "li", "password": "wrong-pass-1"})
+        self.client.post(reverse("login"), {"username": "ghost", "password": "wrong-pass-1"})
+        refused = self.events(AuditAction.LOGIN_FAILED).get()
+        self.assertIsNone(refused.user)
+        self.assertEqual(refused.jurisdiction, self.community)
+        self.assertNotIn("wrong-pass", str(refused.changes) + refused.note)
+        self.assertEqual(AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).count(), 1)
+        self.assertFalse(self.events(AuditAction.LOGIN).exists())
+
+    def test_the_places_administrator_reads_them_and_a_siblings_does_not(self):
+        Client().post(reverse("login"), {"username": "li", "password": PASSWORD})
+        self.client.force_login(self.admin)
+        page = self.client.get(reverse("communities:audit_list"), {"action": AuditAction.LOGIN})
+        self.assertContains(page, "登录成功")
+        self.client.force_login(self.sibling_admin)
+        page = self.client.get(reverse("communities:audit_list"), {"action": AuditAction.LOGIN})
+        self.assertNotContains(page, "登录成功")
+
+    def test_a_test_clients_force_login_is_no_event(self):
+        self.client.force_login(self.user)
+        self.assertFalse(self.events(AuditAction.LOGIN).exists())
+
+
 class PasswordChangeTests(TestCase):
     @classmethod
     def setUpTestData(cls):
