@@ -76,7 +76,8 @@ def audit_sign_out(sender, request, user, **kwargs):
 def audit_refused_password(sender, credentials, request=None, **kwargs):
     """A wrong password for an existing account is kept; unknown names stay in the throttle's own log only."""
     username = (credentials or {}).get("username")
-    if not username or not _through_a_page(request):
+    # While the throttle holds an account, a refused try is not a password check: the lockout row already says it.
+    if not username or not _through_a_page(request) or getattr(request, "axes_locked_out", False):
         return
     user = get_user_model().objects.filter(username=username).first()
     if user is not None:

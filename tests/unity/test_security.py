@@ -160,6 +160,13 @@ class SignInAuditTests(TestCase):
         page = self.client.get(reverse("communities:audit_list"), {"action": AuditAction.LOGIN})
         self.assertNotContains(page, "登录成功")
 
+    def test_tries_refused_by_the_lock_add_no_rows(self):
+        for _ in range(8):
+            self.client.post(reverse("login"), {"username": "li", "password": "wrong-pass-1"})
+        # Four refusals, then the fifth locks the account: its row is the lockout, and the three after add nothing.
+        self.assertEqual(self.events(AuditAction.LOGIN_FAILED).count(), 4)
+        self.assertEqual(AuditEntry.objects.filter(action=AuditAction.LOCKOUT).count(), 1)
+
     def test_a_test_clients_force_login_is_no_event(self):
         self.client.force_login(self.user)
         self.assertFalse(self.events(AuditAction.LOGIN).exists())
