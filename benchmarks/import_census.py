@@ -1,11 +1,18 @@
 """Time the census import against a plain django-import-export ModelResource on the same counts.
 
 Run: .venv/bin/python benchmarks/import_census.py [--jurisdictions 2000 --groups 50] [--baseline-rows N]
+          [--layouts wide,long] [--database-url postgres://…]
+
+Province scale (issue 11): --jurisdictions 19980 --groups 58 --layouts wide --baseline-rows 2000 (the long layout of a
+province is 1.16 M rows, over the readers' row limit). On PostgreSQL: PG_TEST_PORT=… bash scripts/with_postgres.sh
+.venv/bin/python benchmarks/import_census.py … (DATABASE_URL is used when --database-url is not given).
 
 It builds a throw-away SQLite database in a temporary directory (the site's own settings, so WAL and
 synchronous=NORMAL apply), imports the jurisdictions with import_jurisdictions' engine, writes the files and
-prints one table. "seconds" is wall time from the bytes in memory to the committed import (plan + apply);
-"cpu s" is this process's CPU time over the same span, steadier when other work shares the machine.
+prints one table. Each file is imported in a fresh process, as `manage.py import_census FILE` would run, so "peak MB"
+(the process's maximum resident memory, ru_maxrss) is that import's alone, Django included. "seconds" is wall time
+from the file on disk to the committed import (plan + apply); "cpu s" is that process's CPU time over the same span,
+steadier when other work shares the machine.
 
 openpyxl writes strings inline; Excel and WPS write a shared-string table, which openpyxl reads about twice
 as fast, so the long layout is also timed as Excel would save it ("xlsx, as Excel saves").
@@ -13,9 +20,12 @@ as fast, so the long layout is also timed as Excel would save it ("xlsx, as Exce
 
 import argparse
 import csv
+import json
 import os
 import random
 import re
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,13 +38,14 @@ sys.path.insert(0, str(ROOT))
 
 COLUMNS = (
     ("import", 32, "s"),
-    ("rows", 8, ","),
-    ("counts", 9, ","),
+    ("rows", 9, ","),
+    ("counts", 11, ","),
     ("read s", 8, ".2f"),
     ("seconds", 9, ".2f"),
     ("cpu s", 7, ".2f"),
     ("counts/s", 10, ",.0f"),
     ("queries", 8, ","),
+    ("peak MB", 8, ",.0f"),
     ("vs baseline", 12, ""),
 )
 
@@ -53,22 +64,30 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=3304)
     parser.add_argument(
         "--database-url",
-        help="an empty database to import into instead of a throw-away SQLite file (e.g. postgres://…/census_bench)",
+        default=os.environ.get("DATABASE_URL"),
+        help="an empty database to import into instead of a throw-away SQLite file (default: $DATABASE_URL if set)",
     )
+    parser.add_argument("--layouts", default="wide,long", help="layouts to write and time (default wide,long)")
+    # Internal: import one file in this (fresh) process and print its figures as JSON.
+    parser.add_argument("--import-one", metavar="PATH", help=argparse.SUPPRESS)
+    parser.add_argument("--expected-counts", type=int, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
-def setup_django(directory, database_url=None):
+def setup_django(directory, database_url=None, *, migrate=True):
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{directory / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unity.settings")
     # Benchmark data holds no real person: the development field key will do (settings refuse no key).
     os.environ.setdefault("DJANGO_FIELD_KEY", "ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMDAwMDA=")
+    # With DEBUG on, Django keeps the text of every statement: the memory measured would be the debug log's.
+    os.environ["DJANGO_DEBUG"] = "0"
     import django
 
     django.setup()
-    from django.core.management import call_command
+    if migrate:
+        from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+        call_command("migrate", verbosity=0)
 
 
 class QueryCounter:
@@ -128,18 +147,21 @@ def make_data(codes, n_groups, seed):
     return groups, data
 
 
-def write_files(directory, groups, data, year):
+def write_files(directory, groups, data, year, layouts=("wide", "long")):
     """Write each layout as .csv (UTF-8 with BOM) and .xlsx; return [(label, path, rows)]."""
     wide_header = ["区划代码", "年份", "常住人口", "户数", *[g.name for g in groups]]
     wide_rows = [[code, year, residents, households, *counts] for code, residents, households, counts in data]
     long_header = ["区划代码", "年份", "民族", "人数", "常住人口"]
-    long_rows = [
+    long_rows = (
         [code, year, g.name, count, residents if i == 0 else None]
         for code, residents, _households, counts in data
         for i, (g, count) in enumerate(zip(groups, counts, strict=True))
-    ]
+    )
+    long_rows = list(long_rows) if "long" in layouts else []
     files = []
     for layout, header, rows in (("wide", wide_header, wide_rows), ("long", long_header, long_rows)):
+        if layout not in layouts:
+            continue
         path = directory / f"{layout}.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
@@ -215,27 +237,65 @@ def clear_population():
     models.QuerySet.delete(AuditEntry.objects.all())
 
 
-def time_ours(path, year, expected_counts):
-    """Import `path` into an empty population table, then again; return (read seconds, first, again)."""
+def time_read(path):
+    """Return the seconds the shared reader takes to go through every row of `path`."""
     from base.spreadsheets import read_rows
+
+    start = time.perf_counter()
+    read_rows(path, path.name)
+    return time.perf_counter() - start
+
+
+def time_ours(path, year, expected_counts, database_url):
+    """Import `path` into an empty population table, then again, in a fresh process; return (first, again)."""
+    clear_population()
+    from django.db import connection
+
+    connection.close()  # SQLite: leave the database to the importing process
+    output = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--import-one",
+            str(path),
+            "--year",
+            str(year),
+            "--expected-counts",
+            str(expected_counts),
+            "--database-url",
+            database_url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    return figures["first"], figures["again"]
+
+
+def import_one(path, year, expected_counts):
+    """Import `path` twice as the command does (plan, then apply) and print the figures as one line of JSON."""
     from communities.importers.census import census_import_apply, census_import_plan
     from communities.models import GroupCount
 
-    clear_population()
-    data = path.read_bytes()
-    start = time.perf_counter()
-    read_rows(data, path.name)
-    read_seconds = time.perf_counter() - start
     with measured() as first:
-        plan = census_import_plan(file=data, filename=path.name, year=year)
+        plan = census_import_plan(file=path, filename=path.name, year=year)
         assert not plan.issues, [str(i) for i in plan.issues[:5]]
         census_import_apply(plan=plan)
+        del plan
+    first["peak"] = peak_mb()
     assert GroupCount.objects.count() == expected_counts, GroupCount.objects.count()
     with measured() as again:
-        plan = census_import_plan(file=data, filename=path.name, year=year)
+        plan = census_import_plan(file=path, filename=path.name, year=year)
         result = census_import_apply(plan=plan)
+    again["peak"] = peak_mb()
     assert result.new == result.changed == 0, result
-    return read_seconds, first, again
+    print(json.dumps({"first": first, "again": again}))
+
+
+def peak_mb():
+    # ru_maxrss is in kilobytes on Linux: the process's highest resident memory so far.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def time_baseline(data, groups, year, limit):
@@ -288,20 +348,26 @@ def table_row(*values, header=False):
 
 def main():
     args = parse_args()
+    if args.import_one:
+        setup_django(None, args.database_url, migrate=False)
+        import_one(Path(args.import_one), args.year, args.expected_counts)
+        return
     with tempfile.TemporaryDirectory(prefix="census-bench-") as tmp:
         directory = Path(tmp)
         setup_django(directory, args.database_url)
+        database_url = os.environ["DATABASE_URL"]
         codes, tree = build_tree(args.jurisdictions)
         groups, data = make_data(codes, min(args.groups, 58), args.seed)
         n_counts = len(codes) * len(groups)
-        files = write_files(directory, groups, data, args.year)
+        files = write_files(directory, groups, data, args.year, args.layouts.split(","))
         baseline = time_baseline(data, groups, args.year, args.baseline_rows)
         baseline_rate = baseline["rows"] / baseline["seconds"]
 
         lines = [table_row(*(title for title, _w, _s in COLUMNS), header=True)]
         lines.append("-" * len(lines[0]))
         for label, path, rows in files:
-            read_seconds, first, again = time_ours(path, args.year, n_counts)
+            read_seconds = time_read(path)
+            first, again = time_ours(path, args.year, n_counts, database_url)
             for name, figures, read in (
                 (f"ours {label}", first, read_seconds),
                 ("  re-import, unchanged", again, None),
@@ -317,6 +383,7 @@ def main():
                         figures["cpu"],
                         rate,
                         figures["queries"],
+                        figures["peak"],
                         f"{rate / baseline_rate:.1f}x",
                     )
                 )
@@ -331,6 +398,7 @@ def main():
                 baseline["cpu"],
                 baseline_rate,
                 baseline["queries"],
+                None,
                 "1.0x",
             )
         )

@@ -145,7 +145,8 @@ def _render_preview(request, plan, token=None):
             "plan": plan,
             "token": token,
             "records": records[:PREVIEW_ROWS],
-            "hidden_records": max(0, len(records) - PREVIEW_ROWS),
+            # The plan keeps a few hundred records of each status; it counts them all.
+            "hidden_records": max(0, plan.record_total - PREVIEW_ROWS),
             "will_write": _has_writes(plan),
         },
     )

@@ -3,6 +3,8 @@
     sheet = read_sheet(path_or_upload, filename)     # raises SpreadsheetError with a Chinese message
     index, columns = find_header(sheet.rows, match)  # skip title and note rows
     rows = sheet.filled_rows(skip_columns={3})       # merged cells read as repeated values
+    with open_sheet(path_or_upload, filename) as rows:  # or one row at a time, for files too large to hold
+        for row in rows: ...
 
 Encodings (UTF-8, UTF-8 with BOM, GBK/GB18030), the CSV delimiter, an .xlsx's zip parts and the size of what
 is read are all settled here; importers only interpret cells.
@@ -17,10 +19,12 @@ from .reading import (
     SUPPORTED_EXTENSIONS,
     FileReadError,
     Sheet,
+    SheetStream,
     SpreadsheetError,
     check_upload,
     extension_of,
     find_header,
+    open_sheet,
     read_rows,
     read_sheet,
 )
@@ -52,6 +56,7 @@ __all__ = [
     "IssueList",
     "Limits",
     "Sheet",
+    "SheetStream",
     "SpreadsheetError",
     "check_upload",
     "clean_text",
@@ -63,6 +68,7 @@ __all__ = [
     "find_header",
     "is_empty",
     "is_note_row",
+    "open_sheet",
     "parse_whole_number",
     "read_rows",
     "read_sheet",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from .limits import MB, current_limits
 from .text import EDGE_CHARS, clean_text, column_letter
-from .xlsx import XlsxRefused, check_xlsx, read_first_sheet
+from .xlsx import XlsxRefused, check_xlsx, open_first_sheet
 
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
 CSV_EXTENSIONS = (".csv", ".txt")
@@ -79,6 +79,53 @@ def read_sheet(source, filename=None, *, limits=None):
     `source` is a path, bytes, or a binary file (an upload, an open file); `filename` gives the type and
     defaults to the path's name.
     """
+    with open_sheet(source, filename, limits=limits) as sheet:
+        rows = list(sheet)
+    return Sheet(_trim(rows), sheet.merged)
+
+
+class SheetStream:
+    """The first sheet of `source` (see open_sheet), its rows made into cell text one at a time as they are iterated.
+
+    What is held meanwhile is the reader's own compact copy of the file (a CSV's decoded text, calamine's grid of an
+    .xlsx), not a list of Python strings per cell, so an importer that keeps only what it needs of each row reads a
+    province's file in little memory. Rows are lists of stripped strings without trailing empty cells, at the
+    spreadsheet's own positions (row 1 first); an empty row is []. A limit broken further down the file raises
+    SpreadsheetError from the iteration. Use it as a context manager, or close() it.
+    """
+
+    def __init__(self, rows, merged=(), close=None):
+        self._rows = rows
+        self.merged = list(merged)
+        self._close = close
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            return next(self._rows)
+        except XlsxRefused as exc:
+            raise SpreadsheetError(str(exc), row=exc.row, column=exc.column) from exc
+
+    def close(self):
+        if self._close is not None:
+            self._close()
+            self._close = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+def open_sheet(source, filename=None, *, limits=None):
+    """Return a SheetStream over the first sheet of `source`, or raise SpreadsheetError saying why it is refused.
+
+    Whatever can be refused before reading a row (type, size, encoding, an .xlsx's zip parts and area) is refused
+    here; the limits on rows, columns and cells of a CSV are checked as its rows come.
+    """
     limits = limits or current_limits()
     if isinstance(source, str | os.PathLike):
         filename = filename or Path(source).name
@@ -90,8 +137,8 @@ def read_sheet(source, filename=None, *, limits=None):
     path, data = _open(source, limits)
     try:
         if ext in EXCEL_EXTENSIONS:
-            return _read_xlsx(path, data, limits)
-        return Sheet(_read_csv(data if data is not None else Path(path).read_bytes(), limits))
+            return _open_xlsx(path, data, limits)
+        return SheetStream(_csv_rows(data if data is not None else Path(path).read_bytes(), limits))
     except XlsxRefused as exc:
         raise SpreadsheetError(str(exc), row=exc.row, column=exc.column) from exc
 
@@ -106,7 +153,7 @@ def check_upload(upload, *, limits=None):
 
 
 def read_rows(source, filename=None, *, limits=None):
-    """Return just the rows of read_sheet()."""
+    """Return just the rows of read_sheet() (a list; open_sheet() gives them one at a time)."""
     return read_sheet(source, filename, limits=limits).rows
 
 
@@ -141,7 +188,7 @@ def _open(source, limits):
     return None, data
 
 
-def _read_xlsx(path, data, limits):
+def _open_xlsx(path, data, limits):
     head = data[:8] if data is not None else _head(path)
     if head == _OLE_MAGIC:
         raise SpreadsheetError(_("这是旧版 Excel（.xls）文件：请在 Excel 中“另存为” .xlsx 格式后再上传。"))
@@ -150,14 +197,14 @@ def _read_xlsx(path, data, limits):
             _("不是有效的 Excel 文件：文件内容不是 .xlsx 格式，请确认文件未损坏，或另存为 .xlsx 后再上传。")
         )
     if data is not None:
-        buffer = io.BytesIO(data)
-        check_xlsx(buffer, limits)
-        raw, merged = read_first_sheet(buffer)
+        source = io.BytesIO(data)
+        check_xlsx(source, limits)
     else:
         with open(path, "rb") as handle:
             check_xlsx(handle, limits)
-        raw, merged = read_first_sheet(path)
-    return Sheet(_trim([_row_text(row) for row in raw]), merged)
+        source = path
+    raw, merged, close = open_first_sheet(source)
+    return SheetStream((_row_text(row) for row in raw), merged, close)
 
 
 def _head(path):
@@ -166,6 +213,7 @@ def _head(path):
 
 
 def _row_text(row):
+    """Return a row of raw values as cell text, without trailing empty cells."""
     # Strings and floats are nearly every cell of a large sheet; only the rest take the general path.
     cells = []
     for value in row:
@@ -176,6 +224,8 @@ def _row_text(row):
             cells.append(str(int(value)))
         else:
             cells.append(_cell_text(value))
+    while cells and not cells[-1]:
+        cells.pop()
     return cells
 
 
@@ -198,14 +248,31 @@ def _cell_text(value):
     return clean_text(str(value))
 
 
-def _read_csv(data, limits):
+def _csv_rows(data, limits):
+    """Refuse `data` unless it decodes; return an iterator over its rows, checking the limits as they come."""
     text = _decode(data)
     delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, width = [], 0
+    return _check_csv_rows(csv.reader(_lines(text), delimiter=delimiter), limits)
+
+
+def _lines(text):
+    """Yield the lines of `text` with their endings, as csv.reader wants them, without a copy of the whole text."""
+    if "\n" not in text:
+        # Old Mac line endings (\r alone), or one line: io splits those, at the price of a copy.
+        yield from io.StringIO(text, newline="")
+        return
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find("\n", start)
+        stop = end if stop < 0 else stop + 1
+        yield text[start:stop]
+        start = stop
+
+
+def _check_csv_rows(reader, limits):
+    width = 0
     try:
-        for row in reader:
-            number = len(rows) + 1
+        for number, row in enumerate(reader, start=1):
             if number > limits.max_rows:
                 raise SpreadsheetError(
                     _("表格超过 %(max)s 行（第%(row)s行起）：请拆分后分批导入。")
@@ -230,12 +297,11 @@ def _read_csv(data, limits):
                     % {"rows": number, "columns": width, "max": limits.max_cells},
                     row=number,
                 )
-            rows.append(cells)
+            yield cells
     except csv.Error as exc:
         raise SpreadsheetError(
             _("CSV 文件格式有误（%(reason)s），请用 Excel 打开后另存为 .csv 或 .xlsx。") % {"reason": exc}
         ) from exc
-    return _trim(rows)
 
 
 def _decode(data):

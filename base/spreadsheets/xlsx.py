@@ -1,4 +1,4 @@
-"""Check an .xlsx before anything parses it, then read its first sheet with calamine.
+"""Check an .xlsx before anything parses it, then read its first sheet with calamine (openpyxl when calamine cannot).
 
 An .xlsx is a zip of XML parts. Before a parser sees it, every part is inflated here once, in 1 MB pieces,
 without keeping it: its real size must match what the zip's directory says (a part that inflates past what
@@ -214,29 +214,103 @@ class _SheetScanner:
             )
 
 
+def open_first_sheet(source):
+    """Return (rows, merged ranges, close) of the first sheet: an iterator over rows of raw values, the merged ranges
+    (0-based, inclusive) and the function that releases the workbook. `source` is a path or a seekable binary file.
+
+    calamine reads the sheet into its own compact grid and hands out one row of Python values at a time. A workbook
+    calamine cannot read (it refuses some files Excel and WPS open, e.g. XML it finds malformed) is read again with
+    openpyxl's read-only mode, which gives the same values (tests/base/test_spreadsheets_stream.py compares them).
+    """
+    try:
+        return _calamine_sheet(source)
+    except XlsxRefused:
+        raise
+    except Exception as calamine_error:  # calamine's errors share no base class worth naming
+        try:
+            return _openpyxl_sheet(source)
+        except Exception:  # noqa: BLE001 — neither reader can: a damaged file to the user, named by calamine's error
+            raise _damaged(calamine_error.__class__.__name__) from calamine_error
+
+
 def read_first_sheet(source):
-    """Return (rows of raw values, merged ranges) of the first sheet; `source` is a path or a binary file."""
+    """Return (rows of raw values, merged ranges) of the first sheet, all read; see open_first_sheet."""
+    rows, merged, close = open_first_sheet(source)
+    try:
+        return list(rows), merged
+    finally:
+        close()
+
+
+def _calamine_sheet(source):
     import python_calamine
 
-    try:
-        if isinstance(source, str):
-            workbook = python_calamine.CalamineWorkbook.from_path(source)
-        else:
-            source.seek(0)
-            workbook = python_calamine.CalamineWorkbook.from_filelike(source)
-    except Exception as exc:  # calamine's errors share no base class worth naming; any means "cannot open"
-        raise _damaged(exc.__class__.__name__) from exc
+    if isinstance(source, str):
+        workbook = python_calamine.CalamineWorkbook.from_path(source)
+    else:
+        source.seek(0)
+        workbook = python_calamine.CalamineWorkbook.from_filelike(source)
     try:
         if not workbook.sheet_names:
             raise XlsxRefused(_("Excel 文件中没有工作表。"))
-        try:
-            sheet = workbook.get_sheet_by_index(0)
-        except Exception as exc:  # the same: a sheet calamine cannot read is a damaged file to the user
-            raise _damaged(exc.__class__.__name__) from exc
-        # iter_rows starts at row 1 but at the first used column; put the empty columns back.
-        pad = [""] * (sheet.start[1] if sheet.start else 0)
-        rows = [pad + row if pad else row for row in sheet.iter_rows()] if sheet.start else []
+        sheet = workbook.get_sheet_by_index(0)
         merged = [(top, left, bottom, right) for (top, left), (bottom, right) in sheet.merged_cell_ranges or ()]
-    finally:
+    except BaseException:
         workbook.close()
-    return rows, merged
+        raise
+    if not sheet.start:
+        workbook.close()
+        return iter(()), merged, _nothing
+    # iter_rows starts at row 1 but at the first used column; put the empty columns back.
+    pad = [""] * sheet.start[1]
+    rows = (pad + row for row in sheet.iter_rows()) if pad else sheet.iter_rows()
+    return rows, merged, workbook.close
+
+
+def _nothing():
+    pass
+
+
+def _openpyxl_sheet(source):
+    from openpyxl import load_workbook
+
+    if not isinstance(source, str):
+        source.seek(0)
+    workbook = load_workbook(source, read_only=True, data_only=True)
+    try:
+        if not workbook.worksheets:
+            raise XlsxRefused(_("Excel 文件中没有工作表。"))
+        sheet = workbook.worksheets[0]
+        merged = _merged_ranges(source, sheet._worksheet_path)
+    except BaseException:
+        workbook.close()
+        raise
+    # Rows from column A with None for an empty cell: the same positions as calamine's rows once padded.
+    return sheet.iter_rows(values_only=True), merged, workbook.close
+
+
+_MERGE_REF = re.compile(_NS.join((rb"<", rb'mergeCell\s[^>]*?ref="([A-Z]{1,3})(\d{1,10}):([A-Z]{1,3})(\d{1,10})"')))
+
+
+def _merged_ranges(source, part):
+    """Return the merged ranges a sheet's XML lists; openpyxl's read-only mode does not read them."""
+    if not isinstance(source, str):
+        source.seek(0)
+    merged, tail = [], b""
+    with zipfile.ZipFile(source) as archive, archive.open(part.lstrip("/")) as xml:
+        while chunk := xml.read(CHUNK):
+            data = tail + chunk
+            # Cut at the last tag opening so no reference is split between two pieces.
+            cut = data.rfind(b"<")
+            cut = len(data) if cut <= 0 else cut
+            merged.extend(_merges(data[:cut]))
+            tail = data[cut:]
+    merged.extend(_merges(tail))
+    return merged
+
+
+def _merges(data):
+    return [
+        (int(top) - 1, column_index(left.decode()), int(bottom) - 1, column_index(right.decode()))
+        for left, top, right, bottom in _MERGE_REF.findall(data)
+    ]

@@ -9,16 +9,26 @@ cleared because it cannot be right any more.
 One import writes one audit row, on the lowest jurisdiction that holds every record it wrote (the record
 itself when the file spans separate trees), with the numbers of new, changed and unchanged records: an
 entry per record would bury the trail under thousands of rows per file.
+
+The file is read once per pass, as a stream: each chunk of complete records (census_parsing) is compared with the
+database and, when applying, written before the next is read, so memory stays bounded whatever the file's size. The
+whole pass is one transaction: an issue anywhere, even in the last row, rolls back every chunk written before it.
+On SQLite the transaction begins IMMEDIATE (settings), taking the write lock before the first read, so another
+connection committing meanwhile waits for the import instead of making its first write fail ("database is
+locked").
 """
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from base.spreadsheets import ImportIssue, SpreadsheetError, current_limits, open_sheet
 
 from ..choices import Action, AuditAction, PopulationKind
 from ..models import PATH_SEGMENT_WIDTH, GroupCount, Jurisdiction, PopulationRecord
@@ -31,7 +41,8 @@ from .census_parsing import (
     FieldChange,
     GroupChange,
     Surface,
-    parse_census,
+    census_reader,
+    option_issues,
 )
 
 __all__ = [
@@ -39,6 +50,7 @@ __all__ = [
     "CensusImportResult",
     "CensusLayout",
     "Surface",
+    "census_import",
     "census_import_apply",
     "census_import_plan",
 ]
@@ -70,6 +82,19 @@ class CensusImportResult:
         }
 
 
+@dataclass
+class _Source:
+    """How to read an import file again: its bytes or path, and the options it was read with."""
+
+    file: object
+    filename: str
+    options: dict = field(default_factory=dict)
+
+
+class _Refused(Exception):
+    """The file has issues: leave the transaction, rolling back whatever was written."""
+
+
 def census_import_plan(
     *,
     file,
@@ -87,41 +112,115 @@ def census_import_plan(
     only jurisdictions the actor may manage can be named; others read as unknown. `surface` (web or command)
     picks the words messages use for the year and the jurisdiction.
     """
-    plan = parse_census(
-        file=file,
-        filename=filename,
-        year=year,
-        jurisdiction=jurisdiction,
-        kind=kind,
-        layout=layout,
-        actor=actor,
-        surface=surface,
-    )
-    if plan.is_valid:
-        _compare(plan)
+    source = _source(file, filename, year, jurisdiction, kind, layout, actor, surface)
+    plan, _result = _run(source, write=False)
     return plan
 
 
 def census_import_apply(*, plan, actor=None):
-    """Write `plan` in one transaction and return what was done; refuse a plan with issues.
+    """Write `plan`'s file in one transaction and return what was done; refuse a plan with issues.
 
-    The plan is compared with the database again inside the transaction, so what is written is what the
+    The file is read and compared with the database again inside the transaction, so what is written is what the
     database holds at that moment, whatever changed since the preview.
     """
     if not plan.is_valid:
         raise ValidationError(_("文件中有 %(n)s 处错误，未导入任何数据。") % {"n": len(plan.issues)})
-    _check_scope(plan, actor)
-    with transaction.atomic():
-        _compare(plan)
-        return _write(plan, actor)
+    try:
+        with transaction.atomic():
+            again, result = _run(plan.source, write=True, scope_actor=actor)
+            if again.issues:
+                raise _Refused
+    except _Refused:
+        raise ValidationError(_("文件中有 %(n)s 处错误，未导入任何数据。") % {"n": len(again.issues)}) from None
+    plan.counts, plan.records = again.counts, again.records
+    return result
 
 
-def _check_scope(plan, actor):
-    if actor is None or actor.is_superuser:
-        return
-    allowed = set(Jurisdiction.objects.for_user(actor, Action.MANAGE).values_list("pk", flat=True))
-    if any(record.jurisdiction_id not in allowed for record in plan.records):
-        raise PermissionDenied(_("文件中有您无权管理的辖区。"))
+def census_import(
+    *,
+    file,
+    filename,
+    year=None,
+    jurisdiction=None,
+    kind=PopulationKind.RESIDENT,
+    layout=None,
+    actor=None,
+    surface=Surface.COMMAND,
+    dry_run=False,
+):
+    """Check and import `file` in a single reading; return (plan, result), result None when nothing was written.
+
+    What `census_import_plan` then `census_import_apply` do, reading the file once (the command's way): with any
+    issue the plan lists them all and nothing is written; with `dry_run` nothing is written either.
+    """
+    source = _source(file, filename, year, jurisdiction, kind, layout, actor, surface)
+    if dry_run:
+        return _run(source, write=False)
+    try:
+        with transaction.atomic():
+            plan, result = _run(source, write=True, scope_actor=actor)
+            if plan.issues:
+                raise _Refused
+    except _Refused:
+        return plan, None
+    return plan, result
+
+
+def _source(file, filename, year, jurisdiction, kind, layout, actor, surface):
+    if not isinstance(file, str | os.PathLike | bytes | bytearray | memoryview):
+        # An upload: read again from where Django spooled it, else keep its bytes (the size limit still applies).
+        temporary = getattr(file, "temporary_file_path", None)
+        file = Path(temporary()) if temporary is not None else file.read(current_limits().max_file_bytes + 1)
+    options = {
+        "year": year,
+        "jurisdiction": jurisdiction,
+        "kind": kind,
+        "layout": layout,
+        "actor": actor,
+        "surface": surface,
+    }
+    return _Source(file, filename, options)
+
+
+def _run(source, *, write, scope_actor=None):
+    """Read `source` once, comparing each chunk of records and, with `write`, writing it; return (plan, result).
+
+    With `write` this must run inside a transaction, and the caller rolls it back when the plan has issues.
+    """
+    options = source.options
+    plan = CensusImportPlan(filename=source.filename, kind=options["kind"], source=source)
+    plan.issues.extend(option_issues(kind=options["kind"], layout=options["layout"]))
+    if plan.issues:
+        return plan, None
+    try:
+        sheet = open_sheet(source.file, source.filename)
+    except SpreadsheetError as exc:
+        plan.issues.append(ImportIssue(exc.row, exc.column or _("文件"), str(exc)))
+        return plan, None
+    writer = _Writer(plan, scope_actor) if write else None
+    with sheet:
+        reader = census_reader(
+            sheet,
+            year=options["year"],
+            jurisdiction=options["jurisdiction"],
+            layout=options["layout"],
+            actor=options["actor"],
+            surface=options["surface"],
+        )
+        plan.issues = reader.issues
+        plan.group_names = reader.group_names
+        for records in reader.chunks():
+            plan.layout, plan.sexes_provided = reader.layout, reader.sexes_provided
+            if not reader.issues:
+                _compare(plan, records)
+                if writer is not None:
+                    writer.write(records)
+            for record in records:
+                plan.keep(record)
+        plan.layout, plan.sexes_provided = reader.layout, reader.sexes_provided
+    if writer is None or plan.issues:
+        return plan, None
+    return plan, writer.finish()
 
 
 def _chunks(items, size=CHUNK):
@@ -139,10 +238,10 @@ class _Stored:
     same_counts: bool = False
 
 
-def _stored_records(plan):
-    """Return the stored records the plan touches, with their counts, keyed by (jurisdiction id, year, section)."""
-    years = sorted({record.year for record in plan.records})
-    ids = sorted({record.jurisdiction_id for record in plan.records})
+def _stored_records(plan, records):
+    """Return the stored records `records` name, with their counts, keyed by (jurisdiction id, year, section)."""
+    years = sorted({record.year for record in records})
+    ids = sorted({record.jurisdiction_id for record in records})
     stored = {}
     for chunk in _chunks(ids):
         rows = PopulationRecord.objects.filter(kind=plan.kind, year__in=years, jurisdiction_id__in=chunk).values_list(
@@ -153,7 +252,7 @@ def _stored_records(plan):
     by_pk = {entry.pk: entry for entry in stored.values()}
     if census_postgres.available():
         digests = census_postgres.stored_digests(list(by_pk), sexes=plan.sexes_provided)
-        for record in plan.records:
+        for record in records:
             entry = stored.get((record.jurisdiction_id, record.year, record.section))
             if entry is not None and entry.pk in digests:
                 entry.same_counts = digests[entry.pk] == census_postgres.file_digest(
@@ -169,12 +268,11 @@ def _stored_records(plan):
     return stored
 
 
-def _compare(plan):
-    """Classify each planned record as new, changed or unchanged, and work out what writing it means."""
-    stored = _stored_records(plan)
+def _compare(plan, records):
+    """Classify each record of a chunk as new, changed or unchanged, and work out what writing it means."""
+    stored = _stored_records(plan, records)
     labels = {name: str(PopulationRecord._meta.get_field(name).verbose_name) for name in RECORD_FIELDS}
-    plan.counts = {NEW: 0, CHANGED: 0, UNCHANGED: 0}
-    for record in plan.records:
+    for record in records:
         old = stored.get((record.jurisdiction_id, record.year, record.section))
         record.field_changes, record.group_changes, record.stale_count_pks = [], [], []
         if old is None:
@@ -232,19 +330,52 @@ def _compare_counts(record, old, plan):
     record.written_counts = written
 
 
-def _write(plan, actor):
-    new = [record for record in plan.records if record.status == NEW]
-    changed = [record for record in plan.records if record.status == CHANGED]
-    result = CensusImportResult(**plan.counts)
-    if not new and not changed:
+class _Writer:
+    """Write the chunks of one import, then its one audit row; every chunk inside the caller's transaction."""
+
+    def __init__(self, plan, actor):
+        self.plan, self.actor = plan, actor
+        self.allowed = None
+        if actor is not None and not actor.is_superuser:
+            self.allowed = set(Jurisdiction.objects.for_user(actor, Action.MANAGE).values_list("pk", flat=True))
+        self.now = timezone.now()
+        self.source = (_("导入：%(file)s") % {"file": plan.filename})[:200]
+        self.result = CensusImportResult(new=0, changed=0, unchanged=0)
+        # What the audit row needs of the written records, not the records.
+        self.common_path, self.first_pk, self.years = None, None, set()
+
+    def write(self, records):
+        if self.allowed is not None and any(record.jurisdiction_id not in self.allowed for record in records):
+            raise PermissionDenied(_("文件中有您无权管理的辖区。"))
+        self.years.update(record.year for record in records)
+        written = _write(self.plan, records, now=self.now, source=self.source, result=self.result)
+        if written:
+            paths = [record.jurisdiction_path for record in written]
+            if self.common_path is not None:
+                paths.append(self.common_path)
+            self.common_path = os.path.commonprefix(paths)
+            if self.first_pk is None:
+                self.first_pk = written[0].existing_pk
+
+    def finish(self):
+        result = self.result
+        result.new, result.changed, result.unchanged = (self.plan.counts[key] for key in (NEW, CHANGED, UNCHANGED))
+        if self.first_pk is not None:
+            result.anchor, result.audit_entry = _audit(self, result.counts_written)
         return result
-    now = timezone.now()
-    source = (_("导入：%(file)s") % {"file": plan.filename})[:200]
+
+
+def _write(plan, records, *, now, source, result):
+    """Write the new and changed records of one chunk and their counts; return them."""
+    new = [record for record in records if record.status == NEW]
+    changed = [record for record in records if record.status == CHANGED]
+    if not new and not changed:
+        return []
 
     stale = [pk for record in changed for pk in record.stale_count_pks]
     for chunk in _chunks(stale):
         GroupCount.objects.filter(pk__in=chunk).delete()
-    result.counts_deleted = len(stale)
+    result.counts_deleted += len(stale)
 
     if changed:
         fields = {"source", "updated_at"}
@@ -283,9 +414,8 @@ def _write(plan, actor):
         census_postgres.copy_counts(counts)
     else:
         _insert_counts(list(counts))
-    result.counts_written = sum(len(record.written_counts) for record in (*changed, *new))
-    result.anchor, result.audit_entry = _audit(plan, actor, [*new, *changed])
-    return result
+    result.counts_written += sum(len(record.written_counts) for record in (*changed, *new))
+    return [*new, *changed]
 
 
 def _insert_counts(rows):
@@ -327,14 +457,14 @@ def _fill_missing_pks(created, kind):
                     obj.pk = pk
 
 
-def _audit(plan, actor, written):
-    paths = [record.jurisdiction_path for record in written]
-    common = os.path.commonprefix(paths)
+def _audit(writer, counts_written):
+    plan = writer.plan
+    common = writer.common_path
     common = common[: len(common) // PATH_SEGMENT_WIDTH * PATH_SEGMENT_WIDTH]
     anchor = Jurisdiction.objects.filter(path=common).first() if common else None
-    obj = anchor or PopulationRecord.objects.select_related("jurisdiction").get(pk=written[0].existing_pk)
+    obj = anchor or PopulationRecord.objects.select_related("jurisdiction").get(pk=writer.first_pk)
     entry = audit_record(
-        actor=actor,
+        actor=writer.actor,
         action=AuditAction.IMPORT,
         obj=obj,
         jurisdiction=anchor,
@@ -343,8 +473,8 @@ def _audit(plan, actor, written):
             "file": plan.filename,
             "layout": plan.layout,
             "kind": plan.kind,
-            "years": sorted({record.year for record in plan.records}),
-            "group_counts_written": sum(len(record.written_counts) for record in written),
+            "years": sorted(writer.years),
+            "group_counts_written": counts_written,
         },
         note=_("导入人口统计表：%(file)s") % {"file": plan.filename},
     )

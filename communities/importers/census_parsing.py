@@ -13,12 +13,19 @@ rows above. In the long layout a total row that names a group in the 民族 colu
 group's rows above. Where a total word stands in the 民族 column (long and single layouts), the row gives that
 jurisdiction's total population.
 
+Rows are read one at a time (base.spreadsheets.open_sheet) and records handed on in chunks as they are complete
+(`_CensusReader.chunks`): in the wide layout a row is a whole record, so a province's file is never held; in the long
+and single layouts the rows of one record may be anywhere in the file, so its records are complete only at its end
+(such a file is at most the readers' row limit, 200,000 counts). What must be known across the whole file is kept
+as keys only: the first row of each record (duplicates) and the sums of the total rows' checks.
+
 This module only reads and checks; `census` compares with the database and writes.
 """
 
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -34,7 +41,6 @@ from base.spreadsheets import (
     find_header,
     is_note_row,
     parse_whole_number,
-    read_rows,
     total_word,
 )
 
@@ -43,6 +49,10 @@ from ..ethnic_groups import EthnicGroupIndex
 from .places import JurisdictionIndex
 
 YEAR_MIN, YEAR_MAX = 1949, 2100
+# Records handed on at a time to be compared and written: a few thousand keep the statements few and the memory small.
+CHUNK_RECORDS = 2000
+# Records of each status a plan keeps for the preview (which lists 500).
+KEPT_RECORDS = 500
 # PostgreSQL's integer column: a larger count is a typing slip, not a population.
 COUNT_MAX = 2_000_000_000
 # PopulationRecord.section's length.
@@ -183,7 +193,12 @@ class PlannedRecord:
 
 @dataclass
 class CensusImportPlan:
-    """What importing a file would do; nothing is written until `census_import_apply`."""
+    """What importing a file would do; nothing is written until `census_import_apply`.
+
+    A plan counts every record of the file but keeps only the first `KEPT_RECORDS` of each status (in file order),
+    enough for the preview: a province's file would not fit in memory as records. `source` is how to read the
+    file again, which applying the plan does.
+    """
 
     filename: str
     kind: str
@@ -194,14 +209,25 @@ class CensusImportPlan:
     sexes_provided: bool = False
     group_names: dict = field(default_factory=dict)
     counts: dict = field(default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0})
+    record_total: int = 0
+    group_count_total: int = 0
+    source: object = field(default=None, repr=False)
 
     @property
     def is_valid(self):
         return not self.issues
 
-    @property
-    def group_count_total(self):
-        return sum(len(record.counts) for record in self.records)
+    def keep(self, record):
+        """Count `record` and keep it when fewer than KEPT_RECORDS of its status are kept."""
+        self.record_total += 1
+        self.group_count_total += len(record.counts)
+        kept = self._kept.get(record.status, 0)
+        if kept < KEPT_RECORDS:
+            self._kept[record.status] = kept + 1
+            self.records.append(record)
+
+    def __post_init__(self):
+        self._kept = {}
 
     def get_layout_display(self):
         return CensusLayout(self.layout).label if self.layout else ""
@@ -218,60 +244,36 @@ class _Draft:
     minority_check: int | None = None
 
 
-def parse_census(
-    *,
-    file,
-    filename,
-    year=None,
-    jurisdiction=None,
-    kind=PopulationKind.RESIDENT,
-    layout=None,
-    actor=None,
-    surface=Surface.COMMAND,
-):
-    """Return a plan holding the records `file` gives and every issue found; compare nothing yet.
-
-    `file` is a path, bytes or a binary file; `surface` says whether messages name the web form's fields or the
-    command's options.
-    """
-    plan = CensusImportPlan(filename=filename, kind=kind)
-    if kind not in PopulationKind.values:
-        plan.issues.append(ImportIssue(None, _("人口类别"), _("人口类别“%(kind)s”无效。") % {"kind": kind}))
-        return plan
-    if layout and layout not in CensusLayout.values:
-        plan.issues.append(
-            ImportIssue(None, _("格式"), _("格式“%(layout)s”无效，应为 long、wide 或 single。") % {"layout": layout})
-        )
-        return plan
-    try:
-        rows = read_rows(file, filename)
-    except SpreadsheetError as exc:
-        plan.issues.append(ImportIssue(exc.row, exc.column or _("文件"), str(exc)))
-        return plan
-    groups = EthnicGroupIndex()
-    plan.group_names = {g.pk: g.name for g in groups.groups}
-    reader = _CensusReader(
-        rows,
+def census_reader(sheet, *, year=None, jurisdiction=None, layout=None, actor=None, surface=Surface.COMMAND):
+    """Return a _CensusReader over the rows of `sheet` (an iterator, e.g. a base.spreadsheets.SheetStream)."""
+    return _CensusReader(
+        sheet,
         places=JurisdictionIndex.for_actor(actor),
-        groups=groups,
+        groups=EthnicGroupIndex(),
         year=year,
         jurisdiction=jurisdiction,
         layout=layout,
         surface=surface,
     )
-    reader.read()
-    plan.layout = reader.layout
-    plan.sexes_provided = reader.sexes_provided
-    plan.records = [draft.record for draft in reader.drafts.values()]
-    plan.issues = reader.issues
-    return plan
+
+
+def option_issues(*, kind, layout):
+    """Return the issues of the options themselves (kind, layout), before any file is read."""
+    if kind not in PopulationKind.values:
+        return [ImportIssue(None, _("人口类别"), _("人口类别“%(kind)s”无效。") % {"kind": kind})]
+    if layout and layout not in CensusLayout.values:
+        return [
+            ImportIssue(None, _("格式"), _("格式“%(layout)s”无效，应为 long、wide 或 single。") % {"layout": layout})
+        ]
+    return []
 
 
 class _CensusReader:
     """Walk the rows once, collecting records and every issue."""
 
     def __init__(self, rows, *, places, groups, year, jurisdiction, layout, surface=Surface.COMMAND):
-        self.rows = rows
+        self.stream = iter(rows)
+        self.head = []
         self.places = places
         self.groups = groups
         self.minority_ids = {g.pk for g in groups.groups if g.is_minority}
@@ -280,7 +282,10 @@ class _CensusReader:
         self.layout = layout or None
         self.surface = surface
         self.issues = IssueList()
+        # Records still open; in the wide layout only those of the current chunk.
         self.drafts = {}
+        # (place id, year, section) → the row of its first line, for every record of the file.
+        self.first_rows = {}
         self.columns = {}
         self.group_columns = []
         self.header_row = None
@@ -292,7 +297,30 @@ class _CensusReader:
 
     # The header --------------------------------------------------------------------------------------------
 
-    def read(self):
+    @property
+    def group_names(self):
+        return {g.pk: g.name for g in self.groups.groups}
+
+    def chunks(self):
+        """Yield lists of complete PlannedRecords, each checked as a whole, while collecting every issue.
+
+        Issues found in a later chunk do not take back earlier chunks: the caller keeps reading to the end to
+        collect them all, and writes nothing unless there are none.
+        """
+        yield from self._chunks()
+        # A file refused for its header is still read to its end: a limit it breaks further down is said too.
+        try:
+            for _row in self.stream:
+                pass
+        except SpreadsheetError as exc:
+            self._file_issue(exc)
+
+    def _chunks(self):
+        try:
+            self.head = list(islice(self.stream, HEADER_SEARCH_ROWS))
+        except SpreadsheetError as exc:
+            self._file_issue(exc)
+            return
         if not self._find_header() or not self._check_layout():
             return
         default_year = self._year_argument()
@@ -312,15 +340,26 @@ class _CensusReader:
             )
             return
         if self.layout == CensusLayout.WIDE:
-            self._read_wide(default_year)
+            yield from self._read_wide(default_year)
         else:
             self._read_long(default_year, single_place)
-        self._check_records()
+        # The long layout's records (and the wide layout's last chunk) are complete only now.
+        drafts = list(self.drafts.values())
+        self.drafts = {}
+        for start in range(0, len(drafts), CHUNK_RECORDS):
+            yield self._finished(drafts[start : start + CHUNK_RECORDS])
+
+    def _finished(self, drafts):
+        self._check_records(drafts)
+        return [draft.record for draft in drafts]
+
+    def _file_issue(self, exc):
+        self.issues.append(ImportIssue(exc.row, exc.column or _("文件"), str(exc)))
 
     def _title_year(self):
         """Return the year the title rows above the header give, or None; several different years are an issue."""
         found = {}
-        for number, row in enumerate(self.rows[: self.header_row - 1], start=1):
+        for number, row in enumerate(self.head[: self.header_row - 1], start=1):
             for cell in row:
                 for match in _TITLE_YEAR.finditer(compact(cell)):
                     year = _year_value(match.group(1))
@@ -346,10 +385,10 @@ class _CensusReader:
         return (has_place and has_figures) or {"group", "count"} <= keys
 
     def _find_header(self):
-        index, _found = find_header(self.rows, self._is_header)
+        index, _found = find_header(self.head, self._is_header)
         if index is not None:
             self.header_row = index + 1
-            self._read_header(self.rows[index])
+            self._read_header(self.head[index])
             return not self.issues
         self.issue(
             None,
@@ -567,6 +606,7 @@ class _CensusReader:
                 if name in self.columns and not (name in ("male", "female") and self.layout != CensusLayout.WIDE):
                     record.totals[name] = None
             draft = self.drafts[key] = _Draft(record)
+            self.first_rows.setdefault(key, row_number)
         return draft
 
     def _set_value(self, draft, name, value, row_number, column):
@@ -595,14 +635,26 @@ class _CensusReader:
         return [self.columns[k] for k in ("count", "male", "female") if k in self.columns]
 
     def _data_rows(self):
-        for index in range(self.header_row, len(self.rows)):
-            row = self.rows[index]
-            if any(row) and not is_note_row(row):
-                yield index + 1, row
+        rows = enumerate(self.head[self.header_row :], start=self.header_row + 1)
+        try:
+            for number, row in rows:
+                if row and not is_note_row(row):
+                    yield number, row
+            for number, row in enumerate(self.stream, start=len(self.head) + 1):
+                if row and not is_note_row(row):
+                    yield number, row
+        except SpreadsheetError as exc:
+            # A limit broken further down (too many rows): said once, and the rows above it stay checked.
+            self._file_issue(exc)
 
     def _read_wide(self, default_year):
         checksum = _Checksum(self._summed_columns())
         for row_number, row in self._data_rows():
+            if len(self.drafts) >= CHUNK_RECORDS:
+                # Each row is a whole record: hand these on and forget them.
+                drafts = list(self.drafts.values())
+                self.drafts = {}
+                yield self._finished(drafts)
             place_text, place_column = self._place_text(row)
             total_word = self._total_word(place_text) or self._total_word(self._cell(row, self.columns.get("name")))
             values = self._numbers(row_number, row, checksum.columns)
@@ -618,8 +670,8 @@ class _CensusReader:
             if place is None or year is None:
                 continue
             section = self._section(row)
-            if (place.pk, year, section) in self.drafts:
-                first = self.drafts[(place.pk, year, section)].record.row
+            if (place.pk, year, section) in self.first_rows:
+                first = self.first_rows[(place.pk, year, section)]
                 self.issue(
                     row_number,
                     place_column,
@@ -735,8 +787,8 @@ class _CensusReader:
 
     # Whole records -----------------------------------------------------------------------------------------
 
-    def _check_records(self):
-        for draft in self.drafts.values():
+    def _check_records(self, drafts):
+        for draft in drafts:
             record = draft.record
             counted = record.counted_total
             record.minority_total = sum(c for gid, (c, _m, _f) in record.counts.items() if gid in self.minority_ids)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from base.spreadsheets import write_issues
 from communities.choices import PopulationKind
-from communities.importers.census import CensusLayout, census_import_apply, census_import_plan
+from communities.importers.census import CensusLayout, census_import
 from communities.models import Jurisdiction
 from communities.services import import_plan_refused
 
@@ -31,8 +31,15 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("文件不存在：%(path)s") % {"path": file})
-        plan = census_import_plan(
-            file=path, filename=path.name, year=year, jurisdiction=jurisdiction, kind=kind, layout=layout
+        # One reading of the file checks, compares and writes (a dry run only checks and compares).
+        plan, _result = census_import(
+            file=path,
+            filename=path.name,
+            year=year,
+            jurisdiction=jurisdiction,
+            kind=kind,
+            layout=layout,
+            dry_run=dry_run,
         )
         if plan.issues:
             # Audited like a refusal on the web page; the command has no user, so no place but the one it names.
@@ -44,5 +51,4 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(_("试运行（未写入）：%(summary)s") % {"summary": summary})
             return
-        census_import_apply(plan=plan)
         self.stdout.write(self.style.SUCCESS(_("导入完成：%(summary)s") % {"summary": summary}))
