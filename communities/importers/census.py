@@ -13,9 +13,9 @@ entry per record would bury the trail under thousands of rows per file.
 The file is read once per pass, as a stream: each chunk of complete records (census_parsing) is compared with the
 database and, when applying, written before the next is read, so memory stays bounded whatever the file's size. The
 whole pass is one transaction: an issue anywhere, even in the last row, rolls back every chunk written before it.
-On SQLite the transaction begins IMMEDIATE (settings), taking the write lock before the first read, so another
-connection committing meanwhile waits for the import instead of making its first write fail ("database is
-locked").
+On SQLite the import takes the write lock before its first read (`_lock_for_writing`), so another connection
+committing meanwhile waits for the import instead of making the import's first write fail ("database is locked":
+a transaction that read before another committed may not write after it).
 """
 
 import os
@@ -197,7 +197,10 @@ def _run(source, *, write, scope_actor=None):
     except SpreadsheetError as exc:
         plan.issues.append(ImportIssue(exc.row, exc.column or _("文件"), str(exc)))
         return plan, None
-    writer = _Writer(plan, scope_actor) if write else None
+    writer = None
+    if write:
+        _lock_for_writing()
+        writer = _Writer(plan, scope_actor)
     with sheet:
         reader = census_reader(
             sheet,
@@ -221,6 +224,20 @@ def _run(source, *, write, scope_actor=None):
     if writer is None or plan.issues:
         return plan, None
     return plan, writer.finish()
+
+
+def _lock_for_writing():
+    """On SQLite, take the database's write lock now, waiting for a writer that holds it, before anything is read.
+
+    The site begins every transaction IMMEDIATE (settings), which already does this; a deployment configured
+    otherwise would begin DEFERRED, read, and then fail at its first write if another connection had committed in
+    between. A write statement that matches no row takes the lock whatever the mode (and fires no trigger).
+    """
+    if connection.vendor != "sqlite":
+        return
+    table = connection.ops.quote_name(PopulationRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET id = id WHERE 0")  # noqa: S608 (the model's own table name)
 
 
 def _chunks(items, size=CHUNK):
