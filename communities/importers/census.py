@@ -19,7 +19,6 @@ a transaction that read before another committed may not write after it).
 """
 
 import os
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +57,8 @@ __all__ = [
 # Below SQLite's 999 variables per statement even for __in lists, which Django does not split.
 CHUNK = 900
 BATCH = 1000
+# Counts per INSERT statement, within the database's limit on parameters.
+COUNT_BATCH = 5000
 COUNT_FIELDS = ("record", "ethnic_group", "count", "male", "female")
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
@@ -229,11 +230,11 @@ def _run(source, *, write, scope_actor=None):
 def _lock_for_writing():
     """On SQLite, take the database's write lock now, waiting for a writer that holds it, before anything is read.
 
-    The site begins every transaction IMMEDIATE (settings), which already does this; a deployment configured
-    otherwise would begin DEFERRED, read, and then fail at its first write if another connection had committed in
-    between. A write statement that matches no row takes the lock whatever the mode (and fires no trigger).
+    The site begins every transaction IMMEDIATE (settings), which already does this, so nothing is done then; a
+    deployment configured otherwise would begin DEFERRED, read, and then fail at its first write if another
+    connection had committed in between. A write statement that matches no row takes the lock (and fires no trigger).
     """
-    if connection.vendor != "sqlite":
+    if connection.vendor != "sqlite" or connection.settings_dict["OPTIONS"].get("transaction_mode") == "IMMEDIATE":
         return
     table = connection.ops.quote_name(PopulationRecord._meta.db_table)
     with connection.cursor() as cursor:
@@ -406,21 +407,7 @@ def _write(plan, records, *, now, source, result):
             batch_size=BATCH,
         )
 
-    created = [
-        PopulationRecord(
-            jurisdiction_id=record.jurisdiction_id,
-            year=record.year,
-            section=record.section,
-            kind=plan.kind,
-            source=source,
-            **record.final_totals,
-        )
-        for record in new
-    ]
-    PopulationRecord.objects.bulk_create(created, batch_size=BATCH)
-    _fill_missing_pks(created, plan.kind)
-    for record, obj in zip(new, created, strict=True):
-        record.existing_pk = obj.pk
+    _insert_records(new, kind=plan.kind, source=source)
 
     counts = (
         (record.existing_pk, group_id, count, male, female)
@@ -440,12 +427,13 @@ def _insert_counts(rows):
 
     bulk_create would build a model instance per row and prepare each value through the field API, which
     for 100,000 counts costs more than reading, checking and comparing the whole file; the values here are
-    already checked integers, and the constraints are still the database's.
+    already checked integers, and the constraints are still the database's. (executemany, one prepared statement
+    per row, was measured 5 times slower on SQLite through Django's cursor.)
     """
     fields = [GroupCount._meta.get_field(name) for name in COUNT_FIELDS]
     table = connection.ops.quote_name(GroupCount._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    per_statement = max(1, min(BATCH, connection.ops.bulk_batch_size(fields, rows)))
+    per_statement = max(1, min(COUNT_BATCH, _max_parameters() // len(fields)))
     placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
@@ -456,22 +444,75 @@ def _insert_counts(rows):
             cursor.execute(sql, [value for row in batch for value in row])
 
 
-def _fill_missing_pks(created, kind):
-    """Fetch the ids of new records on databases whose bulk insert returns none (SQLite before 3.35)."""
-    missing = [obj for obj in created if obj.pk is None]
-    if not missing:
+def _max_parameters():
+    """Return how many parameters one statement may take: SQLite's own limit (32,766 since 3.32), not Django's 999."""
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return connection.features.max_query_params or 65535
+
+
+def _insert_records(records, *, kind, source):
+    """Insert the new records with multi-row INSERT statements and set each one's `existing_pk`.
+
+    As for the counts, bulk_create's model instances and per-field preparation cost more than the rest of the
+    write for a province's 20,000 records. Every column the file does not give (kind, source, the time stamps,
+    created_by) is prepared once, from one unsaved instance, the way bulk_create would prepare it.
+    """
+    if not records:
         return
-    by_key = defaultdict(list)
-    for obj in missing:
-        by_key[obj.jurisdiction_id].append(obj)
-    for chunk in _chunks(by_key):
+    model = PopulationRecord
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    template = model(jurisdiction_id=0, year=0, kind=kind, source=source)
+    constant = {f.attname: f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in fields}
+    per_record = ("jurisdiction_id", "year", "section", *RECORD_FIELDS)
+    positions = [(index, f.attname) for index, f in enumerate(fields) if f.attname in per_record]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    returning = connection.features.can_return_rows_from_bulk_insert
+    key_columns = ", ".join(
+        connection.ops.quote_name(model._meta.get_field(name).column)
+        for name in ("id", "jurisdiction", "year", "section")
+    )
+    per_statement = max(1, min(BATCH, connection.ops.bulk_batch_size(fields, records)))
+    base = [constant[f.attname] for f in fields]
+    by_key = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(records), per_statement):
+            batch = records[start : start + per_statement]
+            params = []
+            for record in batch:
+                values = list(base)
+                own = {"jurisdiction_id": record.jurisdiction_id, "year": record.year, "section": record.section}
+                own.update(record.final_totals)
+                for index, name in positions:
+                    values[index] = own.get(name)
+                params.extend(values)
+            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(batch))}"  # noqa: S608
+            if returning:
+                # Matched by their natural key: the order RETURNING gives rows in is not promised.
+                cursor.execute(f"{sql} RETURNING {key_columns}", params)
+                by_key.update(((j, y, s), pk) for pk, j, y, s in cursor.fetchall())
+            else:
+                cursor.execute(sql, params)
+    if not returning:
+        by_key = _stored_keys(records, kind)
+    for record in records:
+        record.existing_pk = by_key[(record.jurisdiction_id, record.year, record.section)]
+
+
+def _stored_keys(records, kind):
+    """Return {(jurisdiction id, year, section): pk} of the stored records of `kind` in the places of `records`."""
+    by_key = {}
+    for chunk in _chunks(sorted({record.jurisdiction_id for record in records})):
         rows = PopulationRecord.objects.filter(kind=kind, jurisdiction_id__in=chunk).values_list(
             "pk", "jurisdiction_id", "year", "section"
         )
-        for pk, jurisdiction_id, year, section in rows:
-            for obj in by_key[jurisdiction_id]:
-                if obj.year == year and obj.section == section:
-                    obj.pk = pk
+        by_key.update(((j, y, s), pk) for pk, j, y, s in rows.order_by())
+    return by_key
 
 
 def _audit(writer, counts_written):
