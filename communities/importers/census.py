@@ -32,7 +32,7 @@ from base.spreadsheets import ImportIssue, SpreadsheetError, current_limits, ope
 from ..choices import Action, AuditAction, PopulationKind
 from ..models import PATH_SEGMENT_WIDTH, GroupCount, Jurisdiction, PopulationRecord
 from ..services import audit_record
-from . import census_postgres
+from . import census_digests, census_postgres
 from .census_parsing import (
     RECORD_FIELDS,
     CensusImportPlan,
@@ -252,7 +252,7 @@ class _Stored:
     pk: int
     totals: dict
     counts: dict
-    # The stored counts are the file's, by the database's per-record digest (PostgreSQL): not fetched, not compared.
+    # The stored counts are the file's, by the database's per-record digest (census_digests): not fetched or compared.
     same_counts: bool = False
 
 
@@ -268,12 +268,12 @@ def _stored_records(plan, records):
         for pk, jurisdiction_id, year, section, *totals in rows.order_by():
             stored[(jurisdiction_id, year, section)] = _Stored(pk, dict(zip(RECORD_FIELDS, totals, strict=True)), {})
     by_pk = {entry.pk: entry for entry in stored.values()}
-    if census_postgres.available():
-        digests = census_postgres.stored_digests(list(by_pk), sexes=plan.sexes_provided)
+    if census_digests.available():
+        digests = census_digests.stored_digests(list(by_pk), sexes=plan.sexes_provided)
         for record in records:
             entry = stored.get((record.jurisdiction_id, record.year, record.section))
             if entry is not None and entry.pk in digests:
-                entry.same_counts = digests[entry.pk] == census_postgres.file_digest(
+                entry.same_counts = digests[entry.pk] == census_digests.file_digest(
                     record.counts, sexes=plan.sexes_provided
                 )
         by_pk = {pk: entry for pk, entry in by_pk.items() if not entry.same_counts}

@@ -2,7 +2,8 @@
 
 An unchanged re-import of a province (20,000 records, 1.16 M group counts) used to fetch every stored count into
 Python to find that nothing differs. Here the database digests each stored record's counts (one row per record)
-and only the records whose digest differs from the file's are fetched and compared count by count.
+and only the records whose digest differs from the file's are fetched and compared count by count (census_digests
+does the same on SQLite).
 
 New counts go into a temporary staging table through COPY, streamed from the rows as they are produced, and into
 `communities_groupcount` with one INSERT … SELECT: one statement, so the change-log trigger (reporting.freshness)
