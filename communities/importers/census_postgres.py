@@ -5,9 +5,8 @@ Python to find that nothing differs. Here the database digests each stored recor
 and only the records whose digest differs from the file's are fetched and compared count by count (census_digests
 does the same on SQLite).
 
-New counts go into a temporary staging table through COPY, streamed from the rows as they are produced, and into
-`communities_groupcount` with one INSERT … SELECT: one statement, so the change-log trigger (reporting.freshness)
-runs once for the whole import.
+New counts go into `communities_groupcount` through COPY, streamed from the rows as they are produced: one statement
+per chunk of records, so the change-log trigger (reporting.freshness) runs once per chunk.
 """
 
 import hashlib
@@ -15,8 +14,6 @@ import hashlib
 from django.db import connection
 
 from ..models import GroupCount
-
-STAGING = "census_count_staging"
 
 
 def available():
@@ -80,18 +77,16 @@ class _Lines:
 
 
 def copy_counts(rows):
-    """Insert (record id, group id, count, male, female) rows: COPY into staging, then one INSERT … SELECT."""
+    """Insert (record id, group id, count, male, female) rows with one COPY … FROM STDIN into the table itself.
+
+    COPY fires the table's statement-level triggers once, with every copied row in their transition table, so the
+    change-log trigger (reporting.freshness) runs once per chunk of the import. (A staging table merged with
+    INSERT … SELECT was measured slower: every count was written and read twice.)
+    """
     columns = [
         GroupCount._meta.get_field(name).column for name in ("record", "ethnic_group", "count", "male", "female")
     ]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = connection.ops.quote_name(GroupCount._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} "
-            "(record_id bigint, ethnic_group_id bigint, count integer, male integer, female integer) ON COMMIT DROP"
-        )
-        cursor.execute(f"TRUNCATE {STAGING}")
-        cursor.cursor.copy_expert(f"COPY {STAGING} FROM STDIN", _Lines(rows), size=1 << 16)
-        cursor.execute(f"INSERT INTO {table} ({quoted}) SELECT * FROM {STAGING}")  # noqa: S608 (model metadata)
-        cursor.execute(f"TRUNCATE {STAGING}")
+        cursor.cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", _Lines(rows), size=1 << 16)

@@ -9,6 +9,7 @@ from communities.importers import census_digests, census_postgres
 from communities.models import GroupCount
 from reporting.models import DataChange
 from tests.communities.test_import_census import WIDE, CensusImportCase
+from tests.factories import group, make_population
 
 WITH_SEXES = [
     ["地区", "民族", "人数", "男", "女"],
@@ -86,31 +87,23 @@ class DigestTests(CensusImportCase):
         self.assertEqual((miao.count, miao.male, miao.female), (90, None, None))
 
 
-@skipUnless(connection.vendor == "postgresql", "PostgreSQL's digests and COPY")
+@skipUnless(connection.vendor == "postgresql", "PostgreSQL's COPY")
 class PostgresPathTests(CensusImportCase):
     def test_counts_go_in_through_copy_not_insert_values(self):
+        copy = self.enterContext(mock.patch.object(census_postgres, "copy_counts", wraps=census_postgres.copy_counts))
         with CaptureQueriesContext(connection) as ctx:
             self.import_ok(WIDE)
         inserts = [q["sql"] for q in ctx.captured_queries if "INSERT INTO" in q["sql"] and "groupcount" in q["sql"]]
-        self.assertEqual(len(inserts), 1)
-        self.assertIn(census_postgres.STAGING, inserts[0])
+        self.assertEqual(inserts, [])
+        copy.assert_called_once()
         self.assertEqual(self.counts_of(self.communities[0]), {"汉族": 900, "苗族": 60, "布依族": 40})
 
-    def test_digests_of_file_and_database_agree_with_and_without_sexes(self):
-        self.import_ok(WITH_SEXES)
-        record = self.communities[0].population_records.get()
-        counts = {c.ethnic_group_id: (c.count, c.male, c.female) for c in record.group_counts.all()}
-        for sexes in (True, False):
-            with self.subTest(sexes=sexes):
-                stored = census_postgres.stored_digests([record.pk], sexes=sexes)
-                self.assertEqual(stored[record.pk], census_postgres.file_digest(counts, sexes=sexes))
-
-    def test_a_stored_split_larger_than_a_new_count_is_still_compared_and_cleared(self):
-        self.import_ok(WITH_SEXES)
-        smaller = [
-            ["区划代码", "地区名称", "常住人口", "汉族", "苗族"],
-            ["520115001001", "街道1社区1", "1000", "900", "90"],
-        ]
-        self.import_ok(smaller)
-        miao = GroupCount.objects.get(record__jurisdiction=self.communities[0], ethnic_group__name="苗族")
-        self.assertEqual((miao.count, miao.male, miao.female), (90, None, None))
+    def test_copied_counts_are_seen_by_the_change_log_trigger_once_per_copy(self):
+        record = make_population(self.communities[0], 2024, {"汉族": 900})
+        before = DataChange.objects.count()
+        census_postgres.copy_counts(
+            [(record.pk, group("苗族").pk, 60, None, None), (record.pk, group("瑶族").pk, 5, 2, 3)]
+        )
+        self.assertEqual(self.counts_of(self.communities[0]), {"汉族": 900, "苗族": 60, "瑶族": 5})
+        logged = DataChange.objects.order_by("-pk")[: DataChange.objects.count() - before]
+        self.assertEqual([change.path for change in logged], [self.communities[0].path])
