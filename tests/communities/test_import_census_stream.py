@@ -1,5 +1,6 @@
 """The census import streamed: records compared and written a chunk at a time, all in one transaction."""
 
+import tempfile
 from io import StringIO
 from unittest import mock
 
@@ -149,7 +150,7 @@ class StreamedCommandTests(CensusImportCase):
             opened.append(args[1])
             return real(*args, **kwargs)
 
-        directory = self.enterContext(__import__("tempfile").TemporaryDirectory())
+        directory = self.enterContext(tempfile.TemporaryDirectory())
         path = f"{directory}/census.csv"
         with open(path, "wb") as handle:
             handle.write(csv_bytes(FOUR))
@@ -159,7 +160,7 @@ class StreamedCommandTests(CensusImportCase):
         self.assertEqual(PopulationRecord.objects.count(), 4)
 
     def test_the_command_writes_nothing_when_a_later_chunk_is_bad(self):
-        directory = self.enterContext(__import__("tempfile").TemporaryDirectory())
+        directory = self.enterContext(tempfile.TemporaryDirectory())
         path = f"{directory}/census.csv"
         with open(path, "wb") as handle:
             handle.write(csv_bytes([*FOUR, ["520115009009", "1", "1", ""]]))
