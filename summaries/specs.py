@@ -179,7 +179,9 @@ def sources(vendor):
             ),
             rebuild=False,
         ),
-        Source("activities_monthlyreturn", to_place, (Fact("ret.status", "r.month", "r.status", "1"),)),
+        Source(
+            "activities_monthlyreturn", to_place, (Fact("ret.status", "r.month", "r.status || '|' || j.level", "1"),)
+        ),
         Source(
             "communities_jurisdiction",
             "",
