@@ -55,3 +55,14 @@ class KeptEqualsRebuiltTests(TestCase):
 
     def test_every_source_table_carries_the_triggers(self):
         self.assertEqual(installed_tables(), set(specs.tables(connection.vendor)))
+
+
+class DeployCommandTests(TestCase):
+    def test_if_stale_rebuilds_once_then_only_folds(self):
+        _district, places = build_tree()
+        RandomWrites(places, seed=4).run(100)
+        Stale.objects.create(reason="installed")
+        call_command("rebuild_summaries", "--if-stale", stdout=StringIO())
+        self.assertFalse(Stale.objects.exists())
+        self.assertEqual(Delta.objects.count(), 0)
+        self.assertEqual(services.differences(), [])
