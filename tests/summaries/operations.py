@@ -10,6 +10,7 @@ from django.db.models import F
 from activities.choices import PetitionStatus, ReturnStatus
 from activities.models import Activity, ActivityCategory, MonthlyFigure, MonthlyReturn, MonthlyValue, Petition
 from communities.choices import JurisdictionLevel
+from communities.models import EthnicGroup, GroupCount, PopulationRecord
 from tests.factories import make_jurisdiction
 
 STATUSES = list(PetitionStatus.values)
@@ -41,6 +42,7 @@ class RandomWrites:
         self.leaves = [p for p in places if p.level == JurisdictionLevel.COMMUNITY]
         self.categories = list(ActivityCategory.objects.all())
         self.figures = list(MonthlyFigure.objects.filter(is_active=True))
+        self.groups = list(EthnicGroup.objects.order_by("pk")[:8])
 
     def place(self):
         return self.rng.choice(self.leaves if self.rng.random() < 0.85 else self.places)
@@ -58,6 +60,11 @@ class RandomWrites:
             (self.delete_return, 1),
             (self.set_value, 4),
             (self.delete_value, 1),
+            (self.new_record, 2),
+            (self.change_record, 2),
+            (self.delete_record, 0.5),
+            (self.set_count, 3),
+            (self.delete_count, 0.5),
             (self.bulk, 0.3),
             (self.raw_sql, 0.3),
         ]
@@ -193,6 +200,77 @@ class RandomWrites:
         value = self._pick(MonthlyValue)
         if value:
             value.delete()
+
+    # population records and their group counts
+
+    def _maybe(self, low, high):
+        return self.rng.randint(low, high) if self.rng.random() < 0.8 else None
+
+    def new_record(self):
+        fields = {
+            "jurisdiction": self.place(),
+            "year": self.rng.choice((2025, 2026)),
+            "kind": self.rng.choice(("resident", "resident", "student", "staff")),
+            "section": self.rng.choice(("", "", "小学部", "初中部")),
+        }
+        if PopulationRecord.objects.filter(**fields).exists():
+            return
+        residents = self._maybe(5_000, 9_000)
+        record = PopulationRecord.objects.create(
+            **fields,
+            residents=residents,
+            households=self._maybe(100, 3000),
+            male=self._maybe(0, 2000),
+            female=self._maybe(0, 2000),
+            hardship_persons=self._maybe(0, 30),
+            minority_total=self._maybe(0, 900) if self.rng.random() < 0.3 else None,
+        )
+        GroupCount.objects.bulk_create(
+            GroupCount(record=record, ethnic_group=g, count=self.rng.randint(0, 400), male=self._maybe(0, 100))
+            for g in self.rng.sample(self.groups, self.rng.randint(0, len(self.groups)))
+        )
+
+    def change_record(self):
+        record = self._pick(PopulationRecord)
+        if record is None:
+            return
+        change = self.rng.choice(("residents", "minority_total", "section", "year", "kind", "jurisdiction", "male"))
+        value = {
+            "residents": self._maybe(5_000, 9_000),
+            "minority_total": self._maybe(0, 900),
+            "section": self.rng.choice(("", "小学部", "初中部")),
+            "year": self.rng.choice((2025, 2026)),
+            "kind": self.rng.choice(("resident", "student", "staff")),
+            "jurisdiction": self.place(),
+            "male": self._maybe(0, 2000),
+        }[change]
+        setattr(record, change, value)
+        clash = PopulationRecord.objects.filter(
+            jurisdiction=record.jurisdiction, year=record.year, kind=record.kind, section=record.section
+        ).exclude(pk=record.pk)
+        if not clash.exists():
+            record.save()
+
+    def delete_record(self):
+        record = self._pick(PopulationRecord)
+        if record:
+            record.delete()
+
+    def set_count(self):
+        record = self._pick(PopulationRecord)
+        if record is None:
+            return
+        count = self.rng.randint(0, 400)
+        GroupCount.objects.update_or_create(
+            record=record,
+            ethnic_group=self.rng.choice(self.groups),
+            defaults={"count": count, "male": self._maybe(0, count // 2), "female": self._maybe(0, count // 2)},
+        )
+
+    def delete_count(self):
+        count = self._pick(GroupCount)
+        if count:
+            count.delete()
 
     # statements that write many rows at once, and writes around the models
 
