@@ -169,3 +169,18 @@ class StreamedCommandTests(CensusImportCase):
             call_command("import_census", path, "--year", "2024", stdout=StringIO(), stderr=err)
         self.assertIn("第6行 [区划代码]", err.getvalue())
         self.assertFalse(PopulationRecord.objects.exists())
+
+
+class StreamedImportSummaryTests(CensusImportCase):
+    def test_the_summaries_kept_during_chunked_imports_equal_a_rebuild(self):
+        from summaries import services
+
+        changed = [row[:] for row in FOUR]
+        changed[2][3] = "40"  # one count moved in the second record
+        changed[4] = ["520115002002", "200", "", "10"]  # a count removed in the last one
+        with chunks_of(2):
+            for rows in (FOUR, changed, changed):
+                self.import_ok(rows)
+                self.assertEqual(services.differences(), [])
+        services.fold()
+        self.assertEqual(services.differences(), [])
