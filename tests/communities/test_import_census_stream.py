@@ -184,3 +184,21 @@ class StreamedImportSummaryTests(CensusImportCase):
                 self.assertEqual(services.differences(), [])
         services.fold()
         self.assertEqual(services.differences(), [])
+
+
+class StreamedPreviewTests(CensusImportCase):
+    def test_the_preview_counts_the_records_it_does_not_list(self):
+        from communities import import_views
+        from tests.communities.test_import_views import CONFIRM, UPLOAD, upload
+
+        self.client.force_login(make_member(self.district, Role.ADMIN))
+        with chunks_of(2), mock.patch.object(census_parsing, "KEPT_RECORDS", 1):
+            with mock.patch.object(import_views, "PREVIEW_ROWS", 1):
+                response = self.client.post(UPLOAD, upload(FOUR))
+            self.assertContains(response, 'data-status="new"', count=1)
+            self.assertContains(response, '<dd data-figure="new">4</dd>', html=True)
+            self.assertContains(response, "另有 3 条记录未列出。")
+            token = self.client.session[import_views.SESSION_KEY]["token"]
+            self.client.post(CONFIRM, {"token": token})
+        self.assertEqual(PopulationRecord.objects.count(), 4)
+        self.assertEqual(GroupCount.objects.count(), 8)
