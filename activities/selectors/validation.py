@@ -1,9 +1,13 @@
 """Validation-rule analysis: which returns break which rule, with both sides' values.
 
 A rule is evaluated in SQL over the stored values, one query per active rule, grouped by return, so one
-return's check (the form, submit, approval) and a district's year (the dashboard, the report page, the
-command) read the same code. A return is checked against a rule only when it has a value for every figure the
-rule names. Cross-record rules (petitions closed ≤ received; no rate above 100%) are checked beside them.
+return's check (the form, submit, approval) and a district's year (the report page, the command) read the same
+code. A return is checked against a rule only when it has a value for every figure the rule names. Cross-record
+rules (petitions closed ≤ received, none closed before received; no rate above 100%) are checked beside them.
+
+The dashboard needs only how many: `violation_count` sums the per-return counts that database triggers keep in
+`ReturnCheck` (activities/return_checks.py, the same evaluation in one SQL statement) instead of evaluating every
+rule over every value of the subtree; it equals `len(violations(...))`.
 """
 
 from collections import Counter

@@ -229,13 +229,16 @@ class ViolationCountTests(TestCase):
     def test_a_case_closed_before_it_was_received_is_a_record_violation(self):
         # The model's check constraint forbids it; a restored backup or raw SQL may not have. Until this was fixed,
         # the check never saw it: it read an "early" count it had not computed, behind a filter that let no row by.
-        petition = make_petition(self.communities[0], status=PetitionStatus.CLOSED, received_on=date(2024, 3, 10))
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
+                # Before any petition is written: PostgreSQL alters no table with checks of its rows still pending.
                 cursor.execute("ALTER TABLE activities_petition DROP CONSTRAINT petition_closed_after_received")
             else:
                 cursor.execute("PRAGMA ignore_check_constraints = ON")
             try:
+                petition = make_petition(
+                    self.communities[0], status=PetitionStatus.CLOSED, received_on=date(2024, 3, 10)
+                )
                 cursor.execute(
                     "UPDATE activities_petition SET closed_on = %s WHERE id = %s", [date(2024, 3, 1), petition.pk]
                 )
@@ -398,16 +401,18 @@ class RandomWritesTests(TestCase):
             (self.replace_rule, 2),
         ]
         operations = [op for op, weight in weighted for _ in range(weight)]
-        done = Counter()
+        done, broken = Counter(), []
         for n in range(1, self.OPERATIONS + 1):
             operation = self.rng.choice(operations)
             operation()
             done[operation.__name__] += 1
+            if n % 100 == 0:
+                broken.append(ReturnCheck.objects.count())
             if n % 300 == 0:
                 self.assert_consistent()
         self.assertEqual(sum(done.values()), self.OPERATIONS)
         self.assertEqual(set(done), {op.__name__ for op, _weight in weighted})
-        self.assertGreater(ReturnCheck.objects.count(), 10)  # the mix left broken returns to count
+        self.assertGreater(max(broken), 10)  # the mix made broken returns to count
 
 
 @skipUnless(connection.vendor == "postgresql", "concurrent write transactions: PostgreSQL (SQLite has one writer)")
@@ -475,7 +480,7 @@ class ConcurrentWritersTests(TransactionTestCase):
         def write_value():
             try:
                 rule_changed.wait(10)
-                MonthlyValue.objects.create(monthly_return=ret, figure=handled, value=8)  # breaks ≥, keeps ≤
+                MonthlyValue.objects.create(monthly_return=ret, figure=handled, value=8)  # breaks ≤, keeps ≥
             except Exception as exc:  # noqa: BLE001
                 errors.append(exc)
             finally:
@@ -490,4 +495,4 @@ class ConcurrentWritersTests(TransactionTestCase):
         kept = kept_rows()
         rebuild()
         self.assertEqual(kept_rows(), kept)
-        self.assertEqual(kept, [(ret.pk, place.pk, MARCH, 1, 0)])
+        self.assertEqual(kept, [])  # 8 ≥ 5: the writer counted with the rule as changed
