@@ -191,13 +191,19 @@ def figure_violations(*, jurisdiction, start_month, end_month, rules=None):
     return found
 
 
-def _record_rows(*, jurisdiction, start_month, end_month):
-    """Return the query of the (place, month of receipt) groups of petitions that break a cross-record rule."""
+def _record_rows(*, jurisdiction, start_month, end_month, suspects_only=False):
+    """Return the query of the (place, month of receipt) groups of petitions that break a cross-record rule.
+
+    `suspects_only`: group only the cases closed before they were received. Exact for counting the broken rules:
+    "closed ≤ received" and "agreements ≤ cases" compare a count with a count of a subset of the same rows, so
+    only such a case can break a rule across records, and counting it skips grouping every petition of the period.
+    """
     start, end = first_of_month(start_month), next_month(first_of_month(end_month))
+    petitions = Petition.objects.in_subtree(jurisdiction).filter(received_on__gte=start, received_on__lt=end)
+    if suspects_only:
+        petitions = petitions.filter(closed_on__lt=F("received_on"))
     return (
-        Petition.objects.in_subtree(jurisdiction)
-        .filter(received_on__gte=start, received_on__lt=end)
-        .values("jurisdiction", "received_on__year", "received_on__month")
+        petitions.values("jurisdiction", "received_on__year", "received_on__month")
         .annotate(
             received=Count("pk"),
             closed=Count("pk", filter=Q(status=PetitionStatus.CLOSED, closed_on__isnull=False)),
@@ -267,7 +273,7 @@ def violation_count(*, jurisdiction, start_month, end_month):
     """Return `len(violations(...))` from the per-return check rows the triggers keep (activities.return_checks)
     and the cross-record groups: two queries, whatever the size of the subtree."""
     figures = _checks_in(jurisdiction, start_month, end_month).aggregate(n=_BROKEN_RULES)["n"]
-    records = _record_rows(jurisdiction=jurisdiction, start_month=start_month, end_month=end_month)
+    records = _record_rows(jurisdiction=jurisdiction, start_month=start_month, end_month=end_month, suspects_only=True)
     return figures + sum(len(_record_broken(row)) for row in records)
 
 
@@ -285,9 +291,9 @@ def violation_counts_by_child(*, jurisdiction, start_month, end_month):
     )
     for row in rows:
         counts[row["child"]] += row["n"]
-    records = _record_rows(jurisdiction=jurisdiction, start_month=start_month, end_month=end_month).annotate(
-        path=F("jurisdiction__path")
-    )
+    records = _record_rows(
+        jurisdiction=jurisdiction, start_month=start_month, end_month=end_month, suspects_only=True
+    ).annotate(path=F("jurisdiction__path"))
     for row in records:
         counts[row["path"][:width]] += len(_record_broken(row))
     return {path: n for path, n in counts.items() if n}

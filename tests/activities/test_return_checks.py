@@ -15,7 +15,7 @@ from django.db.models import F
 from django.test import TestCase, TransactionTestCase
 from django.test.utils import CaptureQueriesContext
 
-from activities.choices import PetitionStatus, RuleImportance, RuleOperator
+from activities.choices import PetitionKind, PetitionStatus, RuleImportance, RuleOperator
 from activities.models import MonthlyReturn, MonthlyValue, ReturnCheck, ValidationRule
 from activities.return_checks import CHECKS, LEFT, RETURNS, RIGHT, RULES, VALUES, installed_triggers, rebuild
 from activities.selectors.validation import (
@@ -238,6 +238,16 @@ class ViolationCountTests(TestCase):
             try:
                 petition = make_petition(
                     self.communities[0], status=PetitionStatus.CLOSED, received_on=date(2024, 3, 10)
+                )
+                # Cases that break no rule, in the same month and place and elsewhere.
+                make_petition(self.communities[0], status=PetitionStatus.CLOSED, received_on=date(2024, 3, 12))
+                make_petition(self.communities[0], received_on=date(2024, 3, 14))
+                make_petition(
+                    self.communities[3],
+                    status=PetitionStatus.CLOSED,
+                    received_on=date(2024, 4, 2),
+                    kind=PetitionKind.DISPUTE,
+                    agreement_reached=True,
                 )
                 cursor.execute(
                     "UPDATE activities_petition SET closed_on = %s WHERE id = %s", [date(2024, 3, 1), petition.pk]

@@ -227,17 +227,21 @@ class SectionMigrationTests(TransactionTestCase):
     after = [("communities", "0008_population_sections_minority_total")]
 
     def setUp(self):
+        from activities import return_checks
         from reporting.freshness import drop_sqlite_triggers
 
         drop_sqlite_triggers()  # as `migrate` does first (reporting.freshness): SQLite's table remakes need it
+        return_checks.drop_sqlite_triggers()
 
     def tearDown(self):
+        from activities import return_checks
         from reporting.freshness import install_triggers
 
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
         install_triggers()
+        return_checks.install_triggers(plan=True)  # as after `migrate`: triggers back, rows rebuilt
 
     def _fixture_teardown(self):
         super()._fixture_teardown()
