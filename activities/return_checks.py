@@ -60,10 +60,19 @@ FROM (
     GROUP BY v.monthly_return_id, s.rule_id
 ) p
 JOIN (
-    SELECT r.id, r.operator, r.importance, r.left_constant, r.right_constant,
-           (SELECT COUNT(*) FROM {LEFT} x WHERE x.validationrule_id = r.id) AS l_n,
-           (SELECT COUNT(*) FROM {RIGHT} x WHERE x.validationrule_id = r.id) AS r_n
+    -- Grouped, so that it is computed once, not once per (return, rule) as a correlated subquery would be.
+    SELECT r.id, r.operator, r.importance, r.left_constant, r.right_constant, n.l_n, n.r_n
     FROM {RULES} r
+    JOIN (
+        SELECT rule_id, SUM(CASE WHEN side = 'l' THEN 1 ELSE 0 END) AS l_n,
+               SUM(CASE WHEN side = 'r' THEN 1 ELSE 0 END) AS r_n
+        FROM (
+            SELECT validationrule_id AS rule_id, 'l' AS side FROM {LEFT}
+            UNION ALL
+            SELECT validationrule_id, 'r' FROM {RIGHT}
+        ) f
+        GROUP BY rule_id
+    ) n ON n.rule_id = r.id
     WHERE r.is_active
 ) ru ON ru.id = p.rule_id
 JOIN {RETURNS} mr ON mr.id = p.monthly_return_id
