@@ -229,18 +229,23 @@ class SectionMigrationTests(TransactionTestCase):
     def setUp(self):
         from activities import return_checks
         from reporting.freshness import drop_sqlite_triggers
+        from summaries import triggers
 
-        drop_sqlite_triggers()  # as `migrate` does first (reporting.freshness): SQLite's table remakes need it
+        # As `migrate` does first (pre_migrate): SQLite's table remakes need the triggers out of the way.
+        drop_sqlite_triggers()
+        triggers.drop_sqlite_triggers()
         return_checks.drop_sqlite_triggers()
 
     def tearDown(self):
         from activities import return_checks
         from reporting.freshness import install_triggers
+        from summaries import triggers
 
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
         install_triggers()
+        triggers.install_triggers()
         return_checks.install_triggers(plan=True)  # as after `migrate`: triggers back, rows rebuilt
 
     def _fixture_teardown(self):
