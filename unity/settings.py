@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_filters",
     "communities",
     "activities",
+    "summaries",
     "reporting",
     "reminders",
     "unity",

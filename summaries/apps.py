@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate, pre_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class SummariesConfig(AppConfig):
+    name = "summaries"
+    verbose_name = _("汇总表")
+
+    def ready(self):
+        from .triggers import drop_sqlite_triggers, install_triggers
+
+        post_migrate.connect(install_triggers, sender=self, dispatch_uid="summaries.triggers.install_triggers")
+        pre_migrate.connect(drop_sqlite_triggers, sender=self, dispatch_uid="summaries.triggers.drop_sqlite_triggers")

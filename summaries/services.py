@@ -1,0 +1,178 @@
+"""Folding the journal into totals, rebuilding them from the records, and checking the two agree.
+
+A fold moves every journal row into the totals of its jurisdiction and of each ancestor (the node rows), in one
+transaction; readers add the rows not folded yet, so a fold changes no figure, only how fast it is read. Writers
+only ever insert journal rows: a fold never holds a lock a writer needs, and a second fold running at the same
+time simply skips its turn.
+"""
+
+import logging
+from contextlib import contextmanager
+from decimal import Decimal
+
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
+
+from communities.models import PATH_SEGMENT_WIDTH
+
+from .specs import sources
+from .triggers import fact_selects
+
+logger = logging.getLogger(__name__)
+
+# pg_try_advisory_xact_lock's key for "folding or rebuilding the summaries" (any fixed number of this project's).
+LOCK_KEY = 8_112_026
+MAX_DEPTH = 16
+_LEVELS = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, MAX_DEPTH + 1))
+_EXPAND = (
+    f"SELECT substr(m.path, 1, n.k * {PATH_SEGMENT_WIDTH}) AS node, n.k - 1 AS depth, m.measure, m.month, m.key, "
+    "SUM(m.value) AS value FROM {rows} m JOIN ({levels}) n ON n.k * {width} <= length(m.path) WHERE {where} "
+    "GROUP BY 1, 2, 3, 4, 5"
+)
+_UPSERT = (
+    "INSERT INTO summaries_total (node, depth, measure, month, key, value) {select} "
+    "ON CONFLICT (node, measure, month, key) DO UPDATE SET value = summaries_total.value + excluded.value"
+)
+
+
+def _expand(rows, where="true"):
+    return _EXPAND.format(rows=rows, levels=_LEVELS, width=PATH_SEGMENT_WIDTH, where=where)
+
+
+@contextmanager
+def _sqlite_no_wait(conn):
+    """On SQLite (one writer at a time), make a fold fail at once rather than queue behind an import's write lock."""
+    if conn.vendor != "sqlite" or conn.in_atomic_block:
+        yield
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        previous = cursor.fetchone()[0]
+        cursor.execute("PRAGMA busy_timeout = 0")
+        try:
+            yield
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
+
+
+def _lock(conn, *, wait):
+    """Take the fold's lock on PostgreSQL (SQLite's write lock is the transaction's); return whether it is ours."""
+    if conn.vendor != "postgresql":
+        return True
+    with conn.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        return cursor.fetchone()[0]
+
+
+def fold(using=None, *, wait=False):
+    """Move the journal into the totals (or rebuild them when marked stale); return whether the totals are usable.
+
+    False only when they are marked stale and this call could not rebuild them now: the caller then reads the
+    records themselves.
+    """
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    try:
+        with _sqlite_no_wait(conn) if not wait else _nothing(), transaction.atomic(using=conn.alias):
+            if not _lock(conn, wait=wait):
+                return not _stale(conn)
+            if _stale(conn):
+                _rebuild(conn)
+            else:
+                _fold(conn)
+            return True
+    except OperationalError:
+        if conn.vendor != "sqlite":
+            raise
+        logger.info("summaries: the database is busy writing; read without folding")
+        return not _stale(conn)
+
+
+@contextmanager
+def _nothing():
+    yield
+
+
+def _stale(conn):
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM summaries_stale)")
+        return bool(cursor.fetchone()[0])
+
+
+def _fold(conn):
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(
+                "WITH moved AS (DELETE FROM summaries_delta RETURNING path, measure, month, key, value) "
+                + _UPSERT.format(select=_expand("moved"))
+            )
+            return
+        cursor.execute("SELECT MAX(id) FROM summaries_delta")
+        last = cursor.fetchone()[0]
+        if last is None:
+            return
+        cursor.execute(_UPSERT.format(select=_expand("summaries_delta", f"m.id <= {int(last)}")))
+        cursor.execute("DELETE FROM summaries_delta WHERE id <= %s", [last])
+
+
+def rebuild(using=None):
+    """Recompute every total from the records (the `rebuild_summaries` command); waits for a running fold."""
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    with transaction.atomic(using=conn.alias):
+        if conn.vendor == "postgresql" and not _nested(conn):
+            # One snapshot for the whole rebuild: the journal rows it deletes are exactly those of the records it
+            # reads; a write committing meanwhile keeps its journal row and is counted once, at the next fold.
+            with conn.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        _lock(conn, wait=True)
+        _rebuild(conn)
+
+
+def _nested(conn):
+    return len(conn.atomic_blocks) > 1 or getattr(conn.atomic_blocks[0], "_from_testcase", False)
+
+
+def _from_records(vendor):
+    """The SELECT of every fact the records hold now, one row per journal key (path, measure, month, key)."""
+    selects = [
+        select for source in sources(vendor) if source.rebuild for select in fact_selects([source], source.table, "1")
+    ]
+    return (
+        f"SELECT path, measure, month, key, SUM(value) AS value FROM ({' UNION ALL '.join(selects)}) f "
+        "GROUP BY path, measure, month, key"
+    )
+
+
+def _rebuild(conn):
+    with conn.cursor() as cursor:
+        cursor.execute("DELETE FROM summaries_delta")
+        cursor.execute("DELETE FROM summaries_total")
+        cursor.execute("DELETE FROM summaries_stale")
+        cursor.execute(
+            "INSERT INTO summaries_total (node, depth, measure, month, key, value) "
+            + _expand(f"({_from_records(conn.vendor)})", "m.value <> 0")
+        )
+
+
+def differences(using=None, limit=20):
+    """Return up to `limit` (node, measure, month, key, kept, from records) where the kept summaries disagree with
+    the records ([] when they agree): the test of the triggers and the `rebuild_summaries --check` command."""
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"SELECT node, measure, month, key, SUM(value) FROM ("
+            f"SELECT node, measure, month, key, value FROM summaries_total UNION ALL "
+            f"SELECT node, measure, month, key, value FROM ({_expand('summaries_delta')}) e) k GROUP BY 1, 2, 3, 4"
+        )
+        kept = {tuple(str(part) for part in row[:4]): Decimal(str(row[4])) for row in cursor.fetchall()}
+        cursor.execute(f"SELECT node, measure, month, key, value FROM ({_expand(f'({_from_records(conn.vendor)})')}) e")
+        expected = {tuple(str(part) for part in row[:4]): Decimal(str(row[4])) for row in cursor.fetchall()}
+    found = []
+    for key in sorted(set(kept) | set(expected)):
+        a, b = kept.get(key, Decimal(0)), expected.get(key, Decimal(0))
+        if a.quantize(Decimal("0.0001")) != b.quantize(Decimal("0.0001")):
+            found.append((*key, a, b))
+            if len(found) >= limit:
+                break
+    return found

@@ -1,0 +1,193 @@
+"""What the summary tables hold: for each recorded table, the facts one of its rows contributes.
+
+A `Source` is a table and the joins from its row `r` to the row's jurisdiction `j`; each `Fact` of it says which
+measure, month and key the row adds `value` to. Triggers add a row's facts when it is inserted, take them away
+when it is deleted and do both on update, so a change of date, status or jurisdiction moves the row's figures
+from one key to another; the rebuild reads the same SQL over whole tables. One text serves both: what is kept
+incrementally and what a rebuild computes cannot drift apart.
+
+Measures (month: first day of the month; keys joined with "|"):
+- act.<field>   activities by month of their date, key = category id: count, participants and the publicity sums.
+- pet.*         petitions by month of receipt (see `petition_facts`).
+- mv.value / mv.returns   monthly return values by return month, key = figure id | return status.
+- ret.status    monthly returns by month, key = status.
+- units         jurisdictions (month 2000-01-01), key = level: the units that file returns.
+"""
+
+from dataclasses import dataclass
+
+from activities.choices import OPEN_PETITION_STATUSES, PetitionKind, PetitionStatus
+
+UNITS_MONTH = "2000-01-01"
+ACTIVITY_MEASURES = (
+    "count",
+    "participants",
+    "minority_participants",
+    "posters",
+    "handbooks",
+    "promo_items",
+    "light_boxes",
+    "online_posts",
+    "people_reached",
+)
+
+
+@dataclass(frozen=True)
+class Fact:
+    measure: str
+    month: str
+    key: str
+    value: str
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    table: str
+    joins: str
+    facts: tuple
+    path: str = "j.path"
+    # False for a table that only moves another table's facts (a return's status moves its values'): a rebuild
+    # reads each fact once, from its own table.
+    rebuild: bool = True
+
+
+class Dialect:
+    """The few SQL expressions PostgreSQL and SQLite write differently."""
+
+    def __init__(self, vendor):
+        self.vendor = vendor
+
+    def month(self, expr):
+        if self.vendor == "postgresql":
+            return f"CAST(date_trunc('month', {expr}) AS date)"
+        return f"strftime('%Y-%m-01', {expr})"
+
+    def year_month(self, expr):
+        """'YYYY-MM' of a date, '' for none."""
+        if self.vendor == "postgresql":
+            return f"COALESCE(to_char({expr}, 'YYYY-MM'), '')"
+        return f"COALESCE(substr({expr}, 1, 7), '')"
+
+    def day(self, expr):
+        """'YYYY-MM-DD' of a date."""
+        if self.vendor == "postgresql":
+            return f"to_char({expr}, 'YYYY-MM-DD')"
+        return f"substr({expr}, 1, 10)"
+
+    def days_between(self, later, earlier):
+        if self.vendor == "postgresql":
+            return f"({later} - {earlier})"
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+    def fixed_month(self, text):
+        return f"CAST('{text}' AS date)" if self.vendor == "postgresql" else f"'{text}'"
+
+    @staticmethod
+    def text(expr):
+        return f"CAST({expr} AS TEXT)"
+
+
+def _literals(values):
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def activity_facts(d):
+    month = d.month("r.date")
+    key = d.text("r.category_id")
+    return tuple(Fact(f"act.{name}", month, key, "1" if name == "count" else f"r.{name}") for name in ACTIVITY_MEASURES)
+
+
+def petition_facts(d):
+    """Petitions by month of receipt, key starting with the kind (信访 / 矛盾纠纷).
+
+    Dates that a period's end bounds (decided, closed, mediated) are in the key as 'YYYY-MM', so a period ending
+    at a month's end counts "by its end" from the summary; open cases carry their due date, so "overdue on any day"
+    is a sum over due dates before it.
+    """
+    month, kind = d.month("r.received_on"), "r.kind"
+    closed = f"r.status = '{PetitionStatus.CLOSED}' AND r.closed_on IS NOT NULL"
+    return (
+        Fact("pet.received", month, kind, "1"),
+        Fact(
+            "pet.accepted",
+            month,
+            f"{kind} || '|' || {d.year_month('r.decided_on')}",
+            "1",
+            f"r.decided_on IS NOT NULL AND r.status <> '{PetitionStatus.REJECTED}'",
+        ),
+        Fact(
+            "pet.rejected",
+            month,
+            f"{kind} || '|' || {d.year_month('r.decided_on')}",
+            "1",
+            f"r.decided_on IS NOT NULL AND r.status = '{PetitionStatus.REJECTED}'",
+        ),
+        Fact("pet.closed", month, f"{kind} || '|' || r.outcome || '|' || {d.year_month('r.closed_on')}", "1", closed),
+        Fact(
+            "pet.close_days",
+            month,
+            f"{kind} || '|' || {d.year_month('r.closed_on')}",
+            d.days_between("r.closed_on", "r.received_on"),
+            closed,
+        ),
+        Fact("pet.group", month, kind, "1", "r.is_group"),
+        Fact("pet.group_persons", month, kind, "r.persons", "r.is_group"),
+        Fact("pet.ethnic", month, kind, "1", "r.ethnic_factor"),
+        Fact("pet.channel", month, f"{kind} || '|' || r.channel", "1"),
+        Fact("pet.category", month, f"{kind} || '|' || r.category", "1"),
+        Fact(
+            "pet.mediated",
+            month,
+            f"{kind} || '|' || {d.year_month('r.mediated_on')}",
+            "1",
+            f"r.mediated_on IS NOT NULL AND r.kind = '{PetitionKind.DISPUTE}'",
+        ),
+        Fact("pet.agreements", month, kind, "1", "r.agreement_reached"),
+        Fact(
+            "pet.open",
+            month,
+            f"{kind} || '|' || {d.day('r.due_on')}",
+            "1",
+            f"r.due_on IS NOT NULL AND r.status IN ({_literals(OPEN_PETITION_STATUSES)})",
+        ),
+    )
+
+
+def sources(vendor):
+    """Return the summary sources for `vendor`'s SQL."""
+    d = Dialect(vendor)
+    to_place = "JOIN communities_jurisdiction j ON j.id = r.jurisdiction_id"
+    return (
+        Source("activities_activity", to_place, activity_facts(d)),
+        Source("activities_petition", to_place, petition_facts(d)),
+        Source(
+            "activities_monthlyvalue",
+            "JOIN activities_monthlyreturn mr ON mr.id = r.monthly_return_id "
+            "JOIN communities_jurisdiction j ON j.id = mr.jurisdiction_id",
+            (
+                Fact("mv.value", "mr.month", f"{d.text('r.figure_id')} || '|' || mr.status", "r.value"),
+                Fact("mv.returns", "mr.month", f"{d.text('r.figure_id')} || '|' || mr.status", "1"),
+            ),
+        ),
+        Source(
+            "activities_monthlyreturn",
+            "JOIN activities_monthlyvalue v ON v.monthly_return_id = r.id " + to_place,
+            (
+                Fact("mv.value", "r.month", f"{d.text('v.figure_id')} || '|' || r.status", "v.value"),
+                Fact("mv.returns", "r.month", f"{d.text('v.figure_id')} || '|' || r.status", "1"),
+            ),
+            rebuild=False,
+        ),
+        Source("activities_monthlyreturn", to_place, (Fact("ret.status", "r.month", "r.status", "1"),)),
+        Source(
+            "communities_jurisdiction",
+            "",
+            (Fact("units", d.fixed_month(UNITS_MONTH), "r.level", "1"),),
+            path="r.path",
+        ),
+    )
+
+
+def tables(vendor):
+    return sorted({source.table for source in sources(vendor)})

@@ -1,0 +1,159 @@
+"""The database triggers that keep the summary journal (`summaries_delta`) in step with the records.
+
+PostgreSQL: one statement-level trigger per table and event, with transition tables, so a bulk write adds its
+facts in one grouped INSERT. SQLite: row triggers. Both only INSERT into the journal: two writers never wait on one
+another for a summary row, whatever records they touch. A jurisdiction moved in the tree (its path changed) and a
+TRUNCATE mark the totals for a rebuild (`summaries_stale`) instead of rewriting them inside the writer's transaction.
+"""
+
+from django.apps import apps
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from .specs import sources
+
+PREFIX = "summaries_"
+DELTA = "summaries_delta"
+
+
+def _fact_select(source, fact, relation, sign):
+    conditions = [f"{source.path} <> ''"] + ([fact.where] if fact.where else [])
+    return (
+        f"SELECT {source.path} AS path, '{fact.measure}' AS measure, {fact.month} AS month, "  # noqa: S608
+        f"COALESCE({fact.key}, '') AS key, {sign} * ({fact.value}) AS value "
+        f"FROM {relation} r {source.joins} WHERE {' AND '.join(conditions)}"
+    )
+
+
+def fact_selects(table_sources, relation, sign):
+    return [_fact_select(s, f, relation, sign) for s in table_sources for f in s.facts]
+
+
+def delta_insert(selects):
+    """One INSERT of the selects' facts, netted per key (an update that moves nothing writes nothing)."""
+    return (
+        f"INSERT INTO {DELTA} (path, measure, month, key, value) "  # noqa: S608
+        f"SELECT path, measure, month, key, SUM(value) FROM ({' UNION ALL '.join(selects)}) f WHERE true "
+        "GROUP BY path, measure, month, key HAVING SUM(value) <> 0"
+    )
+
+
+def _by_table(vendor):
+    grouped = {}
+    for source in sources(vendor):
+        grouped.setdefault(source.table, []).append(source)
+    return grouped
+
+
+def _columns(table):
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.db_table == table:
+            return [f.column for f in model._meta.concrete_fields]
+    raise LookupError(table)
+
+
+_MOVED_PG = (
+    "INSERT INTO summaries_stale (reason) SELECT 'moved' WHERE EXISTS (SELECT 1 FROM old_rows o "
+    "JOIN new_rows n ON n.id = o.id WHERE o.path <> n.path AND o.path <> '')"
+)
+
+
+def _postgres(cursor):
+    for table, table_sources in _by_table("postgresql").items():
+        new = delta_insert(fact_selects(table_sources, "new_rows", "1"))
+        old = delta_insert(fact_selects(table_sources, "old_rows", "-1"))
+        both = delta_insert(
+            fact_selects(table_sources, "new_rows", "1") + fact_selects(table_sources, "old_rows", "-1")
+        )
+        moved = f"{_MOVED_PG};" if table == "communities_jurisdiction" else ""
+        function = f"{PREFIX}{table}"[:63]
+        cursor.execute(
+            f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $body$
+            BEGIN
+                IF TG_OP = 'TRUNCATE' THEN
+                    INSERT INTO summaries_stale (reason) VALUES ('truncate');
+                ELSIF TG_OP = 'INSERT' THEN
+                    {new};
+                ELSIF TG_OP = 'UPDATE' THEN
+                    {moved}
+                    {both};
+                ELSE
+                    {old};
+                END IF;
+                RETURN NULL;
+            END $body$ LANGUAGE plpgsql"""
+        )
+        events = {
+            "insert": "AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT",
+            "update": "AFTER UPDATE ON {table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+            "FOR EACH STATEMENT",
+            "delete": "AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT",
+            "truncate": "AFTER TRUNCATE ON {table} FOR EACH STATEMENT",
+        }
+        for op, when in events.items():
+            cursor.execute(
+                f'CREATE OR REPLACE TRIGGER "{trigger_name(table, op)}" {when.format(table=table)} '
+                f"EXECUTE FUNCTION {function}()"
+            )
+
+
+def _sqlite(cursor):
+    for table, table_sources in _by_table("sqlite").items():
+        columns = _columns(table)
+
+        def row(which, columns=columns):
+            return "(SELECT " + ", ".join(f'{which}."{c}" AS "{c}"' for c in columns) + ")"
+
+        bodies = {
+            "INSERT": fact_selects(table_sources, row("NEW"), "1"),
+            "UPDATE": fact_selects(table_sources, row("NEW"), "1") + fact_selects(table_sources, row("OLD"), "-1"),
+            "DELETE": fact_selects(table_sources, row("OLD"), "-1"),
+        }
+        for op, selects in bodies.items():
+            cursor.execute(
+                f'CREATE TRIGGER IF NOT EXISTS "{trigger_name(table, op)}" AFTER {op} ON "{table}" '
+                f"BEGIN {delta_insert(selects)}; END"
+            )
+    cursor.execute(
+        f'CREATE TRIGGER IF NOT EXISTS "{PREFIX}moved" AFTER UPDATE OF path ON communities_jurisdiction '
+        "WHEN OLD.path <> NEW.path AND OLD.path <> '' "
+        "BEGIN INSERT INTO summaries_stale (reason) VALUES ('moved'); END"
+    )
+
+
+def trigger_name(table, op):
+    return f"{PREFIX}{table}_{op.lower()}"[:63]
+
+
+def install_triggers(using=None, **kwargs):
+    """Create the summary triggers (idempotent; run after each migrate)."""
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if DELTA not in conn.introspection.table_names():
+        return
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            _postgres(cursor)
+        elif conn.vendor == "sqlite":
+            _sqlite(cursor)
+
+
+def drop_sqlite_triggers(using=None, **kwargs):
+    """Drop the SQLite triggers before migrations (a table remake must not meet a trigger naming another table)."""
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if conn.vendor != "sqlite":
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'summaries%'")
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+
+
+def installed_tables(using=None):
+    """Return the tables carrying a summary trigger (for the meta-test)."""
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if conn.vendor == "postgresql":
+        sql = "SELECT DISTINCT event_object_table FROM information_schema.triggers WHERE trigger_name LIKE %s"
+    else:
+        sql = "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s"
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [PREFIX + "%"])
+        return {row[0] for row in cursor.fetchall()}
