@@ -20,10 +20,10 @@ previous figures marked "正在计算中" (counted as "refreshing"), or wait for
 
 Printed: one table row per scenario (and per kind of read): requests, req/s, errors (5xx, timeouts, refused
 connections, anything but 200), p50/p95/p99 in ms, the share of answers marked refreshing, the age of the JSON's
-figures (now minus its `as_of`), and the writes done with their p95; the load average before and after and the CPU
-time the clients themselves used (they share the machine with the server). The activities written are deleted at the
-end, so the bench data stays as generated. Target (issue 11): page p95 under 500 ms with PostgreSQL, 2 workers, 20
-clients, 1 write/s.
+figures (now minus its `as_of`), and the writes done with their p95; the load average before and after, and the CPU
+time the clients and the gunicorn workers used (per request: the machine is shared, and latency grows with
+everything else running on it, CPU time much less). The activities written are deleted at the end, so the bench data
+stays as generated. Target (issue 11): page p95 under 500 ms with PostgreSQL, 2 workers, 20 clients, 1 write/s.
 
 Bounded like benchmarks/load.py: at most 200 clients, 600 s per scenario, 20 writes/s and --max-requests requests;
 each request times out after 30 s; only 127.0.0.1 is ever contacted.
@@ -241,10 +241,44 @@ def writer(write, rate, stats, seed):
         connections.close_all()
 
 
-def run(scenario, rate, args, urls, cookies, write):
+class WorkerCpu:
+    """CPU seconds the gunicorn workers used, sampled from /proc twice a second (Linux; 0 elsewhere).
+
+    The machine is shared: latencies grow with everything else running, CPU per request much less. A worker gunicorn
+    recycles (max_requests) counts up to its last sample.
+    """
+
+    def __init__(self, master_pid):
+        self.master, self.seen, self.stopped = master_pid, {}, threading.Event()
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        threading.Thread(target=self.watch, daemon=True).start()
+
+    def watch(self):
+        while not self.stopped.wait(0.5):
+            self.sample()
+
+    def sample(self):
+        try:
+            children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text().split()
+        except OSError:
+            return
+        for pid in children:
+            try:
+                # Fields after the command name (which may hold spaces, in parentheses): utime and stime are 12th, 13th.
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            self.seen[pid] = (int(fields[11]) + int(fields[12])) / self.tick
+
+    def total(self):
+        self.sample()
+        return sum(self.seen.values())
+
+
+def run(scenario, rate, args, urls, cookies, write, worker_cpu):
     load_before = os.getloadavg()
     stats = Stats(args.seconds, args.max_requests)
-    started, cpu_before = time.monotonic(), time.process_time()
+    started, cpu_before, server_before = time.monotonic(), time.process_time(), worker_cpu.total()
     threads = [
         threading.Thread(target=reader, args=(i, urls, cookies, stats, args.json_share, args.seed), daemon=True)
         for i in range(args.clients)
@@ -263,6 +297,7 @@ def run(scenario, rate, args, urls, cookies, write):
         "elapsed": elapsed,
         "load": (load_before, os.getloadavg()),
         "client_cpu": time.process_time() - cpu_before,
+        "server_cpu": worker_cpu.total() - server_before,
     }
 
 
@@ -285,6 +320,11 @@ def prepare(today):
         Jurisdiction.objects.subtree_of(root).filter(level="community").order_by("pk").values_list("pk", flat=True)
     )
     return root, user, password, communities
+
+
+def per_request(result):
+    done = sum(len(v) for v in result["stats"].latencies.values())
+    return 1000 * result["server_cpu"] / done if done else 0
 
 
 def row(engine, args, result, kind, ops):
@@ -342,6 +382,7 @@ def main():
         stderr=open(log_path, "w"),  # noqa: SIM115 - closed with the folder
     )
     prefix = f"压测HTTP{secrets.token_hex(4)}"
+    worker_cpu = WorkerCpu(server.pid)
     results = []
     try:
         for _ in range(120):
@@ -371,7 +412,7 @@ def main():
             if status != 200:
                 raise SystemExit(f"the {kind} did not load; see {log_path}")
         print(f"no writer: {args.clients} clients for {args.seconds:.0f} s …", flush=True)
-        results.append(run("no writer", 0, args, urls, readers, None))
+        results.append(run("no writer", 0, args, urls, readers, None, worker_cpu))
         if args.writes_per_second:
             if args.writer == "http":
                 write = http_writer(base, login(base, USERNAME, password), communities, today, prefix)
@@ -379,8 +420,9 @@ def main():
                 write = orm_writer(user, communities, today, prefix)
             scenario = f"writer {args.writes_per_second:g}/s ({args.writer})"
             print(f"{scenario}: {args.clients} clients for {args.seconds:.0f} s …", flush=True)
-            results.append(run(scenario, args.writes_per_second, args, urls, readers, write))
+            results.append(run(scenario, args.writes_per_second, args, urls, readers, write, worker_cpu))
     finally:
+        worker_cpu.stopped.set()
         server.terminate()
         server.wait(timeout=60)
         removed, _ = Activity.objects.filter(title__startswith=prefix).delete()
@@ -405,7 +447,8 @@ def main():
         before, after = result["load"]
         print(
             f"{result['scenario']}: load average {before[0]:.2f} before, {after[0]:.2f} after (1 min; "
-            f"{os.cpu_count()} cores); the clients used {result['client_cpu']:.0f} CPU s in {result['elapsed']:.0f} s"
+            f"{os.cpu_count()} cores); in {result['elapsed']:.0f} s the clients used {result['client_cpu']:.1f} CPU s, "
+            f"the gunicorn workers {result['server_cpu']:.1f} CPU s ({per_request(result):.0f} ms per request)"
         )
     print(f"activities written and deleted again: {removed}")
     errors = Counter()
