@@ -241,15 +241,18 @@ def writer(write, rate, stats, seed):
         connections.close_all()
 
 
-class WorkerCpu:
-    """CPU seconds the gunicorn workers used, sampled from /proc twice a second (Linux; 0 elsewhere).
+class ChildrenCpu:
+    """CPU seconds the children of a process used (gunicorn's workers, PostgreSQL's backends), sampled from /proc
+    twice a second (Linux; 0 elsewhere; None as the process: always 0).
 
-    The machine is shared: latencies grow with everything else running, CPU per request much less. A worker gunicorn
-    recycles (max_requests) counts up to its last sample.
+    The machine is shared: latencies grow with everything else running, CPU per request much less. A child that
+    ends (a worker gunicorn recycles after max_requests) counts up to its last sample.
     """
 
     def __init__(self, master_pid):
         self.master, self.seen, self.stopped = master_pid, {}, threading.Event()
+        if master_pid is None:
+            return
         self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         threading.Thread(target=self.watch, daemon=True).start()
 
@@ -258,6 +261,8 @@ class WorkerCpu:
             self.sample()
 
     def sample(self):
+        if self.master is None:
+            return
         try:
             children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text().split()
         except OSError:
@@ -275,10 +280,25 @@ class WorkerCpu:
         return sum(self.seen.values())
 
 
-def run(scenario, rate, args, urls, cookies, write, worker_cpu):
+def postmaster_pid():
+    """Return the pid of the PostgreSQL server when it runs on this machine, else None."""
+    if connection.vendor != "postgresql" or connection.settings_dict["HOST"] not in ("127.0.0.1", "localhost", ""):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    try:
+        status = Path(f"/proc/{backend}/status").read_text()
+    except OSError:
+        return None
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+
+
+def run(scenario, rate, args, urls, cookies, write, worker_cpu, database_cpu):
     load_before = os.getloadavg()
     stats = Stats(args.seconds, args.max_requests)
-    started, cpu_before, server_before = time.monotonic(), time.process_time(), worker_cpu.total()
+    started, cpu_before = time.monotonic(), time.process_time()
+    server_before, database_before = worker_cpu.total(), database_cpu.total()
     threads = [
         threading.Thread(target=reader, args=(i, urls, cookies, stats, args.json_share, args.seed), daemon=True)
         for i in range(args.clients)
@@ -298,6 +318,7 @@ def run(scenario, rate, args, urls, cookies, write, worker_cpu):
         "load": (load_before, os.getloadavg()),
         "client_cpu": time.process_time() - cpu_before,
         "server_cpu": worker_cpu.total() - server_before,
+        "database_cpu": database_cpu.total() - database_before,
     }
 
 
@@ -322,9 +343,9 @@ def prepare(today):
     return root, user, password, communities
 
 
-def per_request(result):
+def per_request(result, cpu):
     done = sum(len(v) for v in result["stats"].latencies.values())
-    return 1000 * result["server_cpu"] / done if done else 0
+    return 1000 * result[cpu] / done if done else 0
 
 
 def row(engine, args, result, kind, ops):
@@ -365,6 +386,7 @@ def main():
     today = timezone.localdate()
     print(f"{engine}: migrating, checking the city data …", flush=True)
     root, user, password, communities = prepare(today)
+    database_cpu = ChildrenCpu(postmaster_pid())
     # SQLite: no connection of this process may hold the file while the server works (the ORM writer opens its own).
     connections.close_all()
 
@@ -382,7 +404,7 @@ def main():
         stderr=open(log_path, "w"),  # noqa: SIM115 - closed with the folder
     )
     prefix = f"压测HTTP{secrets.token_hex(4)}"
-    worker_cpu = WorkerCpu(server.pid)
+    worker_cpu = ChildrenCpu(server.pid)
     results = []
     try:
         for _ in range(120):
@@ -412,7 +434,7 @@ def main():
             if status != 200:
                 raise SystemExit(f"the {kind} did not load; see {log_path}")
         print(f"no writer: {args.clients} clients for {args.seconds:.0f} s …", flush=True)
-        results.append(run("no writer", 0, args, urls, readers, None, worker_cpu))
+        results.append(run("no writer", 0, args, urls, readers, None, worker_cpu, database_cpu))
         if args.writes_per_second:
             if args.writer == "http":
                 write = http_writer(base, login(base, USERNAME, password), communities, today, prefix)
@@ -420,9 +442,10 @@ def main():
                 write = orm_writer(user, communities, today, prefix)
             scenario = f"writer {args.writes_per_second:g}/s ({args.writer})"
             print(f"{scenario}: {args.clients} clients for {args.seconds:.0f} s …", flush=True)
-            results.append(run(scenario, args.writes_per_second, args, urls, readers, write, worker_cpu))
+            results.append(run(scenario, args.writes_per_second, args, urls, readers, write, worker_cpu, database_cpu))
     finally:
         worker_cpu.stopped.set()
+        database_cpu.stopped.set()
         server.terminate()
         server.wait(timeout=60)
         removed, _ = Activity.objects.filter(title__startswith=prefix).delete()
@@ -448,7 +471,13 @@ def main():
         print(
             f"{result['scenario']}: load average {before[0]:.2f} before, {after[0]:.2f} after (1 min; "
             f"{os.cpu_count()} cores); in {result['elapsed']:.0f} s the clients used {result['client_cpu']:.1f} CPU s, "
-            f"the gunicorn workers {result['server_cpu']:.1f} CPU s ({per_request(result):.0f} ms per request)"
+            f"the gunicorn workers {result['server_cpu']:.1f} CPU s ({per_request(result, 'server_cpu'):.0f} ms per "
+            "request)"
+            + (
+                f", PostgreSQL {result['database_cpu']:.1f} CPU s ({per_request(result, 'database_cpu'):.0f} ms)"
+                if database_cpu.master
+                else ""
+            )
         )
     print(f"activities written and deleted again: {removed}")
     errors = Counter()
