@@ -7,7 +7,8 @@ The database is the one DATABASE_URL names (PostgreSQL, created when missing), e
 file benchmarks/dashboard.py keeps; it is migrated and given the city-scale bench data (demo.benchdata) when its
 root jurisdiction is missing, so the data is generated once per database. gunicorn runs on a free 127.0.0.1 port
 with the production settings (DJANGO_DEBUG=0, a fresh secret key, whitenoise serving collectstatic's copies) and
-`--workers` workers; every client is logged in through the login form as one superuser.
+`--workers` workers; every client is logged in through the login form as one superuser. After a migration that
+changes how figures are kept (summary tables), delete benchmarks/bench.sqlite3 so its data is written through it.
 
 Each scenario runs `--seconds`: `--clients` threads GET the city top's page `/dashboard/<code>/?year=<year>` (or,
 with the share `--json-share`, its JSON `/api/v1/jurisdictions/<code>/summary/?year=<year>`) one after another, as
@@ -17,13 +18,16 @@ the service in this process (`--writer orm`), `--writes-per-second` times a seco
 a random community of the bench city. Each write makes the city top's cached figures stale
 (reporting/freshness.py), so readers then meet cold reads: one process recomputes while the others serve the
 previous figures marked "正在计算中" (counted as "refreshing"), or wait for it when there are none.
+The clients send their requests back to back, without pauses: with C clients the latency is about C / throughput
+(Little's law), so a p95 under 500 ms with 20 clients takes more than about 40 answers a second.
 
 Printed: one table row per scenario (and per kind of read): requests, req/s, errors (5xx, timeouts, refused
 connections, anything but 200), p50/p95/p99 in ms, the share of answers marked refreshing, the age of the JSON's
-figures (now minus its `as_of`), and the writes done with their p95; the load average before and after, and the CPU
-time the clients and the gunicorn workers used (per request: the machine is shared, and latency grows with
-everything else running on it, CPU time much less). The activities written are deleted at the end, so the bench data
-stays as generated. Target (issue 11): page p95 under 500 ms with PostgreSQL, 2 workers, 20 clients, 1 write/s.
+figures while writes arrive (now minus its `as_of`), and the writes done with their p95. Below it: the load average
+before and after each scenario and the CPU time the clients, the gunicorn workers and (on this machine) PostgreSQL
+used, per request: the machine is shared, and latency grows with everything else running on it, CPU time much less.
+The activities written are deleted at the end, so the bench data stays as generated. Target (issue 11): page p95
+under 500 ms with PostgreSQL, 2 workers, 20 clients, 1 write/s.
 
 Bounded like benchmarks/load.py: at most 200 clients, 600 s per scenario, 20 writes/s and --max-requests requests;
 each request times out after 30 s; only 127.0.0.1 is ever contacted.
@@ -354,8 +358,11 @@ def row(engine, args, result, kind, ops):
     done = len(values)
     writes = stats.latencies.get("write", [])
     wrote = f"{len(writes) - stats.errors_of('write')} ({percentile(writes, 95):.0f} ms)" if writes else "—"
-    # Only the JSON says when its figures were computed to the second (the page, to the minute and when refreshing).
-    age = f"{percentile(stats.ages, 50):.1f} / {percentile(stats.ages, 95):.1f}" if kind == "json" else "—"
+    # Only the JSON says when its figures were computed to the second (the page, to the minute and when refreshing);
+    # without writes old figures are current ones, so their age says nothing.
+    age = "—"
+    if kind == "json" and writes and stats.ages:
+        age = f"{percentile(stats.ages, 50):.1f} / {percentile(stats.ages, 95):.1f}"
     return (
         f"| {engine} | {result['scenario']} | {ops} | {args.clients} | {args.workers} | {result['elapsed']:.0f} "
         f"| {done} | {done / result['elapsed']:.1f} | {stats.errors_of(kind)} | {percentile(values, 50):.0f} "
