@@ -104,6 +104,7 @@ class Stats:
     def __init__(self, seconds, max_requests):
         self.lock = threading.Lock()
         self.latencies, self.refreshing, self.errors, self.ages = {}, Counter(), Counter(), []
+        self.started, self.slowest = time.monotonic(), []  # (ms, kind, second of the scenario it began in)
         self.deadline, self.max_requests, self.count = time.monotonic() + seconds, max_requests, 0
 
     def exhausted(self):
@@ -113,6 +114,10 @@ class Stats:
         with self.lock:
             self.count += 1
             self.latencies.setdefault(kind, []).append(seconds * 1000)
+            # The slowest few with their start: one stall of the whole server shows as many beginning together.
+            self.slowest.append((seconds * 1000, kind, time.monotonic() - seconds - self.started))
+            if len(self.slowest) > 50:
+                self.slowest = sorted(self.slowest, reverse=True)[:8]
             if error:
                 self.errors[f"{kind}: {error}"] += 1
             if refreshing:
@@ -486,6 +491,10 @@ def main():
                 else ""
             )
         )
+    for result in results:
+        slowest = sorted(result["stats"].slowest, reverse=True)[:8]
+        shown = ", ".join(f"{kind} {ms:.0f} ms at {at:.0f} s" for ms, kind, at in slowest)
+        print(f"{result['scenario']}: slowest requests (and the second they began): {shown}")
     print(f"activities written and deleted again: {removed}")
     errors = Counter()
     for result in results:
