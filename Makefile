@@ -27,6 +27,7 @@ system-packages:
 demo: install messages
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo
+	DJANGO_DEBUG=1 $(PY) manage.py rebuild_summaries --if-stale
 
 run: demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
@@ -46,6 +47,7 @@ serve: install messages
 	export DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}" \
 	  DJANGO_FIELD_KEY="$${DJANGO_FIELD_KEY:-$$(cat $(FIELD_KEY_FILE))}" && \
 	  $(PY) manage.py migrate --noinput && \
+	  $(PY) manage.py rebuild_summaries --if-stale && \
 	  $(PY) manage.py collectstatic --noinput -v 0 && \
 	  exec $(VENV)/bin/gunicorn unity.wsgi:application --config deploy/gunicorn.conf.py
 

@@ -267,41 +267,45 @@ def population_summary(*, jurisdiction, year, kind=PopulationKind.RESIDENT, grou
     records, sections = _counted(root=jurisdiction, year=year, kind=kind)
     row = records.aggregate(**_RECORD_AGGREGATES)
     if not row["record_count"]:
-        return _summary(row, [], jurisdiction=jurisdiction, year=year, kind=kind, groups={})
+        return summary_from_aggregates(row, [], jurisdiction=jurisdiction, year=year, kind=kind, groups={})
     groups = groups or _all_groups()
     group_rows = (
         GroupCount.objects.filter(record__in=records).values("ethnic_group_id").annotate(**_GROUP_AGGREGATES).order_by()
     )
-    summary = _summary(row, group_rows, jurisdiction=jurisdiction, year=year, kind=kind, groups=groups)
+    by_section = []
     if sections - {""}:
-        summary.sections = _section_summaries(records, jurisdiction=jurisdiction, year=year, kind=kind, groups=groups)
-    return summary
+        rows = records.values("section").annotate(**_RECORD_AGGREGATES).order_by()
+        section_groups = {}
+        for r in (
+            GroupCount.objects.filter(record__in=records)
+            .values("record__section", "ethnic_group_id")
+            .annotate(**_GROUP_AGGREGATES)
+            .order_by()
+        ):
+            section_groups.setdefault(r["record__section"], []).append(r)
+        by_section = [(r["section"], r, section_groups.get(r["section"], [])) for r in rows]
+    return summary_from_aggregates(
+        row, group_rows, jurisdiction=jurisdiction, year=year, kind=kind, groups=groups, sections=by_section
+    )
 
 
-def _section_summaries(records, *, jurisdiction, year, kind, groups):
-    """Return a summary per section name over `records` (two grouped queries), named ones first, blank last."""
-    rows = records.values("section").annotate(**_RECORD_AGGREGATES).order_by()
-    by_section = {}
-    for r in (
-        GroupCount.objects.filter(record__in=records)
-        .values("record__section", "ethnic_group_id")
-        .annotate(**_GROUP_AGGREGATES)
-        .order_by()
-    ):
-        by_section.setdefault(r["record__section"], []).append(r)
-    summaries = [
-        _summary(
-            row,
-            by_section.get(row["section"], []),
-            jurisdiction=jurisdiction,
-            year=year,
-            kind=kind,
-            groups=groups,
-            section=row["section"],
+def summary_from_aggregates(row, group_rows, *, jurisdiction, year, kind, groups, sections=()):
+    """Return the `PopulationSummary` of aggregated counted records (`row`, as `_RECORD_AGGREGATES` names them),
+    their group counts (`group_rows`, as `_GROUP_AGGREGATES`) and, per section name, the same two.
+
+    The one place the figures are derived: the records' selector above and the summary tables (summaries.figures)
+    both hand their sums here.
+    """
+    summary = _summary(row, group_rows, jurisdiction=jurisdiction, year=year, kind=kind, groups=groups)
+    if {name for name, _row, _groups in sections} - {""}:
+        summary.sections = sorted(
+            (
+                _summary(r, g, jurisdiction=jurisdiction, year=year, kind=kind, groups=groups, section=name)
+                for name, r, g in sections
+            ),
+            key=lambda s: (not s.section, _section_rank(s.section), s.section),
         )
-        for row in rows
-    ]
-    return sorted(summaries, key=lambda s: (not s.section, _section_rank(s.section), s.section))
+    return summary
 
 
 # Sections in school order (幼儿园, 小学部, 初中部, 高中部), not in code-point order (初 before 小).

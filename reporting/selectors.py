@@ -17,6 +17,7 @@ from activities.selectors.activities import (
     project_totals,
 )
 from activities.selectors.monthly import (
+    filing_levels,
     filing_month,
     monthly_figure_totals,
     status_counts,
@@ -31,6 +32,7 @@ from activities.selectors.validation import violation_count
 from communities.choices import PopulationKind
 from communities.models import PATH_SEGMENT_WIDTH
 from communities.selectors import _all_groups, children_population, population_summary
+from summaries import figures as summary
 
 from .children import CHILDREN_SHOWN, bounded_returns
 from .freshness import cached
@@ -225,11 +227,19 @@ def _num(value):
     return int(value) if float(value).is_integer() and not hasattr(value, "as_tuple") else float(value)
 
 
-def children_ranking(*, jurisdiction, period, today):
-    """Return a RankingRow per child of `jurisdiction`, in a fixed number of queries."""
+def children_ranking(*, jurisdiction, period, today, from_summaries=None):
+    """Return a RankingRow per child of `jurisdiction`, in a fixed number of queries.
+
+    The activity and petition figures come from the summary tables when they serve the period, else from the
+    records (the same numbers: tests/summaries)."""
     population = children_population(jurisdiction=jurisdiction, year=period.year)
-    activities = activity_totals_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end)
-    petitions = petition_counts_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end, today=today)
+    if from_summaries is None:
+        from_summaries = summary.applies(period)
+    if from_summaries:
+        activities = petitions = summary.child_ranking_figures(jurisdiction, period, today)
+    else:
+        activities = activity_totals_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end)
+        petitions = petition_counts_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end, today=today)
     rows = []
     for child in population:
         a = activities.get(child.jurisdiction.path, {})
@@ -275,6 +285,12 @@ def _compute_dashboard(*, jurisdiction, period, today):
     previous = period.previous_year()
     # A jurisdiction's own plan speaks for it (its leading group, its progress) before any ancestor's.
     plan = next((p for p in plans if p.jurisdiction_id == jurisdiction.pk), plans[0] if plans else None)
+    # The summary tables answer for whole months in two queries; otherwise (or while they await a rebuild) the
+    # records themselves do. Both give the same figures (tests/summaries/test_figures.py).
+    facts = None
+    if summary.applies(period):
+        facts = summary.SubtreeFigures(jurisdiction, period, today, since=previous.start)
+    where = {"jurisdiction": jurisdiction, "start": period.start, "end": period.end}
     board = Dashboard(
         jurisdiction=jurisdiction,
         period=period,
@@ -287,39 +303,54 @@ def _compute_dashboard(*, jurisdiction, period, today):
         population_teachers=population_summary(
             jurisdiction=jurisdiction, year=period.year, kind=PopulationKind.STAFF, groups=groups
         ),
-        activities=activity_totals(jurisdiction=jurisdiction, start=period.start, end=period.end),
-        activities_by_month=activity_counts_by_month(jurisdiction=jurisdiction, start=period.start, end=period.end),
-        activities_by_month_previous=activity_counts_by_month(
-            jurisdiction=jurisdiction, start=previous.start, end=previous.end
+        activities=facts.activity_totals() if facts else activity_totals(**where),
+        activities_by_month=facts.activity_counts_by_month() if facts else activity_counts_by_month(**where),
+        activities_by_month_previous=(
+            facts.activity_counts_by_month(previous.start, previous.end)
+            if facts
+            else activity_counts_by_month(jurisdiction=jurisdiction, start=previous.start, end=previous.end)
         ),
-        petitions_by_month=petition_counts_by_month(
-            jurisdiction=jurisdiction, start=period.start, end=period.end, today=today
-        ),
-        activities_by_category=activity_counts_by_category(
-            jurisdiction=jurisdiction, start=period.start, end=period.end
-        ),
-        largest_activities=largest_activities(jurisdiction=jurisdiction, start=period.start, end=period.end),
-        petitions=petition_figures(jurisdiction=jurisdiction, start=period.start, end=period.end, today=today),
-        mediation=mediation_figures(jurisdiction=jurisdiction, start=period.start, end=period.end, today=today),
+        petitions_by_month=facts.petition_counts_by_month()
+        if facts
+        else petition_counts_by_month(**where, today=today),
+        activities_by_category=facts.activity_counts_by_category() if facts else activity_counts_by_category(**where),
+        largest_activities=largest_activities(**where),
+        petitions=facts.petition_figures() if facts else petition_figures(**where, today=today),
+        mediation=facts.mediation_figures() if facts else mediation_figures(**where, today=today),
         monthly_figures=monthly_figure_totals(
-            jurisdiction=jurisdiction, start_month=period.start, end_month=period.end
+            jurisdiction=jurisdiction,
+            start_month=period.start,
+            end_month=period.end,
+            summed=facts.summed_figures() if facts else None,
         ),
         yearly_figures=yearly_figure_totals(jurisdiction=jurisdiction, year=period.year),
         returns_month=returns_month,
-        returns=unit_statuses(jurisdiction=jurisdiction, month=returns_month, today=today),
         returns_due_on=filing.due_on,
         plan=plan,
         plan_progress=plan_progress(plan=plan, today=today) if plan else None,
         projects=project_totals(jurisdiction=jurisdiction, start_year=period.start.year, end_year=period.end.year),
-        ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today),
+        ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today, from_summaries=bool(facts)),
     )
-    board.returns_summary = status_counts(board.returns)
-    board.returns_late = sum(row.is_late for row in board.returns)
-    # Bounded: a province has ~18,000 units filing returns; the board, the page and the JSON carry the first ones.
-    child_path = len(jurisdiction.path) + PATH_SEGMENT_WIDTH
-    board.returns_late_by_child = dict(
-        Counter(row.jurisdiction.path[:child_path] for row in board.returns if row.is_late)
-    )
-    board.returns, board.returns_total = bounded_returns(board.returns)
+    if facts:
+        levels = filing_levels()
+        board.returns_summary, board.returns_late, board.returns_total = facts.returns(
+            returns_month, filing.due_on, levels
+        )
+        board.returns_late_by_child = summary.returns_late_by_child(
+            jurisdiction, month=returns_month, levels=levels, late=board.returns_late
+        )
+        board.returns = summary.first_returns(
+            jurisdiction, month=returns_month, today=today, levels=levels, limit=CHILDREN_SHOWN
+        )
+    else:
+        returns = unit_statuses(jurisdiction=jurisdiction, month=returns_month, today=today)
+        board.returns_summary = status_counts(returns)
+        board.returns_late = sum(row.is_late for row in returns)
+        # Bounded: a province has ~18,000 units filing returns; the board, the page and the JSON carry the first.
+        child_path = len(jurisdiction.path) + PATH_SEGMENT_WIDTH
+        board.returns_late_by_child = dict(
+            Counter(row.jurisdiction.path[:child_path] for row in returns if row.is_late)
+        )
+        board.returns, board.returns_total = bounded_returns(returns)
     board.violations = violation_count(jurisdiction=jurisdiction, start_month=period.start, end_month=period.end)
     return board

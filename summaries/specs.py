@@ -12,6 +12,10 @@ Measures (month: first day of the month; keys joined with "|"):
 - mv.value / mv.returns   monthly return values by return month, key = figure id | return status.
 - ret.status    monthly returns by month, key = status.
 - units         jurisdictions (month 2000-01-01), key = level: the units that file returns.
+- pop.*         population records by year (month = 1 January), key = kind | section: their count, and for each
+                nullable total its sum and how many records give it (a sum over none is "not recorded", not 0);
+                pop.depth, key = kind | depth of the record's place, tells whether a record can hide another.
+- grp.*         group counts by year, key = kind | section | ethnic group id.
 """
 
 from dataclasses import dataclass
@@ -29,6 +33,27 @@ ACTIVITY_MEASURES = (
     "light_boxes",
     "online_posts",
     "people_reached",
+)
+
+
+# The nullable totals of a population record, each summed with a count of the records that give it.
+RECORD_TOTALS = (
+    "residents",
+    "households",
+    "floating_minority",
+    "hardship_households",
+    "hardship_persons",
+    "male",
+    "female",
+    "minority_total",
+)
+GROUP_MEASURES = ("grp.total", "grp.rows", "grp.declared", "grp.male", "grp.male.n", "grp.female", "grp.female.n")
+POPULATION_MEASURES = (
+    "pop.records",
+    "pop.depth",
+    *(f"pop.{name}" for name in RECORD_TOTALS),
+    *(f"pop.{name}.n" for name in RECORD_TOTALS),
+    *GROUP_MEASURES,
 )
 
 
@@ -79,6 +104,11 @@ class Dialect:
         if self.vendor == "postgresql":
             return f"({later} - {earlier})"
         return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+    def year_start(self, expr):
+        if self.vendor == "postgresql":
+            return f"make_date(CAST({expr} AS integer), 1, 1)"
+        return f"printf('%04d-01-01', {expr})"
 
     def fixed_month(self, text):
         return f"CAST('{text}' AS date)" if self.vendor == "postgresql" else f"'{text}'"
@@ -154,6 +184,33 @@ def petition_facts(d):
     )
 
 
+def record_facts(d):
+    month, key = d.year_start("r.year"), "r.kind || '|' || r.section"
+    facts = [
+        Fact("pop.records", month, key, "1"),
+        Fact("pop.depth", month, f"r.kind || '|' || {d.text('j.depth')}", "1"),
+    ]
+    for name in RECORD_TOTALS:
+        facts.append(Fact(f"pop.{name}", month, key, f"r.{name}", f"r.{name} IS NOT NULL"))
+        facts.append(Fact(f"pop.{name}.n", month, key, "1", f"r.{name} IS NOT NULL"))
+    return tuple(facts)
+
+
+def group_facts(d, record, count):
+    """The facts of group counts `count` of population records `record` (aliases in the joins)."""
+    month = d.year_start(f"{record}.year")
+    key = f"{record}.kind || '|' || {record}.section || '|' || {d.text(f'{count}.ethnic_group_id')}"
+    return (
+        Fact("grp.total", month, key, f"{count}.count"),
+        Fact("grp.rows", month, key, "1"),
+        Fact("grp.declared", month, key, f"{count}.count", f"{record}.minority_total IS NOT NULL"),
+        Fact("grp.male", month, key, f"{count}.male", f"{count}.male IS NOT NULL"),
+        Fact("grp.male.n", month, key, "1", f"{count}.male IS NOT NULL"),
+        Fact("grp.female", month, key, f"{count}.female", f"{count}.female IS NOT NULL"),
+        Fact("grp.female.n", month, key, "1", f"{count}.female IS NOT NULL"),
+    )
+
+
 def sources(vendor):
     """Return the summary sources for `vendor`'s SQL."""
     d = Dialect(vendor)
@@ -179,7 +236,23 @@ def sources(vendor):
             ),
             rebuild=False,
         ),
-        Source("activities_monthlyreturn", to_place, (Fact("ret.status", "r.month", "r.status", "1"),)),
+        Source(
+            "activities_monthlyreturn", to_place, (Fact("ret.status", "r.month", "r.status || '|' || j.level", "1"),)
+        ),
+        Source("communities_populationrecord", to_place, record_facts(d)),
+        Source(
+            "communities_groupcount",
+            "JOIN communities_populationrecord pr ON pr.id = r.record_id "
+            "JOIN communities_jurisdiction j ON j.id = pr.jurisdiction_id",
+            group_facts(d, "pr", "r"),
+        ),
+        # A record's year, kind, section, place or declared total moves its group counts' facts.
+        Source(
+            "communities_populationrecord",
+            "JOIN communities_groupcount g ON g.record_id = r.id " + to_place,
+            group_facts(d, "r", "g"),
+            rebuild=False,
+        ),
         Source(
             "communities_jurisdiction",
             "",

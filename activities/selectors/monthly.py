@@ -244,12 +244,14 @@ def _whole(value):
     return int(value) if value == value.to_integral_value() else value
 
 
-def monthly_figure_totals(*, jurisdiction, start_month, end_month, include_submitted=False):
+def monthly_figure_totals(*, jurisdiction, start_month, end_month, include_submitted=False, summed=None):
     """Return [{"figure", "total", "returns"}] over the subtree of `jurisdiction` from start to end month.
 
     A "sum" figure adds every counted month of every jurisdiction; a "latest" figure (e.g. a team size)
     takes per jurisdiction its value in the latest counted month of the range, then adds the jurisdictions.
     Counted returns are APPROVED ones, plus SUBMITTED ones with `include_submitted`. Three queries.
+    `summed`: {figure pk: {"total", "returns"}} of the "sum" figures, already read from the summary tables
+    (summaries.figures); then only the "latest" figures are read from the values.
     """
     statuses = [ReturnStatus.APPROVED] + ([ReturnStatus.SUBMITTED] if include_submitted else [])
     in_period = Q(
@@ -267,15 +269,16 @@ def monthly_figure_totals(*, jurisdiction, start_month, end_month, include_submi
         monthly_return__month__gt=OuterRef("monthly_return__month"),
     )
     # Summed figures need no look at later months; only the few "latest" figures pay for that check.
-    summed = MonthlyValue.objects.filter(counted, figure__aggregation=FigureAggregation.SUM)
+    summed_values = MonthlyValue.objects.filter(counted, figure__aggregation=FigureAggregation.SUM)
     latest = (
         MonthlyValue.objects.filter(counted, figure__aggregation=FigureAggregation.LATEST)
         .annotate(has_later=Exists(later))
         .filter(has_later=False)
     )
-    sums = {
+    sums = {} if summed is None else dict(summed)
+    sums |= {
         row["figure"]: row
-        for qs in (summed, latest)
+        for qs in ((summed_values, latest) if summed is None else (latest,))
         for row in qs.values("figure")
         .annotate(total=Sum("value"), returns=Count("monthly_return", distinct=True))
         .order_by()

@@ -228,16 +228,21 @@ class SectionMigrationTests(TransactionTestCase):
 
     def setUp(self):
         from reporting.freshness import drop_sqlite_triggers
+        from summaries import triggers
 
-        drop_sqlite_triggers()  # as `migrate` does first (reporting.freshness): SQLite's table remakes need it
+        # As `migrate` does first (pre_migrate): SQLite's table remakes need the triggers out of the way.
+        drop_sqlite_triggers()
+        triggers.drop_sqlite_triggers()
 
     def tearDown(self):
         from reporting.freshness import install_triggers
+        from summaries import triggers
 
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
         install_triggers()
+        triggers.install_triggers()
 
     def _fixture_teardown(self):
         super()._fixture_teardown()

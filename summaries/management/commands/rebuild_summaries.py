@@ -9,8 +9,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--check", action="store_true", help=_("只检查，不重建"))
+        parser.add_argument(
+            "--if-stale",
+            action="store_true",
+            help=_("只在需要时重建（迁移之后、辖区调整之后），否则只归并增量；部署时在 migrate 之后运行"),
+        )
 
-    def handle(self, *args, check=False, **options):
+    def handle(self, *args, check=False, if_stale=False, **options):
+        if if_stale:
+            services.fold(wait=True)
+            self.stdout.write(_("汇总表已是最新。"))
+            return
         if check:
             found = services.differences()
             for node, measure, month, key, kept, expected in found:

@@ -1,0 +1,291 @@
+"""The dashboard's figures read from the summary tables, in the shapes the records' own selectors return.
+
+Each function here means exactly what its namesake over the records means (activities.selectors.*, the
+petitions', the returns'); tests/summaries hold the two together on random data, on both databases. The summary
+tables are by month, so they serve periods made of whole months (every period the pages offer); `applies` says
+whether they can serve a period now.
+"""
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
+
+from activities.choices import FigureAggregation, PetitionCategory, PetitionChannel, PetitionKind, PetitionOutcome
+from activities.models import ActivityCategory, MonthlyFigure, MonthlyReturn
+from activities.selectors.activities import ActivityTotals, CategoryCount, MonthCount
+from activities.selectors.monthly import MISSING, STATUS_LABELS, STATUS_ORDER, return_statuses
+from base.periods import first_of_month, month_end
+from communities.figures import share
+from communities.models import Jurisdiction
+
+from . import services
+from .selectors import children_rows, subtree_rows
+from .specs import ACTIVITY_MEASURES
+
+PERIOD_MEASURES = (
+    *(f"act.{name}" for name in ACTIVITY_MEASURES),
+    "pet.received",
+    "pet.accepted",
+    "pet.rejected",
+    "pet.closed",
+    "pet.close_days",
+    "pet.group",
+    "pet.group_persons",
+    "pet.ethnic",
+    "pet.channel",
+    "pet.category",
+    "pet.mediated",
+    "pet.agreements",
+    "mv.value",
+    "mv.returns",
+    "ret.status",
+)
+SUBMITTED = ("submitted", "approved")
+
+
+def applies(period):
+    """Whether the summaries can answer for `period` (whole months) right now (folded, not awaiting a rebuild)."""
+    whole_months = period.start.day == 1 and period.end == month_end(period.end.year, period.end.month)
+    return whole_months and services.fold()
+
+
+class SubtreeFigures:
+    """One subtree's summary rows for a period (and the same months a year earlier), read in two queries."""
+
+    def __init__(self, jurisdiction, period, today, *, since=None):
+        self.jurisdiction, self.period, self.today = jurisdiction, period, today
+        self.end_month = f"{period.end:%Y-%m}"
+        self.rows = subtree_rows(jurisdiction, PERIOD_MEASURES, start=since or period.start, end=period.end)
+        self.open_rows = subtree_rows(jurisdiction, ("pet.open", "units"))
+
+    def _in(self, row, start=None, end=None):
+        return (start or self.period.start) <= row.month <= (end or self.period.end)
+
+    # activities
+
+    def activity_totals(self, start=None, end=None):
+        sums = defaultdict(int)
+        for row in self.rows:
+            if row.measure.startswith("act.") and self._in(row, start, end):
+                sums[row.measure[4:]] += int(row.value)
+        return ActivityTotals(**{name: sums[name] for name in ACTIVITY_MEASURES})
+
+    def activity_counts_by_month(self, start=None, end=None):
+        months = defaultdict(lambda: defaultdict(int))
+        for row in self.rows:
+            if row.measure.startswith("act.") and self._in(row, start, end):
+                months[row.month][row.measure[4:]] += int(row.value)
+        return [
+            MonthCount(
+                month=month,
+                count=m["count"],
+                participants=m["participants"],
+                minority_participants=m["minority_participants"],
+                people_reached=m["people_reached"],
+            )
+            for month, m in sorted(months.items())
+            if m["count"]
+        ]
+
+    def activity_counts_by_category(self):
+        by_category = defaultdict(lambda: defaultdict(int))
+        for row in self.rows:
+            if row.measure in ("act.count", "act.participants", "act.minority_participants") and self._in(row):
+                by_category[int(row.key)][row.measure[4:]] += int(row.value)
+        # Every category (a few rows) rather than those with activities: one query, whatever the data.
+        categories = ActivityCategory.objects.all()
+        return [
+            CategoryCount(
+                name=c.name,
+                report_section=c.report_section,
+                count=by_category[c.pk]["count"],
+                participants=by_category[c.pk]["participants"],
+                minority_participants=by_category[c.pk]["minority_participants"],
+            )
+            for c in categories.order_by("order", "name")
+            if by_category[c.pk]["count"]
+        ]
+
+    # petitions
+
+    def _petitions(self, kind=None):
+        """Return {measure: [(key parts after the kind, value)]} of the period's cases of `kind` (default both)."""
+        found = defaultdict(list)
+        for row in self.rows:
+            if row.measure.startswith("pet.") and self._in(row):
+                row_kind, *rest = row.key.split("|")
+                if kind is None or row_kind == kind:
+                    found[row.measure[4:]].append((rest, int(row.value)))
+        return found
+
+    def _by_end(self, rows, at=-1):
+        return sum(n for rest, n in rows if rest[at] and rest[at] <= self.end_month)
+
+    def overdue(self, kind=None):
+        today = f"{self.today:%Y-%m-%d}"
+        return sum(
+            int(row.value)
+            for row in self.open_rows
+            if row.measure == "pet.open"
+            and (kind is None or row.key.split("|")[0] == kind)
+            and row.key.split("|")[1] < today
+        )
+
+    def petition_figures(self, kind=None):
+        p = self._petitions(kind)
+        closed = [(rest, n) for rest, n in p["closed"] if rest[-1] <= self.end_month]
+        count = {key: sum(n for _rest, n in p[key]) for key in ("received", "group", "group_persons", "ethnic")}
+        closed_count = sum(n for _rest, n in closed)
+        close_days = self._by_end(p["close_days"])
+        channels = defaultdict(int, {rest[0]: 0 for rest, _n in p["channel"]})
+        for rest, n in p["channel"]:
+            channels[rest[0]] += n
+        categories = defaultdict(int)
+        for rest, n in p["category"]:
+            categories[rest[0]] += n
+        return {
+            "received": count["received"],
+            "accepted": self._by_end(p["accepted"]),
+            "rejected": self._by_end(p["rejected"]),
+            "closed": closed_count,
+            "resolved": sum(n for rest, n in closed if rest[0] == PetitionOutcome.RESOLVED),
+            "replied": sum(n for rest, n in closed if rest[0] == PetitionOutcome.REPLIED),
+            "group": count["group"],
+            "group_persons": count["group_persons"],
+            "ethnic_factor": count["ethnic"],
+            "overdue": self.overdue(kind),
+            "average_days_to_close": (
+                (Decimal(close_days) / Decimal(closed_count)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+                if closed_count
+                else None
+            ),
+            "closure_rate": share(closed_count, count["received"], places=1),
+            "by_channel": [
+                {"value": v, "label": str(label), "count": channels[v]} for v, label in PetitionChannel.choices
+            ],
+            "by_category": [
+                {"value": v, "label": str(label), "count": categories[v]} for v, label in PetitionCategory.choices
+            ],
+        }
+
+    def mediation_figures(self):
+        kind = PetitionKind.DISPUTE
+        p = self._petitions(kind)
+        figures = self.petition_figures(kind)
+        cases = figures["received"]
+        agreements = sum(n for _rest, n in p["agreements"])
+        return {
+            "cases": cases,
+            "mediated": self._by_end(p["mediated"]),
+            "agreements": agreements,
+            "closed": figures["closed"],
+            "resolved": figures["resolved"],
+            "ethnic_factor": figures["ethnic_factor"],
+            "overdue": figures["overdue"],
+            "success_rate": share(agreements, cases, places=1),
+        }
+
+    def petition_counts_by_month(self):
+        months = defaultdict(lambda: {"received": 0, "closed": 0, "overdue": 0})
+        today = f"{self.today:%Y-%m-%d}"
+        for row in self.rows:
+            if row.measure == "pet.received" and self._in(row):
+                months[row.month]["received"] += int(row.value)
+            elif row.measure == "pet.closed" and self._in(row) and row.key.split("|")[-1] <= self.end_month:
+                months[row.month]["closed"] += int(row.value)
+        for row in self.open_rows:
+            if row.measure == "pet.open" and self._in(row) and row.key.split("|")[1] < today:
+                months[row.month]["overdue"] += int(row.value)
+        return {month: months[month] for month in sorted(months) if months[month]["received"]}
+
+    # monthly returns
+
+    def summed_figures(self, include_submitted=False):
+        """{figure pk: {"total", "returns"}} of the "sum" figures over the counted returns of the period."""
+        statuses = {"approved"} | ({"submitted"} if include_submitted else set())
+        summed = set(MonthlyFigure.objects.filter(aggregation=FigureAggregation.SUM).values_list("pk", flat=True))
+        sums = {}
+        for row in self.rows:
+            if row.measure in ("mv.value", "mv.returns") and self._in(row):
+                figure, status = row.key.split("|")
+                if status in statuses and int(figure) in summed:
+                    entry = sums.setdefault(int(figure), {"total": Decimal(0), "returns": 0})
+                    if row.measure == "mv.value":
+                        entry["total"] += row.value
+                    else:
+                        entry["returns"] += int(row.value)
+        return sums
+
+    def returns(self, month, due_on, levels):
+        """Return (summary by status, late, units in all, late per child path, the first `limit` status rows)."""
+        units = sum(int(r.value) for r in self.open_rows if r.measure == "units" and r.key in levels)
+        counts = dict.fromkeys(STATUS_ORDER, 0)
+        for row in self.rows:
+            if row.measure == "ret.status" and row.month == month:
+                status, level = row.key.split("|")
+                if level in levels:
+                    counts[status] += int(row.value)
+        counts[MISSING] = units - sum(counts.values())
+        submitted = sum(counts[s] for s in SUBMITTED)
+        late = units - submitted if self.today > due_on else 0
+        summary = [(key, STATUS_LABELS[key], counts[key]) for key in STATUS_ORDER]
+        return summary, late, units
+
+
+def returns_late_by_child(jurisdiction, *, month, levels, late):
+    """{path: late units} per child of `jurisdiction` (and its own path for its own late return)."""
+    units, submitted = defaultdict(int), defaultdict(int)
+    for row in children_rows(jurisdiction, ("units",)):
+        if row.key in levels:
+            units[row.child] += int(row.value)
+    for row in children_rows(jurisdiction, ("ret.status",), start=month, end=month):
+        status, level = row.key.split("|")
+        if level in levels and status in SUBMITTED:
+            submitted[row.child] += int(row.value)
+    found = {child: units[child] - submitted[child] for child in units if late and units[child] > submitted[child]}
+    own = late - sum(found.values())
+    if own > 0:
+        found[jurisdiction.path] = own
+    return found
+
+
+def first_returns(jurisdiction, *, month, today, levels, limit):
+    """The first `limit` filing units' status rows, in the board's order (status as read, then tree order).
+
+    Late units are the not-submitted ones once due, and those statuses come first in that order anyway.
+    """
+    status = Coalesce(
+        Subquery(MonthlyReturn.objects.filter(jurisdiction=OuterRef("pk"), month=month).values("status")[:1]),
+        Value(MISSING),
+    )
+    rank = Case(*(When(return_status=s, then=Value(n)) for n, s in enumerate(STATUS_ORDER)), default=Value(0))
+    units = (
+        Jurisdiction.objects.subtree_of(jurisdiction)
+        .filter(level__in=levels)
+        .annotate(return_status=status)
+        .annotate(status_rank=rank)
+        .select_related("parent")
+        .order_by("status_rank", "path")[:limit]
+    )
+    return return_statuses(jurisdictions=units, month=month, today=today)
+
+
+def child_ranking_figures(jurisdiction, period, today):
+    """{child path: {"count", "participants", "minority_participants", "received", "closed", "overdue",
+    "closure_rate"}} as activities.selectors.rollups reads them from the records."""
+    end_month = f"{period.end:%Y-%m}"
+    found = defaultdict(lambda: defaultdict(int))
+    measures = ("act.count", "act.participants", "act.minority_participants", "pet.received", "pet.closed")
+    for row in children_rows(jurisdiction, measures, start=first_of_month(period.start), end=period.end):
+        if row.measure == "pet.closed" and row.key.split("|")[-1] > end_month:
+            continue
+        found[row.child][row.measure[4:]] += int(row.value)
+    day = f"{today:%Y-%m-%d}"
+    for row in children_rows(jurisdiction, ("pet.open",)):
+        if row.key.split("|")[1] < day:
+            found[row.child]["overdue"] += int(row.value)
+    for figures in found.values():
+        figures["closure_rate"] = share(figures["closed"], figures["received"], places=1)
+    return found
