@@ -232,9 +232,16 @@ def children_ranking(*, jurisdiction, period, today, from_summaries=None):
 
     The activity and petition figures come from the summary tables when they serve the period, else from the
     records (the same numbers: tests/summaries)."""
-    population = children_population(jurisdiction=jurisdiction, year=period.year)
     if from_summaries is None:
         from_summaries = summary.applies(period)
+    population = None
+    if from_summaries:
+        minority = {pk for pk, g in _all_groups().items() if g.is_minority}
+        population = summary.children_population(
+            jurisdiction, year=period.year, kind=PopulationKind.RESIDENT, minority_groups=minority
+        )
+    if population is None:
+        population = children_population(jurisdiction=jurisdiction, year=period.year)
     if from_summaries:
         activities = petitions = summary.child_ranking_figures(jurisdiction, period, today)
     else:
@@ -291,18 +298,21 @@ def _compute_dashboard(*, jurisdiction, period, today):
     if summary.applies(period):
         facts = summary.SubtreeFigures(jurisdiction, period, today, since=previous.start)
     where = {"jurisdiction": jurisdiction, "start": period.start, "end": period.end}
+    people = summary.PopulationFigures(jurisdiction, (period.year - 1, period.year)) if facts else None
+
+    def population(year, kind=PopulationKind.RESIDENT):
+        # From the summaries unless a record of the subtree may hide another (records at several depths).
+        found = people.summary(year=year, kind=kind, groups=groups) if people else None
+        return found or population_summary(jurisdiction=jurisdiction, year=year, kind=kind, groups=groups)
+
     board = Dashboard(
         jurisdiction=jurisdiction,
         period=period,
         today=today,
-        population=population_summary(jurisdiction=jurisdiction, year=period.year, groups=groups),
-        population_previous=population_summary(jurisdiction=jurisdiction, year=period.year - 1, groups=groups),
-        population_students=population_summary(
-            jurisdiction=jurisdiction, year=period.year, kind=PopulationKind.STUDENT, groups=groups
-        ),
-        population_teachers=population_summary(
-            jurisdiction=jurisdiction, year=period.year, kind=PopulationKind.STAFF, groups=groups
-        ),
+        population=population(period.year),
+        population_previous=population(period.year - 1),
+        population_students=population(period.year, PopulationKind.STUDENT),
+        population_teachers=population(period.year, PopulationKind.STAFF),
         activities=facts.activity_totals() if facts else activity_totals(**where),
         activities_by_month=facts.activity_counts_by_month() if facts else activity_counts_by_month(**where),
         activities_by_month_previous=(

@@ -7,6 +7,7 @@ whether they can serve a period now.
 """
 
 from collections import defaultdict
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, OuterRef, Subquery, Value, When
@@ -19,10 +20,11 @@ from activities.selectors.monthly import MISSING, STATUS_LABELS, STATUS_ORDER, r
 from base.periods import first_of_month, month_end
 from communities.figures import share
 from communities.models import Jurisdiction
+from communities.selectors import ChildPopulation, summary_from_aggregates
 
 from . import services
 from .selectors import children_rows, subtree_rows
-from .specs import ACTIVITY_MEASURES
+from .specs import ACTIVITY_MEASURES, POPULATION_MEASURES, RECORD_TOTALS
 
 PERIOD_MEASURES = (
     *(f"act.{name}" for name in ACTIVITY_MEASURES),
@@ -289,3 +291,138 @@ def child_ranking_figures(jurisdiction, period, today):
     for figures in found.values():
         figures["closure_rate"] = share(figures["closed"], figures["received"], places=1)
     return found
+
+
+# population
+
+
+def _record_row(sums):
+    """The aggregates population_summary reads from the records, from summed facts {measure: value}."""
+    n = sums.get("pop.records", 0)
+
+    def total(name):
+        return sums.get(f"pop.{name}", 0) if sums.get(f"pop.{name}.n", 0) else None
+
+    row = {"record_count": n, "rows": n, "declared_minority": total("minority_total")}
+    row |= {name: total(name) for name in RECORD_TOTALS if name not in ("male", "female", "minority_total")}
+    for name in ("male", "female"):
+        row[f"{name}_sum"], row[f"{name}_rows"] = total(name), sums.get(f"pop.{name}.n", 0)
+    return row
+
+
+def _group_rows(by_group):
+    return [
+        {
+            "ethnic_group_id": group,
+            "total": g.get("grp.total", 0),
+            "rows": g.get("grp.rows", 0),
+            "in_declared": g.get("grp.declared", 0),
+            "male_sum": g.get("grp.male", 0) if g.get("grp.male.n") else None,
+            "male_rows": g.get("grp.male.n", 0),
+            "female_sum": g.get("grp.female", 0) if g.get("grp.female.n") else None,
+            "female_rows": g.get("grp.female.n", 0),
+        }
+        for group, g in by_group.items()
+        if g.get("grp.rows")
+    ]
+
+
+class PopulationFigures:
+    """A subtree's population facts for some years, read in one query.
+
+    A record hides the records below it (communities.selectors: a street's own record is its figure); the sums
+    here are exact only when every record of the subtree sits at one depth, which `summary` checks: otherwise it
+    returns None and the caller reads the records.
+    """
+
+    def __init__(self, jurisdiction, years):
+        self.jurisdiction = jurisdiction
+        first, last = min(years), max(years)
+        self.rows = subtree_rows(jurisdiction, POPULATION_MEASURES, start=date(first, 1, 1), end=date(last, 1, 1))
+
+    def summary(self, *, year, kind, groups):
+        records = defaultdict(lambda: defaultdict(int))  # section -> measure -> value
+        by_group = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))  # section -> group -> measure
+        depths = set()
+        for row in self.rows:
+            if row.month.year != year or not row.key.startswith(f"{kind}|"):
+                continue
+            parts = row.key.split("|")
+            if row.measure == "pop.depth":
+                if row.value:
+                    depths.add(parts[1])
+            elif row.measure.startswith("pop."):
+                records[parts[1]][row.measure] += int(row.value)
+            else:
+                by_group[parts[1]][int(parts[2])][row.measure] += int(row.value)
+        if len(depths) > 1:
+            return None
+        whole, whole_groups = defaultdict(int), defaultdict(lambda: defaultdict(int))
+        for sums in records.values():
+            for measure, value in sums.items():
+                whole[measure] += value
+        for section_groups in by_group.values():
+            for group, sums in section_groups.items():
+                for measure, value in sums.items():
+                    whole_groups[group][measure] += value
+        sections = [
+            (name, _record_row(sums), _group_rows(by_group.get(name, {})))
+            for name, sums in records.items()
+            if sums.get("pop.records")
+        ]
+        return summary_from_aggregates(
+            _record_row(whole),
+            _group_rows(whole_groups),
+            jurisdiction=self.jurisdiction,
+            year=year,
+            kind=kind,
+            groups=groups,
+            sections=sections,
+        )
+
+
+def children_population(jurisdiction, *, year, kind, minority_groups):
+    """Each child's `ChildPopulation` as communities.selectors.children_population reads it, or None when a child's
+    records sit at several depths (one may hide another: the records are read instead)."""
+    children = list(jurisdiction.children.order_by("code", "name"))
+    if not children:
+        return []
+    found = defaultdict(lambda: defaultdict(int))
+    depths = defaultdict(set)
+    measures = ("pop.records", "pop.depth", "pop.residents", "pop.residents.n", "pop.households", "pop.households.n")
+    measures += ("pop.minority_total", "grp.total", "grp.declared")
+    for row in children_rows(jurisdiction, measures, start=date(year, 1, 1), end=date(year, 1, 1)):
+        parts = row.key.split("|")
+        if parts[0] != kind:
+            continue
+        sums = found[row.child]
+        if row.measure == "pop.depth":
+            if row.value:
+                depths[row.child].add(parts[1])
+        elif row.measure.startswith("grp."):
+            minority = int(parts[2]) in minority_groups
+            sums["counted"] += int(row.value) if row.measure == "grp.total" else 0
+            if minority:
+                sums["minority" if row.measure == "grp.total" else "minority_in_declared"] += int(row.value)
+        else:
+            sums[row.measure] += int(row.value)
+    if any(len(d) > 1 for d in depths.values()):
+        return None
+    result = []
+    for child in children:
+        s = found.get(child.path, {})
+        population = s.get("pop.residents", 0) if s.get("pop.residents.n") else None
+        if population is None:
+            population = s.get("counted") or None
+        result.append(
+            ChildPopulation(
+                jurisdiction=child,
+                population=population,
+                households=s.get("pop.households", 0) if s.get("pop.households.n") else None,
+                minority_total=s.get("minority", 0)
+                + max(s.get("pop.minority_total", 0) - s.get("minority_in_declared", 0), 0),
+                record_count=s.get("pop.records", 0),
+                kind=kind,
+            )
+        )
+    return result

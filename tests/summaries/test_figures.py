@@ -83,3 +83,44 @@ class SameFiguresTests(TestCase):
         with from_records():
             raw = _compute_dashboard(jurisdiction=self.district, period=PERIODS[0], today=DAYS[0]).as_dict()
         self.assertEqual(board, raw)
+
+
+class LeafWrites(RandomWrites):
+    """Every record in a community: no record can hide another, so population too is read from the summaries."""
+
+    def place(self):
+        return self.rng.choice(self.leaves)
+
+
+class SamePopulationTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.district, cls.places = build_tree(streets=2, communities=3)
+        LeafWrites(cls.places, seed=12).run(1_500)
+
+    def test_population_and_ranking_from_the_summaries(self):
+        services.fold()
+        LeafWrites(self.places, seed=13).run(100)
+        for place in (self.district, self.places[1]):
+            for period in PERIODS:
+                with self.subTest(place=place.name, period=period.label):
+                    with CaptureQueriesContext(connection) as ctx:
+                        kept = _compute_dashboard(jurisdiction=place, period=period, today=DAYS[1]).as_dict()
+                    read = " ".join(q["sql"] for q in ctx.captured_queries)
+                    self.assertNotIn("communities_groupcount", read)
+                    with from_records():
+                        raw = _compute_dashboard(jurisdiction=place, period=period, today=DAYS[1]).as_dict()
+                    self.assertEqual(kept, raw)
+                    self.assertTrue(any(row["population"] for row in kept["ranking"]) or place != self.district)
+
+    def test_a_record_above_others_sends_the_reader_to_the_records(self):
+        from communities.models import PopulationRecord
+
+        PopulationRecord.objects.create(jurisdiction=self.places[1], year=2026, kind="resident", residents=12345)
+        with CaptureQueriesContext(connection) as ctx:
+            kept = _compute_dashboard(jurisdiction=self.district, period=PERIODS[0], today=DAYS[1]).as_dict()
+        self.assertIn("communities_groupcount", " ".join(q["sql"] for q in ctx.captured_queries))
+        with from_records():
+            raw = _compute_dashboard(jurisdiction=self.district, period=PERIODS[0], today=DAYS[1]).as_dict()
+        self.assertEqual(kept, raw)
+        self.assertEqual(kept["ranking"][0]["population"], 12345)
