@@ -1,6 +1,7 @@
 """Models of creation work: plans and indicators, activities and projects, petitions, monthly returns."""
 
 from .activities import Activity, ActivityCategory, ActivityPhoto, Project, ProjectFunding
+from .checks import ReturnCheck
 from .entry import ActivityEntryPreference
 from .monthly import MonthlyFigure, MonthlyReturn, MonthlyValue, ValidationRule, YearlyValue
 from .petitions import Petition, PetitionStatusChange
@@ -25,6 +26,7 @@ __all__ = [
     "Project",
     "ProjectFunding",
     "Responsibility",
+    "ReturnCheck",
     "ValidationRule",
     "YearlyValue",
 ]

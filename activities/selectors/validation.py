@@ -1,24 +1,29 @@
 """Validation-rule analysis: which returns break which rule, with both sides' values.
 
 A rule is evaluated in SQL over the stored values, one query per active rule, grouped by return, so one
-return's check (the form, submit, approval) and a district's year (the dashboard, the report page, the
-command) read the same code. A return is checked against a rule only when it has a value for every figure the
-rule names. Cross-record rules (petitions closed ≤ received; no rate above 100%) are checked beside them.
+return's check (the form, submit, approval) and a district's year (the report page, the command) read the same
+code. A return is checked against a rule only when it has a value for every figure the rule names. Cross-record
+rules (petitions closed ≤ received, none closed before received; no rate above 100%) are checked beside them.
+
+The dashboard needs only how many: `violation_count` sums the per-return counts that database triggers keep in
+`ReturnCheck` (activities/return_checks.py, the same evaluation in one SQL statement) instead of evaluating every
+rule over every value of the subtree; it equals `len(violations(...))`.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Substr
 from django.utils.translation import gettext_lazy as _
 
 from base.periods import first_of_month, next_month
-from communities.models import Jurisdiction
+from communities.models import PATH_SEGMENT_WIDTH, Jurisdiction
 
 from ..choices import PetitionKind, PetitionStatus, RuleOperator
-from ..models import MonthlyReturn, MonthlyValue, Petition, ValidationRule
+from ..models import MonthlyReturn, MonthlyValue, Petition, ReturnCheck, ValidationRule
 
 DECIMAL = DecimalField(max_digits=16, decimal_places=2)
 
@@ -186,51 +191,63 @@ def figure_violations(*, jurisdiction, start_month, end_month, rules=None):
     return found
 
 
-def record_violations(*, jurisdiction, start_month, end_month):
-    """Check rules across records: per place and month of receipt, cases closed ≤ cases received and mediation
-    agreements ≤ mediation cases, so no closure or success rate passes 100%. One query.
+def _record_rows(*, jurisdiction, start_month, end_month, suspects_only=False):
+    """Return the query of the (place, month of receipt) groups of petitions that break a cross-record rule.
 
-    The model already keeps a case from closing before it was received (a check constraint); this check
-    guards the figures against rows written around the models (raw SQL, a restored backup)."""
+    `suspects_only`: group only the cases closed before they were received. Exact for counting the broken rules:
+    "closed ≤ received" and "agreements ≤ cases" compare a count with a count of a subset of the same rows, so
+    only such a case can break a rule across records, and counting it skips grouping every petition of the period.
+    """
     start, end = first_of_month(start_month), next_month(first_of_month(end_month))
-    rows = (
-        Petition.objects.in_subtree(jurisdiction)
-        .filter(received_on__gte=start, received_on__lt=end)
-        .values("jurisdiction", "received_on__year", "received_on__month")
+    petitions = Petition.objects.in_subtree(jurisdiction).filter(received_on__gte=start, received_on__lt=end)
+    if suspects_only:
+        petitions = petitions.filter(closed_on__lt=F("received_on"))
+    return (
+        petitions.values("jurisdiction", "received_on__year", "received_on__month")
         .annotate(
             received=Count("pk"),
             closed=Count("pk", filter=Q(status=PetitionStatus.CLOSED, closed_on__isnull=False)),
+            early=Count("pk", filter=Q(closed_on__lt=F("received_on"))),
             cases=Count("pk", filter=Q(kind=PetitionKind.DISPUTE)),
             agreements=Count("pk", filter=Q(kind=PetitionKind.DISPUTE, agreement_reached=True)),
         )
-        .filter(Q(closed__gt=F("received")) | Q(agreements__gt=F("cases")))
+        .filter(Q(closed__gt=F("received")) | Q(early__gt=0) | Q(agreements__gt=F("cases")))
         .order_by()
     )
-    rows = list(rows)
-    places = Jurisdiction.objects.in_bulk({row["jurisdiction"] for row in rows})
+
+
+def _record_broken(row):
+    """Return the cross-record rules `row` breaks: [(rule text, left, right)]."""
     found = []
-    for row in rows:
-        where = {
-            "jurisdiction": places[row["jurisdiction"]],
-            "month": date(row["received_on__year"], row["received_on__month"], 1),
-        }
-        if row["closed"] > row["received"]:
-            found.append(
-                Violation(
-                    **where, rule_text=str(_("信访办结件数 ≤ 受理件数")), left=row["closed"], right=row["received"]
-                )
-            )
-        if row["early"]:
-            found.append(
-                Violation(**where, rule_text=str(_("办结日期早于登记日期的案件数 = 0")), left=row["early"], right=0)
-            )
-        if row["agreements"] > row["cases"]:
-            found.append(
-                Violation(
-                    **where, rule_text=str(_("调解成功件数 ≤ 调解受理件数")), left=row["agreements"], right=row["cases"]
-                )
-            )
+    if row["closed"] > row["received"]:
+        found.append((_("信访办结件数 ≤ 受理件数"), row["closed"], row["received"]))
+    if row["early"]:
+        found.append((_("办结日期早于登记日期的案件数 = 0"), row["early"], 0))
+    if row["agreements"] > row["cases"]:
+        found.append((_("调解成功件数 ≤ 调解受理件数"), row["agreements"], row["cases"]))
     return found
+
+
+def record_violations(*, jurisdiction, start_month, end_month):
+    """Check rules across records: per place and month of receipt, cases closed ≤ cases received, no case closed
+    before it was received, and mediation agreements ≤ mediation cases, so no closure or success rate passes 100%.
+    One query, and one for the places when any is broken.
+
+    The model already keeps a case from closing before it was received (a check constraint); this check
+    guards the figures against rows written around the models (raw SQL, a restored backup)."""
+    rows = list(_record_rows(jurisdiction=jurisdiction, start_month=start_month, end_month=end_month))
+    places = Jurisdiction.objects.in_bulk({row["jurisdiction"] for row in rows})
+    return [
+        Violation(
+            jurisdiction=places[row["jurisdiction"]],
+            month=date(row["received_on__year"], row["received_on__month"], 1),
+            rule_text=str(text),
+            left=left,
+            right=right,
+        )
+        for row in rows
+        for text, left, right in _record_broken(row)
+    ]
 
 
 def violations(*, jurisdiction, start_month, end_month):
@@ -241,5 +258,42 @@ def violations(*, jurisdiction, start_month, end_month):
     return found
 
 
+def _checks_in(jurisdiction, start_month, end_month):
+    return ReturnCheck.objects.filter(
+        jurisdiction__path__startswith=jurisdiction.path,
+        month__gte=first_of_month(start_month),
+        month__lte=first_of_month(end_month),
+    )
+
+
+_BROKEN_RULES = Coalesce(Sum(F("errors") + F("warnings")), 0)
+
+
 def violation_count(*, jurisdiction, start_month, end_month):
-    return len(violations(jurisdiction=jurisdiction, start_month=start_month, end_month=end_month))
+    """Return `len(violations(...))` from the per-return check rows the triggers keep (activities.return_checks)
+    and the cross-record groups: two queries, whatever the size of the subtree."""
+    figures = _checks_in(jurisdiction, start_month, end_month).aggregate(n=_BROKEN_RULES)["n"]
+    records = _record_rows(jurisdiction=jurisdiction, start_month=start_month, end_month=end_month, suspects_only=True)
+    return figures + sum(len(_record_broken(row)) for row in records)
+
+
+def violation_counts_by_child(*, jurisdiction, start_month, end_month):
+    """Return {path: violations} for each child of `jurisdiction` with any in its subtree (and for the place itself,
+    under its own path, when its own returns or records break a rule). Two queries."""
+    width = len(jurisdiction.path) + PATH_SEGMENT_WIDTH
+    counts = Counter()
+    rows = (
+        _checks_in(jurisdiction, start_month, end_month)
+        .annotate(child=Substr("jurisdiction__path", 1, width))
+        .values("child")
+        .annotate(n=_BROKEN_RULES)
+        .order_by()
+    )
+    for row in rows:
+        counts[row["child"]] += row["n"]
+    records = _record_rows(
+        jurisdiction=jurisdiction, start_month=start_month, end_month=end_month, suspects_only=True
+    ).annotate(path=F("jurisdiction__path"))
+    for row in records:
+        counts[row["path"][:width]] += len(_record_broken(row))
+    return {path: n for path, n in counts.items() if n}

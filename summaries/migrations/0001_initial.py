@@ -13,6 +13,20 @@ def rebuild_at_first_read(apps, schema_editor):
         apps.get_model("summaries", "Stale").objects.using(alias).create(reason="installed")
 
 
+def drop_triggers(apps, schema_editor):
+    """Migrating back: the triggers write to the tables about to be dropped; they go first."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(r"SELECT proname FROM pg_proc WHERE proname LIKE 'summaries\_%'")
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP FUNCTION IF EXISTS "{name}"() CASCADE')
+        elif connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'summaries%'")
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+
+
 class Migration(migrations.Migration):
     initial = True
 
@@ -70,4 +84,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(rebuild_at_first_read, migrations.RunPython.noop),
+        migrations.RunPython(migrations.RunPython.noop, drop_triggers),
     ]

@@ -227,14 +227,17 @@ class SectionMigrationTests(TransactionTestCase):
     after = [("communities", "0008_population_sections_minority_total")]
 
     def setUp(self):
+        from activities import return_checks
         from reporting.freshness import drop_sqlite_triggers
         from summaries import triggers
 
         # As `migrate` does first (pre_migrate): SQLite's table remakes need the triggers out of the way.
         drop_sqlite_triggers()
         triggers.drop_sqlite_triggers()
+        return_checks.drop_sqlite_triggers()
 
     def tearDown(self):
+        from activities import return_checks
         from reporting.freshness import install_triggers
         from summaries import triggers
 
@@ -243,6 +246,7 @@ class SectionMigrationTests(TransactionTestCase):
         executor.migrate(executor.loader.graph.leaf_nodes())
         install_triggers()
         triggers.install_triggers()
+        return_checks.install_triggers(plan=True)  # as after `migrate`: triggers back, rows rebuilt
 
     def _fixture_teardown(self):
         super()._fixture_teardown()
