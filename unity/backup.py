@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reporting.models import DataChange
+from summaries.models import Delta, Stale, Total
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -64,11 +65,16 @@ def _tables():
     return sorted(name for name in names if not name.startswith("sqlite_") and name not in _not_data())
 
 
+# Derived from the records and rewritten by triggers while a restore loads them: neither counted nor dumped as JSON.
+DERIVED = (DataChange, Delta, Total, Stale)
+
+
 def _not_data():
     """Return the tables not counted: a database cache's (readers write to it at any moment; a restore empties the
-    cache) and the change log behind it, to which the triggers add rows while a restore loads the data."""
+    cache), the change log behind it and the summary tables (summaries), to which the triggers add rows while a
+    restore loads the data; the summaries are rebuilt from the restored records."""
     skipped = {c["LOCATION"] for c in settings.CACHES.values() if c["BACKEND"].endswith("DatabaseCache")}
-    return skipped | {DataChange._meta.db_table}
+    return skipped | {model._meta.db_table for model in DERIVED}
 
 
 def _quote(name):
@@ -216,8 +222,8 @@ def _dump_json(target):
             # Many-to-many links are written as rows of their own table, keys included, so that a restore brings
             # back the same rows (serialised on the parent, loaddata would number the links anew).
             for model in apps.get_models(include_auto_created=True):
-                if model._meta.proxy or not model._meta.managed or model is DataChange:
-                    continue  # the change log: the triggers write it anew while the restore loads the rows
+                if model._meta.proxy or not model._meta.managed or model in DERIVED:
+                    continue  # the change log and the summaries: written anew from the restored rows
                 fields = [f.name for f in model._meta.concrete_fields if not f.primary_key]
                 rows, last = model._base_manager.order_by("pk"), None
                 while True:
@@ -418,6 +424,9 @@ def backup_restore(*, directory):
     # Versions of the restored data (reporting.freshness) may equal versions figures of the replaced data were cached
     # under: those figures go.
     caches["dashboard"].clear()
+    # The summaries of the restored records are rebuilt from them at the next fold (a raw restore copies the old
+    # summaries along with a journal the triggers added to while loading; a JSON restore has none).
+    Stale.objects.create(reason="restored")
     counts = table_counts()
     differing = sorted(
         table for table in set(manifest["tables"]) | set(counts) if manifest["tables"].get(table) != counts.get(table)
