@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test test-sqlite test-postgres lint check install messages system-packages demo bench bench-load clean
+.PHONY: run serve test test-sqlite test-postgres lint check install messages system-packages demo bench bench-load bench-http clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,11 @@ bench: install
 # 50 clients for 60 s against a gunicorn the script starts itself (SQLite, or the database DATABASE_URL names).
 bench-load: install messages
 	$(PY) benchmarks/load.py
+
+# The city top dashboard under 20 readers and one writer a second, gunicorn with 2 workers (benchmarks/bench.sqlite3,
+# or the database DATABASE_URL names; on PostgreSQL: PG_TEST_PORT=... bash scripts/with_postgres.sh make bench-http).
+bench-http: install messages
+	$(PY) benchmarks/http_dashboard.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles artifacts

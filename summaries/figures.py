@@ -10,11 +10,10 @@ from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, FilteredRelation, Q, Value, When
 
 from activities.choices import FigureAggregation, PetitionCategory, PetitionChannel, PetitionKind, PetitionOutcome
-from activities.models import ActivityCategory, MonthlyFigure, MonthlyReturn
+from activities.models import ActivityCategory, MonthlyFigure
 from activities.selectors.activities import ActivityTotals, CategoryCount, MonthCount
 from activities.selectors.monthly import MISSING, STATUS_LABELS, STATUS_ORDER, return_statuses
 from base.periods import first_of_month, month_end
@@ -23,7 +22,7 @@ from communities.models import Jurisdiction
 from communities.selectors import ChildPopulation, summary_from_aggregates
 
 from . import services
-from .selectors import children_rows, subtree_rows
+from .selectors import children_rows, children_totals, subtree_rows
 from .specs import ACTIVITY_MEASURES, POPULATION_MEASURES, RECORD_TOTALS
 
 PERIOD_MEASURES = (
@@ -258,15 +257,15 @@ def first_returns(jurisdiction, *, month, today, levels, limit):
 
     Late units are the not-submitted ones once due, and those statuses come first in that order anyway.
     """
-    status = Coalesce(
-        Subquery(MonthlyReturn.objects.filter(jurisdiction=OuterRef("pk"), month=month).values("status")[:1]),
-        Value(MISSING),
+    # One LEFT JOIN on the month's return (at most one per unit) rather than a subquery per unit.
+    rank = Case(
+        *(When(month_return__status=s, then=Value(n)) for n, s in enumerate(STATUS_ORDER) if s != MISSING),
+        default=Value(STATUS_ORDER.index(MISSING)),
     )
-    rank = Case(*(When(return_status=s, then=Value(n)) for n, s in enumerate(STATUS_ORDER)), default=Value(0))
     units = (
         Jurisdiction.objects.subtree_of(jurisdiction)
         .filter(level__in=levels)
-        .annotate(return_status=status)
+        .annotate(month_return=FilteredRelation("monthly_returns", condition=Q(monthly_returns__month=month)))
         .annotate(status_rank=rank)
         .select_related("parent")
         .order_by("status_rank", "path")[:limit]
@@ -276,18 +275,20 @@ def first_returns(jurisdiction, *, month, today, levels, limit):
 
 def child_ranking_figures(jurisdiction, period, today):
     """{child path: {"count", "participants", "minority_participants", "received", "closed", "overdue",
-    "closure_rate"}} as activities.selectors.rollups reads them from the records."""
-    end_month = f"{period.end:%Y-%m}"
+    "closure_rate"}} as activities.selectors.rollups reads them from the records. Two queries."""
     found = defaultdict(lambda: defaultdict(int))
     measures = ("act.count", "act.participants", "act.minority_participants", "pet.received", "pet.closed")
-    for row in children_rows(jurisdiction, measures, start=first_of_month(period.start), end=period.end):
-        if row.measure == "pet.closed" and row.key.split("|")[-1] > end_month:
-            continue
-        found[row.child][row.measure[4:]] += int(row.value)
-    day = f"{today:%Y-%m-%d}"
-    for row in children_rows(jurisdiction, ("pet.open",)):
-        if row.key.split("|")[1] < day:
-            found[row.child]["overdue"] += int(row.value)
+    totals = children_totals(
+        jurisdiction,
+        measures,
+        start=first_of_month(period.start),
+        end=period.end,
+        key_bounds=[("pet.closed", 7, "<=", f"{period.end:%Y-%m}")],
+    )
+    totals |= children_totals(jurisdiction, ("pet.open",), key_bounds=[("pet.open", 10, "<", f"{today:%Y-%m-%d}")])
+    names = {"pet.open": "overdue"}
+    for (child, measure), value in totals.items():
+        found[child][names.get(measure, measure[4:])] += int(value)
     for figures in found.values():
         figures["closure_rate"] = share(figures["closed"], figures["received"], places=1)
     return found

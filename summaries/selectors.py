@@ -36,9 +36,16 @@ def _month(value):
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+CENT = Decimal("0.01")
+
+
 def _number(value):
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
-    return number.quantize(Decimal("0.01")) if number != number.to_integral_value() else Decimal(int(number))
+    """A whole number as int, else a Decimal of cents (the finest a stored value has); cheap for the common int."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else Decimal(repr(value)).quantize(CENT)
+    return int(value) if value == value.to_integral_value() else value.quantize(CENT)
 
 
 def subtree_rows(jurisdiction, measures, *, start=None, end=None):
@@ -72,3 +79,32 @@ def children_rows(jurisdiction, measures, *, start=None, end=None):
             [jurisdiction.pk, *params, jurisdiction.path + wildcard, *params],
         )
         return [ChildRow(c, m, _month(mo), k, _number(v)) for c, m, mo, k, v in cursor.fetchall()]
+
+
+def children_totals(jurisdiction, measures, *, start=None, end=None, key_bounds=()):
+    """Return {(child path, measure): value} summed over months and keys, for each child of `jurisdiction`.
+
+    `key_bounds`: (measure, width, operator, bound) keeping only that measure's keys whose last `width`
+    characters compare so with `bound` (a closing month by a period's end, a due date before today).
+    """
+    where, params = _filters(measures, start, end)
+    match, wildcard = _prefix()
+    width = (jurisdiction.depth + 2) * PATH_SEGMENT_WIDTH
+    kept, kept_params = [], []
+    for measure, key_width, operator, bound in key_bounds:
+        if operator not in ("<", "<="):
+            raise ValueError(operator)
+        kept.append(f"(measure <> %s OR substr(key, length(key) - {int(key_width) - 1}) {operator} %s)")
+        kept_params += [measure, bound]
+    keep = " AND ".join(kept) or "true"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT child, measure, SUM(value) FROM ("
+            f"SELECT node AS child, measure, key, value FROM summaries_total "
+            f"WHERE node IN (SELECT path FROM communities_jurisdiction WHERE parent_id = %s) AND {where} UNION ALL "
+            f"SELECT substr(path, 1, {width}) AS child, measure, key, value FROM summaries_delta "
+            f"WHERE {match} AND length(path) >= {width} AND {where}"
+            f") s WHERE {keep} GROUP BY child, measure",
+            [jurisdiction.pk, *params, jurisdiction.path + wildcard, *params, *kept_params],
+        )
+        return {(child, measure): _number(value) for child, measure, value in cursor.fetchall()}
