@@ -15,17 +15,32 @@ PREFIX = "summaries_"
 DELTA = "summaries_delta"
 
 
-def _fact_select(source, fact, relation, sign):
-    conditions = [f"{source.path} <> ''"] + ([fact.where] if fact.where else [])
+def _source_select(source, relation, sign):
+    """One SELECT of all of a source's facts for the rows `relation`: the row joins its jurisdiction once and is
+    crossed with the measures, each measure picking its month, key and value (NULL where the fact does not apply).
+
+    One pass instead of one per fact: on SQLite's row triggers that is the cost of every write of a group count."""
+    facts = source.facts
+
+    def case(pick):
+        whens = " ".join(f"WHEN '{f.measure}' THEN {pick(f)}" for f in facts)
+        return f"CASE m.measure {whens} END"
+
+    measures = " UNION ALL ".join(f"SELECT '{f.measure}' AS measure" for f in facts)
+    value = case(
+        lambda f: f"(CASE WHEN {f.where} THEN {sign} * ({f.value}) END)" if f.where else f"{sign} * ({f.value})"
+    )
     return (
-        f"SELECT {source.path} AS path, '{fact.measure}' AS measure, {fact.month} AS month, "  # noqa: S608
-        f"COALESCE({fact.key}, '') AS key, {sign} * ({fact.value}) AS value "
-        f"FROM {relation} r {source.joins} WHERE {' AND '.join(conditions)}"
+        f"SELECT path, measure, month, key, value FROM ("  # noqa: S608
+        f"SELECT {source.path} AS path, m.measure AS measure, {case(lambda f: f.month)} AS month, "
+        f"COALESCE({case(lambda f: f.key)}, '') AS key, {value} AS value "
+        f"FROM {relation} r {source.joins} CROSS JOIN ({measures}) m WHERE {source.path} <> ''"
+        f") facts WHERE value IS NOT NULL"
     )
 
 
 def fact_selects(table_sources, relation, sign):
-    return [_fact_select(s, f, relation, sign) for s in table_sources for f in s.facts]
+    return [_source_select(s, relation, sign) for s in table_sources]
 
 
 def delta_insert(selects):
