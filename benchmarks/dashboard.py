@@ -34,6 +34,12 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
 # Benchmark data holds no real person: the development field key will do (settings refuse no key).
 os.environ.setdefault("DJANGO_FIELD_KEY", "ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMDAwMDA=")
 
+if os.environ["DATABASE_URL"].startswith("postgres"):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from load import ensure_postgres_database  # noqa: E402
+
+    ensure_postgres_database(os.environ["DATABASE_URL"])
+
 import django  # noqa: E402
 
 django.setup()
