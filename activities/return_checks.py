@@ -26,6 +26,8 @@ a snapshot the other is about to change. SQLite: row triggers; SQLite has one wr
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
+from base import triggers
+
 from .models import MonthlyReturn, MonthlyValue, ReturnCheck, ValidationRule
 
 TRIGGER_PREFIX = "checks_"
@@ -338,27 +340,13 @@ def install_triggers(using=None, plan=None, **kwargs):
 
 
 def drop_sqlite_triggers(using=None, **kwargs):
-    """Drop the SQLite triggers before migrations: SQLite refuses to rename a table (as Django's table remake does)
-    while a trigger names a table missing at that moment. Reinstalled after migrate."""
-    conn = connections[using or DEFAULT_DB_ALIAS]
-    if conn.vendor != "sqlite":
-        return
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [TRIGGER_PREFIX + "%"])
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+    """Drop the SQLite triggers before migrations (base.triggers says why); reinstalled after migrate."""
+    triggers.drop_sqlite_triggers(connections[using or DEFAULT_DB_ALIAS], TRIGGER_PREFIX)
 
 
 def installed_triggers(using=None):
     """Return {(table, op)} of the installed check triggers."""
-    conn = connections[using or DEFAULT_DB_ALIAS]
-    if conn.vendor == "postgresql":
-        sql = "SELECT trigger_name FROM information_schema.triggers WHERE trigger_name LIKE %s"
-    else:
-        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s"
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [TRIGGER_PREFIX + "%"])
-        names = {row[0] for row in cursor.fetchall()}
+    names = {name for _table, name in triggers.trigger_names(connections[using or DEFAULT_DB_ALIAS], TRIGGER_PREFIX)}
     return {
         (table, op)
         for table in (VALUES, RETURNS, RULES, LEFT, RIGHT)

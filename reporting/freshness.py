@@ -29,7 +29,7 @@ from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone, translation
 
-from base import plain
+from base import plain, triggers
 
 from .models import DataChange
 
@@ -193,26 +193,13 @@ def install_triggers(using=None, **kwargs):
 
 
 def drop_sqlite_triggers(using=None, **kwargs):
-    """Drop the SQLite triggers before migrations: they name other tables, and SQLite refuses to rename a table (as
-    Django's table remake does) while a trigger names a table that is missing at that moment. Reinstalled after."""
-    conn = connections[using or DEFAULT_DB_ALIAS]
-    if conn.vendor != "sqlite":
-        return
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [TRIGGER_PREFIX + "%"])
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+    """Drop the SQLite triggers before migrations (base.triggers says why); reinstalled after."""
+    triggers.drop_sqlite_triggers(connections[using or DEFAULT_DB_ALIAS], TRIGGER_PREFIX)
 
 
 def installed_triggers():
     """Return the set of tracked tables that carry a change-log trigger (for the meta-test)."""
-    if connection.vendor == "postgresql":
-        sql = "SELECT DISTINCT event_object_table FROM information_schema.triggers WHERE trigger_name LIKE %s"
-    else:
-        sql = "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [TRIGGER_PREFIX + "%"])
-        return {row[0] for row in cursor.fetchall()}
+    return {table for table, _name in triggers.trigger_names(connection, TRIGGER_PREFIX)}
 
 
 def compact_changes(using=None):

@@ -9,6 +9,8 @@ TRUNCATE mark the totals for a rebuild (`summaries_stale`) instead of rewriting 
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from base import triggers as shared
+
 from .specs import sources
 
 PREFIX = "summaries_"
@@ -152,23 +154,10 @@ def install_triggers(using=None, **kwargs):
 
 
 def drop_sqlite_triggers(using=None, **kwargs):
-    """Drop the SQLite triggers before migrations (a table remake must not meet a trigger naming another table)."""
-    conn = connections[using or DEFAULT_DB_ALIAS]
-    if conn.vendor != "sqlite":
-        return
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'summaries%'")
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+    """Drop the SQLite triggers before migrations (base.triggers says why); reinstalled after."""
+    shared.drop_sqlite_triggers(connections[using or DEFAULT_DB_ALIAS], PREFIX)
 
 
 def installed_tables(using=None):
     """Return the tables carrying a summary trigger (for the meta-test)."""
-    conn = connections[using or DEFAULT_DB_ALIAS]
-    if conn.vendor == "postgresql":
-        sql = "SELECT DISTINCT event_object_table FROM information_schema.triggers WHERE trigger_name LIKE %s"
-    else:
-        sql = "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s"
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [PREFIX + "%"])
-        return {row[0] for row in cursor.fetchall()}
+    return {table for table, _name in shared.trigger_names(connections[using or DEFAULT_DB_ALIAS], PREFIX)}

@@ -1,0 +1,29 @@
+"""What the apps that keep data with database triggers share: dropping SQLite's before migrations, listing them.
+
+SQLite refuses to rename a table (as Django's table remake does) while a trigger names a table missing at that
+moment, so each app drops its SQLite triggers before `migrate` and installs them again after it.
+"""
+
+
+def drop_sqlite_triggers(conn, prefix):
+    """Drop the triggers whose names start with `prefix` on a SQLite connection (nothing elsewhere)."""
+    if conn.vendor != "sqlite":
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [prefix + "%"])
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+
+
+def trigger_names(conn, prefix):
+    """Return {(table, trigger name)} of the triggers whose names start with `prefix` (for the meta-tests)."""
+    if conn.vendor == "postgresql":
+        sql = (
+            "SELECT DISTINCT event_object_table, trigger_name FROM information_schema.triggers "
+            "WHERE trigger_name LIKE %s"
+        )
+    else:
+        sql = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s"
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [prefix + "%"])
+        return {(table, name) for table, name in cursor.fetchall()}
