@@ -3,8 +3,8 @@
 from io import StringIO
 
 from django.core.management import CommandError, call_command
-from django.db import connection
-from django.test import TestCase
+from django.db import connection, transaction
+from django.test import TestCase, TransactionTestCase
 
 from summaries import services, specs
 from summaries.models import Delta, Stale, Total
@@ -65,4 +65,21 @@ class DeployCommandTests(TestCase):
         call_command("rebuild_summaries", "--if-stale", stdout=StringIO())
         self.assertFalse(Stale.objects.exists())
         self.assertEqual(Delta.objects.count(), 0)
+        self.assertEqual(services.differences(), [])
+
+
+class TidyTests(TransactionTestCase):
+    def setUp(self):
+        from tests.conftest import reload_reference_data
+
+        reload_reference_data()
+
+    def test_the_command_tidies_the_tables_on_postgresql_only_outside_a_transaction(self):
+        _district, places = build_tree(streets=1, communities=2)
+        RandomWrites(places, seed=6).run(50)
+        call_command("rebuild_summaries", "--if-stale", stdout=StringIO())
+        self.assertEqual(Delta.objects.count(), 0)
+        self.assertEqual(services.tidy(), connection.vendor == "postgresql")
+        with transaction.atomic():
+            self.assertFalse(services.tidy())
         self.assertEqual(services.differences(), [])

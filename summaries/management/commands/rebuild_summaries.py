@@ -18,6 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, check=False, if_stale=False, **options):
         if if_stale:
             services.fold(wait=True)
+            services.tidy()
             self.stdout.write(_("汇总表已是最新。"))
             return
         if check:
@@ -29,4 +30,5 @@ class Command(BaseCommand):
             self.stdout.write(_("汇总表与原始记录一致。"))
             return
         services.rebuild()
+        services.tidy()
         self.stdout.write(_("汇总表已从原始记录重建。"))
