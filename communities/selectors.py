@@ -366,27 +366,31 @@ def children_population(*, jurisdiction, year, kind=PopulationKind.RESIDENT):
         )
         .order_by()
     }
-    result = []
-    for child in children:
-        t = totals.get(child.path, {})
-        c = counts.get(child.path, {})
-        # As in population_summary: recorded residents when any, else the group counts' sum.
-        population = t.get("residents")
-        if population is None:
-            population = c.get("counted") or None
-        result.append(
-            ChildPopulation(
-                jurisdiction=child,
-                population=population,
-                households=t.get("households"),
-                # A recorded minority total counts whole, its split part included (as in population_summary).
-                minority_total=c.get("minority", 0)
-                + max(t.get("declared_minority", 0) - c.get("minority_in_declared", 0), 0),
-                record_count=t.get("record_count", 0),
-                kind=kind,
-            )
-        )
-    return result
+    return [
+        child_population(child, totals.get(child.path, {}), counts.get(child.path, {}), kind=kind) for child in children
+    ]
+
+
+def child_population(child, totals, counts, *, kind):
+    """Return a child's `ChildPopulation` from its counted records' sums (`totals`: residents, households,
+    declared_minority, record_count) and its group counts' (`counts`: counted, minority, minority_in_declared).
+
+    The one place the ranking's population is derived: the records' selector above and the summary tables
+    (summaries.figures) both hand their sums here."""
+    # As in population_summary: recorded residents when any, else the group counts' sum.
+    population = totals.get("residents")
+    if population is None:
+        population = counts.get("counted") or None
+    return ChildPopulation(
+        jurisdiction=child,
+        population=population,
+        households=totals.get("households"),
+        # A recorded minority total counts whole, its split part included (as in population_summary).
+        minority_total=counts.get("minority", 0)
+        + max((totals.get("declared_minority") or 0) - counts.get("minority_in_declared", 0), 0),
+        record_count=totals.get("record_count", 0),
+        kind=kind,
+    )
 
 
 def recorded_years(*, jurisdiction):

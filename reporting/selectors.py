@@ -227,7 +227,7 @@ def _num(value):
     return int(value) if float(value).is_integer() and not hasattr(value, "as_tuple") else float(value)
 
 
-def children_ranking(*, jurisdiction, period, today, from_summaries=None):
+def children_ranking(*, jurisdiction, period, today, from_summaries=None, groups=None):
     """Return a RankingRow per child of `jurisdiction`, in a fixed number of queries.
 
     The activity and petition figures come from the summary tables when they serve the period, else from the
@@ -236,7 +236,7 @@ def children_ranking(*, jurisdiction, period, today, from_summaries=None):
         from_summaries = summary.applies(period)
     population = None
     if from_summaries:
-        minority = {pk for pk, g in _all_groups().items() if g.is_minority}
+        minority = {pk for pk, g in (groups or _all_groups()).items() if g.is_minority}
         population = summary.children_population(
             jurisdiction, year=period.year, kind=PopulationKind.RESIDENT, minority_groups=minority
         )
@@ -339,7 +339,9 @@ def _compute_dashboard(*, jurisdiction, period, today):
         plan=plan,
         plan_progress=plan_progress(plan=plan, today=today) if plan else None,
         projects=project_totals(jurisdiction=jurisdiction, start_year=period.start.year, end_year=period.end.year),
-        ranking=children_ranking(jurisdiction=jurisdiction, period=period, today=today, from_summaries=bool(facts)),
+        ranking=children_ranking(
+            jurisdiction=jurisdiction, period=period, today=today, from_summaries=bool(facts), groups=groups
+        ),
     )
     if facts:
         levels = filing_levels()

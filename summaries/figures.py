@@ -19,7 +19,7 @@ from activities.selectors.monthly import MISSING, STATUS_LABELS, STATUS_ORDER, r
 from base.periods import first_of_month, month_end
 from communities.figures import share
 from communities.models import Jurisdiction
-from communities.selectors import ChildPopulation, summary_from_aggregates
+from communities.selectors import child_population, summary_from_aggregates
 
 from . import services
 from .selectors import children_rows, children_totals, subtree_rows
@@ -140,7 +140,7 @@ class SubtreeFigures:
         count = {key: sum(n for _rest, n in p[key]) for key in ("received", "group", "group_persons", "ethnic")}
         closed_count = sum(n for _rest, n in closed)
         close_days = self._by_end(p["close_days"])
-        channels = defaultdict(int, {rest[0]: 0 for rest, _n in p["channel"]})
+        channels = defaultdict(int)
         for rest, n in p["channel"]:
             channels[rest[0]] += n
         categories = defaultdict(int)
@@ -220,7 +220,7 @@ class SubtreeFigures:
         return sums
 
     def returns(self, month, due_on, levels):
-        """Return (summary by status, late, units in all, late per child path, the first `limit` status rows)."""
+        """Return (the summary by status, how many units are late, how many units file) for `month`."""
         units = sum(int(r.value) for r in self.open_rows if r.measure == "units" and r.key in levels)
         counts = dict.fromkeys(STATUS_ORDER, 0)
         for row in self.rows:
@@ -412,18 +412,11 @@ def children_population(jurisdiction, *, year, kind, minority_groups):
     result = []
     for child in children:
         s = found.get(child.path, {})
-        population = s.get("pop.residents", 0) if s.get("pop.residents.n") else None
-        if population is None:
-            population = s.get("counted") or None
-        result.append(
-            ChildPopulation(
-                jurisdiction=child,
-                population=population,
-                households=s.get("pop.households", 0) if s.get("pop.households.n") else None,
-                minority_total=s.get("minority", 0)
-                + max(s.get("pop.minority_total", 0) - s.get("minority_in_declared", 0), 0),
-                record_count=s.get("pop.records", 0),
-                kind=kind,
-            )
-        )
+        totals = {
+            "residents": s.get("pop.residents", 0) if s.get("pop.residents.n") else None,
+            "households": s.get("pop.households", 0) if s.get("pop.households.n") else None,
+            "declared_minority": s.get("pop.minority_total", 0),
+            "record_count": s.get("pop.records", 0),
+        }
+        result.append(child_population(child, totals, s, kind=kind))
     return result
