@@ -21,6 +21,7 @@ stale entry while the others serve the previous figures marked with the time the
 
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -30,6 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone, translation
 
 from base import plain, triggers
+from summaries.suspension import SUSPENSION, not_suspended, suspended
 
 from .models import DataChange
 
@@ -70,7 +72,7 @@ _POSTGRES_TRIGGERS = {
     "truncate": "AFTER TRUNCATE ON {table}",
 }
 _SQLITE_TRIGGER = """
-CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {op} ON "{table}" BEGIN
+CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {op} ON "{table}" {when}BEGIN
     INSERT INTO {log} (path, weight) SELECT COALESCE(p, ''), 1 FROM ({paths}) WHERE true
     ON CONFLICT(path) DO UPDATE SET weight = weight + 1;
 END
@@ -182,14 +184,42 @@ def install_triggers(using=None, **kwargs):
         elif conn.vendor == "sqlite":
             # One row per path: SQLite serialises writers itself, so the fold costs no concurrency.
             cursor.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS datachange_path_uniq ON "{TABLE}" (path)')
+            switchable = SUSPENSION in conn.introspection.table_names()
             for model in _tracked_models():
                 table, route = model._meta.db_table, route_to_jurisdiction(model)
                 for op in ("INSERT", "UPDATE", "DELETE"):
                     rows = {"INSERT": ["NEW"], "UPDATE": ["NEW", "OLD"], "DELETE": ["OLD"]}[op]
                     paths = " UNION ".join(_sqlite_path(route, row) for row in rows)
+                    # A bulk insert (base.bulk) may switch the INSERT trigger off and log its rows in one statement.
+                    when = f"WHEN {not_suspended(table, TRIGGER_PREFIX)} " if op == "INSERT" and switchable else ""
                     cursor.execute(
-                        _SQLITE_TRIGGER.format(name=trigger_name(table, op), op=op, table=table, log=TABLE, paths=paths)
+                        _SQLITE_TRIGGER.format(
+                            name=trigger_name(table, op), op=op, table=table, when=when, log=TABLE, paths=paths
+                        )
                     )
+
+
+@contextmanager
+def catch_up_bulk_insert(conn, table, last_id):
+    """Switch the change log's SQLite INSERT trigger on `table` off for this transaction (registered with base.bulk);
+    on leaving, log the paths of the rows inserted meanwhile (id above `last_id`) in one statement, each path's
+    weight going up by its number of rows, as the trigger's upsert per row would have made it."""
+    model = next((m for m in _tracked_models() if m._meta.db_table == table), None)
+    if conn.vendor != "sqlite" or model is None:
+        yield
+        return
+    try:
+        with suspended(conn, table, TRIGGER_PREFIX):
+            yield
+    finally:
+        expression, joins = _joins(route_to_jurisdiction(model))
+        with conn.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {TABLE} (path, weight) SELECT COALESCE({expression}, ''), COUNT(*) "  # noqa: S608
+                f'FROM (SELECT * FROM "{table}" WHERE id > %s) r {joins} WHERE true GROUP BY 1 '
+                "ON CONFLICT(path) DO UPDATE SET weight = weight + excluded.weight",
+                [last_id],
+            )
 
 
 def drop_sqlite_triggers(using=None, **kwargs):

@@ -8,7 +8,12 @@ class SummariesConfig(AppConfig):
     verbose_name = _("汇总表")
 
     def ready(self):
+        from base import bulk
+
+        from .services import catch_up_bulk_insert
         from .triggers import drop_sqlite_triggers, install_triggers
+
+        bulk.register(catch_up_bulk_insert)
 
         post_migrate.connect(install_triggers, sender=self, dispatch_uid="summaries.triggers.install_triggers")
         pre_migrate.connect(drop_sqlite_triggers, sender=self, dispatch_uid="summaries.triggers.drop_sqlite_triggers")

@@ -15,7 +15,8 @@ from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transacti
 from communities.models import PATH_SEGMENT_WIDTH
 
 from .specs import sources
-from .triggers import fact_selects
+from .suspension import suspended
+from .triggers import PREFIX, delta_insert, fact_selects
 
 logger = logging.getLogger(__name__)
 
@@ -189,3 +190,39 @@ def tidy(using=None):
         cursor.execute("VACUUM ANALYZE summaries_delta")
         cursor.execute("VACUUM ANALYZE summaries_total")
     return True
+
+
+def add_facts_for(table, where, params=(), using=None):
+    """Add to the journal the facts of the rows of `table` that `where` (SQL over the row's columns) selects, as the
+    table's INSERT trigger would have added them one row at a time; in one statement, built from the same facts.
+
+    For rows inserted while the trigger was switched off (catch_up_bulk_insert): added twice, a row counts twice.
+    """
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    table_sources = [source for source in sources(conn.vendor) if source.table == table]
+    if not table_sources:
+        return
+    selects = fact_selects(table_sources, "{rows}", "1")
+    # The facts' own SQL has % signs (strftime, printf): escaped, since `where` brings parameters.
+    sql = delta_insert(selects).replace("%", "%%")
+    rows = f"(SELECT * FROM {conn.ops.quote_name(table)} WHERE {where})"  # noqa: S608 (a model's table, a fixed condition)
+    with conn.cursor() as cursor:
+        cursor.execute(sql.replace("{rows}", rows), list(params) * len(selects))
+
+
+@contextmanager
+def catch_up_bulk_insert(conn, table, last_id):
+    """Switch the summaries' SQLite INSERT trigger on `table` off for this transaction (registered with base.bulk);
+    on leaving, add the facts of the rows inserted meanwhile (id above `last_id`) in one statement.
+
+    Also when the block raised: whatever rows it left in the table are then summarised, so a caller that carries
+    on after the error keeps the summaries right.
+    """
+    if conn.vendor != "sqlite" or not any(source.table == table for source in sources(conn.vendor)):
+        yield
+        return
+    try:
+        with suspended(conn, table, PREFIX):
+            yield
+    finally:
+        add_facts_for(table, "id > %s", [last_id], using=conn.alias)

@@ -1,9 +1,11 @@
 """The database triggers that keep the summary journal (`summaries_delta`) in step with the records.
 
 PostgreSQL: one statement-level trigger per table and event, with transition tables, so a bulk write adds its
-facts in one grouped INSERT. SQLite: row triggers. Both only INSERT into the journal: two writers never wait on one
-another for a summary row, whatever records they touch. A jurisdiction moved in the tree (its path changed) and a
-TRUNCATE mark the totals for a rebuild (`summaries_stale`) instead of rewriting them inside the writer's transaction.
+facts in one grouped INSERT. SQLite: row triggers; a bulk insert (base.bulk) may switch the INSERT ones off for its
+own transaction (a row in `summaries_suspension`) and add the facts of all its rows in one statement
+(services.catch_up_bulk_insert). Both only INSERT into the journal: two writers never wait on one another for a
+summary row, whatever records they touch. A jurisdiction moved in the tree (its path changed) and a TRUNCATE mark
+the totals for a rebuild (`summaries_stale`) instead of rewriting them inside the writer's transaction.
 """
 
 from django.apps import apps
@@ -12,6 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from base import triggers as shared
 
 from .specs import sources
+from .suspension import SUSPENSION, not_suspended
 
 PREFIX = "summaries_"
 DELTA = "summaries_delta"
@@ -126,8 +129,9 @@ def _sqlite(cursor):
             "DELETE": fact_selects(table_sources, row("OLD"), "-1"),
         }
         for op, selects in bodies.items():
+            when = f"WHEN {not_suspended(table, PREFIX)} " if op == "INSERT" else ""
             cursor.execute(
-                f'CREATE TRIGGER IF NOT EXISTS "{trigger_name(table, op)}" AFTER {op} ON "{table}" '
+                f'CREATE TRIGGER IF NOT EXISTS "{trigger_name(table, op)}" AFTER {op} ON "{table}" {when}'
                 f"BEGIN {delta_insert(selects)}; END"
             )
     cursor.execute(
@@ -144,7 +148,7 @@ def trigger_name(table, op):
 def install_triggers(using=None, **kwargs):
     """Create the summary triggers (idempotent; run after each migrate)."""
     conn = connections[using or DEFAULT_DB_ALIAS]
-    if DELTA not in conn.introspection.table_names():
+    if not {DELTA, SUSPENSION} <= set(conn.introspection.table_names()):
         return
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":

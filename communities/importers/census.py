@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from base.bulk import bulk_insert
 from base.spreadsheets import ImportIssue, SpreadsheetError, current_limits, open_sheet
 
 from ..choices import Action, AuditAction, PopulationKind
@@ -407,17 +408,20 @@ def _write(plan, records, *, now, source, result):
             batch_size=BATCH,
         )
 
-    _insert_records(new, kind=plan.kind, source=source)
+    with bulk_insert(PopulationRecord._meta.db_table):
+        _insert_records(new, kind=plan.kind, source=source)
 
     counts = (
         (record.existing_pk, group_id, count, male, female)
         for record in (*changed, *new)
         for group_id, (count, male, female) in record.written_counts.items()
     )
-    if census_postgres.available():
-        census_postgres.copy_counts(counts)
-    else:
-        _insert_counts(list(counts))
+    # The apps keeping data by trigger (summaries, change log) catch up on all of a chunk's counts at once.
+    with bulk_insert(GroupCount._meta.db_table):
+        if census_postgres.available():
+            census_postgres.copy_counts(counts)
+        else:
+            _insert_counts(list(counts))
     result.counts_written += sum(len(record.written_counts) for record in (*changed, *new))
     return [*new, *changed]
 

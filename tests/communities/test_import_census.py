@@ -485,7 +485,9 @@ class CensusWritingTests(CensusImportCase):
     def test_the_write_takes_a_few_queries_whatever_the_size(self):
         with CaptureQueriesContext(connection) as ctx:
             self.import_ok(WIDE)
-        self.assertLess(len(ctx), 20)
+        # Per chunk of records, whatever its size: the reads, the writes and, for each of the two tables inserted in
+        # bulk (base.bulk), the summaries' and the change log's switch and catch-up (seven statements on SQLite).
+        self.assertLess(len(ctx), 30)
 
     def test_the_plan_is_checked_again_when_applied(self):
         plan = self.plan(WIDE)

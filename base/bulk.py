@@ -1,0 +1,51 @@
+"""Bulk inserts that the apps keeping data by row trigger catch up on in one statement, instead of once per row.
+
+On SQLite the summaries and the change log are kept by row triggers: a province's census import inserts 1.16 M
+group counts, and every one of them ran a trigger program that inserted seven journal rows and upserted a change
+row. An importer that inserts many rows into one table does it inside `bulk_insert(table)`: each app that
+registered a catch-up here (in its AppConfig.ready) switches its INSERT triggers on that table off for the block,
+inside the block's transaction, and after the block writes in one statement what its triggers would have written
+for every row inserted meanwhile (those rows are the ones whose id is above the largest id before the block).
+
+Only INSERTs belong in the block: an UPDATE or DELETE there would fire the triggers as usual, but a row inserted
+and then changed inside the block would be caught up on as it is at the end. The block must run inside a
+transaction: the switch is a row only that transaction sees, so other connections' writes keep their triggers, and
+a rollback takes the switch away with everything else.
+
+This module imports no app: the apps above register their catch-ups, so an importer low in the layers calls them
+without knowing them.
+"""
+
+from contextlib import ExitStack, contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+_catch_ups = []
+
+
+def register(catch_up):
+    """Add `catch_up(connection, table, last_id)`: a context manager that suspends the app's INSERT triggers on
+    `table` while it is open and, on leaving, writes what they would have for the rows whose id is above `last_id`.
+    Registering the same function twice adds it once."""
+    if catch_up not in _catch_ups:
+        _catch_ups.append(catch_up)
+
+
+@contextmanager
+def bulk_insert(table, using=None):
+    """Run the block's INSERTs into `table` with the registered apps' row triggers caught up on once, at the end."""
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if conn.vendor != "sqlite" or not _catch_ups:
+        # PostgreSQL's triggers are per statement already (one grouped INSERT per COPY or multi-row INSERT).
+        yield
+        return
+    if not conn.in_atomic_block:
+        raise RuntimeError("bulk_insert() must run inside a transaction: its switch must not be seen by others.")
+    quoted = conn.ops.quote_name(table)
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608 (a table name from the caller's model)
+        last_id = cursor.fetchone()[0]
+    with ExitStack() as stack:
+        for catch_up in _catch_ups:
+            stack.enter_context(catch_up(conn, table, last_id))
+        yield
