@@ -16,7 +16,7 @@ from communities.models import PATH_SEGMENT_WIDTH
 
 from .specs import sources
 from .suspension import suspended
-from .triggers import PREFIX, delta_insert, fact_selects
+from .triggers import DELTA, PREFIX, fact_selects
 
 logger = logging.getLogger(__name__)
 
@@ -203,8 +203,14 @@ def add_facts_for(table, where, params=(), using=None):
     if not table_sources:
         return
     selects = fact_selects(table_sources, "{rows}", "1")
-    # The facts' own SQL has % signs (strftime, printf): escaped, since `where` brings parameters.
-    sql = delta_insert(selects).replace("%", "%%")
+    # Not netted per key as a trigger's statement is (delta_insert): the rows are only inserted ones, whose facts
+    # rarely share a key, and the journal is a sum either way; grouping 230,000 facts per chunk of a province's
+    # census import cost a third of the statement. The facts' own SQL has % signs (strftime, printf): escaped,
+    # since `where` brings parameters.
+    sql = (
+        f"INSERT INTO {DELTA} (path, measure, month, key, value) SELECT path, measure, month, key, value "  # noqa: S608
+        f"FROM ({' UNION ALL '.join(selects)}) f WHERE value <> 0"
+    ).replace("%", "%%")
     rows = f"(SELECT * FROM {conn.ops.quote_name(table)} WHERE {where})"  # noqa: S608 (a model's table, a fixed condition)
     with conn.cursor() as cursor:
         cursor.execute(sql.replace("{rows}", rows), list(params) * len(selects))
