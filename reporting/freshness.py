@@ -44,8 +44,6 @@ JURISDICTION = ("communities", "jurisdiction")
 GLOBAL_PATH = ""
 TRIGGER_PREFIX = "unity_changes_"
 
-# JIT off: as for the summaries' triggers (summaries.triggers), a transition table has no statistics and a bulk
-# write's statement would be compiled for far more rows than it holds.
 _POSTGRES_FUNCTION = """
 CREATE OR REPLACE FUNCTION unity_log_changes() RETURNS trigger AS $$
 BEGIN

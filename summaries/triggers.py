@@ -77,9 +77,6 @@ _MOVED_PG = (
 )
 
 
-# JIT off in the trigger functions: a transition table has no statistics, so the planner takes a bulk write's
-# facts for millions of rows and compiles each statement (measured at 1.8 s per chunk of a province's census import,
-# for a statement that then ran in less than that).
 def _postgres(cursor):
     for table, table_sources in _by_table("postgresql").items():
         new = delta_insert(fact_selects(table_sources, "new_rows", "1"))
