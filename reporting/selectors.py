@@ -332,6 +332,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
             start_month=period.start,
             end_month=period.end,
             summed=facts.summed_figures() if facts else None,
+            latest_summed=facts.latest_figures() if facts else None,
         ),
         yearly_figures=yearly_figure_totals(jurisdiction=jurisdiction, year=period.year),
         returns_month=returns_month,

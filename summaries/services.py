@@ -14,7 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transacti
 
 from communities.models import PATH_SEGMENT_WIDTH
 
-from .specs import sources
+from .specs import latest_chain, sources
 from .triggers import fact_selects
 
 logger = logging.getLogger(__name__)
@@ -137,6 +137,7 @@ def _from_records(vendor):
     selects = [
         select for source in sources(vendor) if source.rebuild for select in fact_selects([source], source.table, "1")
     ]
+    selects.append(latest_chain(vendor))
     return (
         f"SELECT path, measure, month, key, SUM(value) AS value FROM ({' UNION ALL '.join(selects)}) f "
         "GROUP BY path, measure, month, key"

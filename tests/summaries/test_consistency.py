@@ -22,6 +22,8 @@ class KeptEqualsRebuiltTests(TestCase):
                 services.fold()  # part folded, part still in the journal: the sum must not care
             self.assertEqual(services.differences(), [], f"after {(batch + 1) * 1000} writes")
         self.assertGreater(Total.objects.count(), 0)
+        # The chains of "latest" figures (a value's key names the place's next month) were exercised too.
+        self.assertTrue(Total.objects.filter(measure="mv.latest").exclude(key__endswith=specs.NO_NEXT_MONTH).exists())
         services.fold()
         self.assertEqual(Delta.objects.count(), 0)
         self.assertEqual(services.differences(), [])
