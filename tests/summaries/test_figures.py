@@ -196,3 +196,12 @@ class LatestFigureTests(TestCase):
         self.assertEqual(self.totals(year_period(2026)), ((20, 1), (20, 1)))
         services.fold()
         self.assertEqual(services.differences(), [])
+
+    def test_the_board_reads_no_monthly_value_when_the_summaries_serve(self):
+        self.file(self.a, date(2026, 1, 1), 10)
+        services.fold()
+        with CaptureQueriesContext(connection) as ctx:
+            _compute_dashboard(jurisdiction=self.district, period=year_period(2026), today=DAYS[1])
+        # (The first returns shown count their filled values: twenty rows at most, not the figures.)
+        read = [q["sql"] for q in ctx.captured_queries if '"activities_monthlyvalue"."value"' in q["sql"]]
+        self.assertEqual(read, [])
