@@ -43,6 +43,7 @@ PERIOD_MEASURES = (
     "mv.returns",
     *LATEST_MEASURES,
     "ret.status",
+    "chk.broken",
 )
 SUBMITTED = ("submitted", "approved")
 
@@ -235,6 +236,10 @@ class SubtreeFigures:
                     else:
                         entry["returns"] += int(row.value)
         return sums
+
+    def broken_rules(self):
+        """How many validation rules the period's returns break (activities.selectors.validation's figure part)."""
+        return sum(int(row.value) for row in self.rows if row.measure == "chk.broken" and self._in(row))
 
     def returns(self, month, due_on, levels):
         """Return (the summary by status, how many units are late, how many units file) for `month`."""

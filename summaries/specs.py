@@ -15,6 +15,7 @@ Measures (month: first day of the month; keys joined with "|"):
                 approved value of the figure ('9999-12' for none): a value is the latest of a period that holds its
                 month and ends before that next month (see `latest_chain`).
 - ret.status    monthly returns by month, key = status.
+- chk.broken    validation rules broken by the returns of a month (errors and warnings, activities.ReturnCheck).
 - units         jurisdictions (month 2000-01-01), key = level: the units that file returns.
 - pop.*         population records by year (month = 1 January), key = kind | section: their count, and for each
                 nullable total its sum and how many records give it (a sum over none is "not recorded", not 0);
@@ -278,6 +279,7 @@ def sources(vendor):
         Source(
             "activities_monthlyreturn", to_place, (Fact("ret.status", "r.month", "r.status || '|' || j.level", "1"),)
         ),
+        Source("activities_returncheck", to_place, (Fact("chk.broken", "r.month", "''", "r.errors + r.warnings"),)),
         Source("communities_populationrecord", to_place, record_facts(d)),
         Source(
             "communities_groupcount",
