@@ -332,6 +332,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
             start_month=period.start,
             end_month=period.end,
             summed=facts.summed_figures() if facts else None,
+            latest_summed=facts.latest_figures() if facts else None,
         ),
         yearly_figures=yearly_figure_totals(jurisdiction=jurisdiction, year=period.year),
         returns_month=returns_month,
@@ -364,5 +365,10 @@ def _compute_dashboard(*, jurisdiction, period, today):
             Counter(row.jurisdiction.path[:child_path] for row in returns if row.is_late)
         )
         board.returns, board.returns_total = bounded_returns(returns)
-    board.violations = violation_count(jurisdiction=jurisdiction, start_month=period.start, end_month=period.end)
+    board.violations = violation_count(
+        jurisdiction=jurisdiction,
+        start_month=period.start,
+        end_month=period.end,
+        figure_rules_broken=facts.broken_rules() if facts else None,
+    )
     return board

@@ -23,7 +23,7 @@ from communities.selectors import child_population, summary_from_aggregates
 
 from . import services
 from .selectors import children_rows, children_totals, subtree_rows
-from .specs import ACTIVITY_MEASURES, POPULATION_MEASURES, RECORD_TOTALS
+from .specs import ACTIVITY_MEASURES, LATEST_MEASURES, POPULATION_MEASURES, RECORD_TOTALS
 
 PERIOD_MEASURES = (
     *(f"act.{name}" for name in ACTIVITY_MEASURES),
@@ -41,7 +41,9 @@ PERIOD_MEASURES = (
     "pet.agreements",
     "mv.value",
     "mv.returns",
+    *LATEST_MEASURES,
     "ret.status",
+    "chk.broken",
 )
 SUBMITTED = ("submitted", "approved")
 
@@ -218,6 +220,26 @@ class SubtreeFigures:
                     else:
                         entry["returns"] += int(row.value)
         return sums
+
+    def latest_figures(self):
+        """{figure pk: {"total", "returns"}} of the "latest" figures: per place, its approved value of the latest
+        month of the period, added over the places (a value counts when its month is in the period and the place's
+        next approved month of the figure is after the period's end)."""
+        sums = {}
+        for row in self.rows:
+            if row.measure in LATEST_MEASURES and self._in(row):
+                figure, following = row.key.split("|")
+                if following > self.end_month:
+                    entry = sums.setdefault(int(figure), {"total": Decimal(0), "returns": 0})
+                    if row.measure == "mv.latest":
+                        entry["total"] += row.value
+                    else:
+                        entry["returns"] += int(row.value)
+        return sums
+
+    def broken_rules(self):
+        """How many validation rules the period's returns break (activities.selectors.validation's figure part)."""
+        return sum(int(row.value) for row in self.rows if row.measure == "chk.broken" and self._in(row))
 
     def returns(self, month, due_on, levels):
         """Return (the summary by status, how many units are late, how many units file) for `month`."""

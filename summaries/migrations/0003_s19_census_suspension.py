@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("summaries", "0001_initial"),
+        ("summaries", "0002_latest_figure_chains"),
     ]
 
     operations = [
