@@ -1,14 +1,15 @@
 """The switch that turns one owner's SQLite INSERT triggers on one table off for a bulk insert (base.bulk).
 
-A row of `summaries_suspension` (table, owner) is the switch; the owners are the summaries (`summaries_`) and the
-change log (reporting.freshness, `unity_changes_`), whose SQLite INSERT triggers carry `not_suspended(...)` as their
-WHEN clause. The row is inserted and deleted inside the bulk insert's transaction: SQLite has one writer, and no
-reader sees what is not committed, so every other connection's writes keep their triggers.
+A row of `communities_triggersuspension` (table, owner) is the switch: the model lives in the lowest app, so that
+migrating the apps above back never drops a table their triggers name. The owners are the summaries (`summaries_`)
+and the change log (reporting.freshness, `unity_changes_`), whose SQLite INSERT triggers carry `not_suspended(...)`
+as their WHEN clause. The row is inserted and deleted inside the bulk insert's transaction: SQLite has one writer,
+and no reader sees what is not committed, so every other connection's writes keep their triggers.
 """
 
 from contextlib import contextmanager
 
-SUSPENSION = "summaries_suspension"
+SUSPENSION = "communities_triggersuspension"
 
 
 def not_suspended(table, owner):

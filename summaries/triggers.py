@@ -2,7 +2,7 @@
 
 PostgreSQL: one statement-level trigger per table and event, with transition tables, so a bulk write adds its
 facts in one grouped INSERT. SQLite: row triggers; a bulk insert (base.bulk) may switch the INSERT ones off for its
-own transaction (a row in `summaries_suspension`) and add the facts of all its rows in one statement
+own transaction (a row in `communities_triggersuspension`) and add the facts of all its rows in one statement
 (services.catch_up_bulk_insert). Both only INSERT into the journal: two writers never wait on one another for a
 summary row, whatever records they touch. A jurisdiction moved in the tree (its path changed) and a TRUNCATE mark
 the totals for a rebuild (`summaries_stale`) instead of rewriting them inside the writer's transaction.

@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from communities.importers.census import census_import
+from communities.models import TriggerSuspension as Suspension
 from reporting.freshness import subtree_version
 from summaries import services
-from summaries.models import Suspension
 from tests.communities.test_import_census import CensusImportCase
 from tests.communities.test_import_census_stream import FOUR, chunks_of
 from tests.factories import csv_bytes, make_population

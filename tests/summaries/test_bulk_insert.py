@@ -7,10 +7,11 @@ from django.test import TestCase, TransactionTestCase
 
 from base.bulk import bulk_insert
 from communities.models import EthnicGroup, GroupCount, PopulationRecord
+from communities.models import TriggerSuspension as Suspension
 from reporting.freshness import subtree_version
 from reporting.models import DataChange
 from summaries import services
-from summaries.models import Delta, Suspension
+from summaries.models import Delta
 from tests.summaries.operations import build_tree
 
 COUNTS = GroupCount._meta.db_table
