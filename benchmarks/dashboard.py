@@ -10,8 +10,8 @@ records (what reading records per request would cost at the least, and covering 
 "floor", every SELECT a cold JSON request runs for its figures, replayed bare through a cursor (the fastest honest
 SQL for every figure in this design: the database's share, without Django, templates or Python's sums); then the
 page/floor and JSON/floor ratios. "warm" is a repeated read (the figures come from the shared cache stamped with the
-subtree's version, reporting/freshness.py); "cold" clears that cache before every request, as the first read after a write
-in the subtree does: each cold request follows the insert of one activity in a community of the subtree, so it
+subtree's version, reporting/freshness.py); "cold" clears that cache before every request, as the first read after a
+write in the subtree does: each cold request follows the insert of one activity in a community of the subtree, so it
 includes folding that write into the summary tables. Also the JSON's size and the pickled size of the cached entry.
 
 Baseline: the previous design (one token row, the whole dashboard pickled with its model objects in each process's
