@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from base.models import FieldCheckConstraint, TrackedModel
+from base.provinces import ProvinceCoded
 from communities.models import Jurisdiction, ScopedQuerySet
 
 from ..choices import FundingSource, ProjectKind, ProjectStatus, ReportSection
@@ -41,7 +42,7 @@ class ActivityQuerySet(ScopedQuerySet):
         return self.filter(date__gte=start, date__lte=end)
 
 
-class Activity(TrackedModel):
+class Activity(ProvinceCoded, TrackedModel):
     """An event held for creation work: date, place, who came, what publicity it produced."""
 
     jurisdiction = models.ForeignKey(
@@ -136,7 +137,7 @@ def current_year():
     return timezone.localdate().year
 
 
-class Project(TrackedModel):
+class Project(ProvinceCoded, TrackedModel):
     """A people's-livelihood project (民生项目): its year, status, investment, who paid and whom it serves.
 
     The funding rows need not account for the whole total: what the cash rows leave over is shown as

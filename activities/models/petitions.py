@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from base.encryption import lookup_hashes
 from base.fields import EncryptedTextField, LookupHashField
 from base.models import TrackedModel
+from base.provinces import ProvinceCoded
 from communities.models import Jurisdiction, ScopedQuerySet
 
 from ..choices import (
@@ -50,7 +51,7 @@ class PetitionQuerySet(ScopedQuerySet):
         return self.filter(petitioner_id_number_hash__in=lookup_hashes((number or "").strip().upper()))
 
 
-class Petition(TrackedModel):
+class Petition(ProvinceCoded, TrackedModel):
     """A petition or dispute case received by a jurisdiction, followed through to its close."""
 
     jurisdiction = models.ForeignKey(
