@@ -143,8 +143,8 @@ def _parent_codes(model, parent_pks):
     pks = sorted({pk for pk in parent_pks if pk is not None})
     codes = {}
     for start in range(0, len(pks), 5000):
-        rows = parent_model._base_manager.filter(pk__in=pks[start : start + 5000]).annotate(code=code)
-        codes.update(rows.values_list("pk", "code").order_by())
+        rows = parent_model._base_manager.filter(pk__in=pks[start : start + 5000]).annotate(parent_province_code=code)
+        codes.update(rows.values_list("pk", "parent_province_code").order_by())
     return codes
 
 
