@@ -193,9 +193,14 @@ def trigger_name(table, what):
     return f"{TRIGGER_PREFIX}{table}_{what}"[:63]
 
 
+def _target(model):
+    """Return the parent's column `model`'s foreign key points at (its primary key)."""
+    return model._meta.get_field(model.province_source).target_field.column
+
+
 def _parent_code_select(model, row):
     table, column, code = _source(model)
-    return f"(SELECT {code} FROM {table} p WHERE p.id = {row}.{column})"
+    return f"(SELECT {code} FROM {table} p WHERE p.{_target(model)} = {row}.{column})"
 
 
 def _cascade(parent_table, new_code):
@@ -205,7 +210,8 @@ def _cascade(parent_table, new_code):
         _table, column, _code = _source(child)
         table = child._meta.db_table
         statements.append(
-            f"UPDATE {table} SET province_code = {new_code} WHERE {column} = NEW.id AND province_code <> {new_code}"
+            f"UPDATE {table} SET province_code = {new_code} "
+            f"WHERE {column} = NEW.{_target(child)} AND province_code <> {new_code}"
         )
     return statements
 
@@ -259,7 +265,8 @@ def _sqlite(cursor):
         if not model.province_by_trigger:
             continue
         code = f"COALESCE({_parent_code_select(model, 'NEW')}, '')"
-        fix = f"UPDATE {table} SET province_code = {code} WHERE id = NEW.id AND province_code IS NOT {code}"
+        pk = model._meta.pk.column
+        fix = f"UPDATE {table} SET province_code = {code} WHERE {pk} = NEW.{pk} AND province_code IS NOT {code}"
         for what, event in (("insert", "INSERT"), ("update", f"UPDATE OF {column}, province_code")):
             cursor.execute(
                 f'CREATE TRIGGER IF NOT EXISTS "{trigger_name(table, what)}" AFTER {event} ON "{table}" '
@@ -305,7 +312,7 @@ def fill(cursor):
     for model in _parents_first(coded_models()):
         table, column, code = _source(model)
         own = model._meta.db_table
-        select = f"(SELECT {code} FROM {table} p WHERE p.id = {own}.{column})"
+        select = f"(SELECT {code} FROM {table} p WHERE p.{_target(model)} = {own}.{column})"
         cursor.execute(
             f"UPDATE {own} SET province_code = COALESCE({select}, '') "
             f"WHERE province_code IS DISTINCT FROM COALESCE({select}, '')"
@@ -347,7 +354,8 @@ def mismatches(using=None):
             table, column, code = _source(model)
             own = model._meta.db_table
             cursor.execute(
-                f"SELECT COUNT(*) FROM {own} r JOIN {table} p ON p.id = r.{column} WHERE r.province_code <> {code} "
+                f"SELECT COUNT(*) FROM {own} r JOIN {table} p ON p.{_target(model)} = r.{column} "
+                f"WHERE r.province_code <> {code} "
                 f"OR r.province_code = ''"
             )
             count = cursor.fetchone()[0]

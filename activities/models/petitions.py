@@ -184,8 +184,10 @@ class Petition(ProvinceCoded, TrackedModel):
         return -left if left is not None and left < 0 else None
 
 
-class PetitionStatusChange(models.Model):
+class PetitionStatusChange(ProvinceCoded):
     """One step in a petition's history: who moved it from which status to which, and why."""
+
+    province_source = "petition"
 
     petition = models.ForeignKey(
         Petition, verbose_name=_("信访事项"), on_delete=models.CASCADE, related_name="status_changes"

@@ -14,7 +14,7 @@ from django.forms import modelform_factory
 from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
-from activities.choices import ProjectKind
+from activities.choices import FundingSource, ProjectKind
 from activities.models import (
     Activity,
     ActivityCategory,
@@ -22,6 +22,9 @@ from activities.models import (
     MonthlyReturn,
     MonthlyValue,
     Project,
+    ProjectFunding,
+    ReturnCheck,
+    ValidationRule,
     YearlyValue,
 )
 from activities.registers import activity_register_apply, activity_register_plan
@@ -39,6 +42,10 @@ from tests.summaries.operations import RandomWrites, build_tree
 
 EXPECTED_TABLES = {
     "activities_activity",
+    "activities_activityphoto",
+    "activities_petitionstatuschange",
+    "activities_projectfunding",
+    "activities_returncheck",
     "activities_petition",
     "activities_project",
     "activities_monthlyreturn",
@@ -74,12 +81,8 @@ class DefinitionTests(TestCase):
                 self.assertFalse(field.null)
                 self.assertFalse(field.editable)
         installed = {table for table, _name in provinces.installed_triggers()}
-        # Every table but the group counts (whose writers set it) has its own trigger; the parents cascade.
-        self.assertEqual(
-            installed,
-            (EXPECTED_TABLES - {"communities_groupcount"})
-            | {"communities_jurisdiction", "communities_populationrecord", "activities_monthlyreturn"},
-        )
+        # Every table but the group counts (whose writers set it) has its own trigger; the places cascade.
+        self.assertEqual(installed, (EXPECTED_TABLES - {"communities_groupcount"}) | {"communities_jurisdiction"})
 
 
 class EveryWritePathTests(TestCase):
@@ -120,7 +123,11 @@ class EveryWritePathTests(TestCase):
         value = MonthlyValue.objects.create(monthly_return=monthly_return, figure=self.figure, value=3)
         yearly = YearlyValue.objects.create(jurisdiction=self.community, year=2026, figure=self.figure, value=1)
         record = make_population(self.community, 2026, {"汉族": 10, "苗族": 5})
-        for obj in (activity, petition, project, monthly_return, value, yearly, record, *record.group_counts.all()):
+        funding = ProjectFunding.objects.create(project=project, source=FundingSource.choices[0][0], amount=1)
+        rows = [activity, petition, project, monthly_return, value, yearly, record, funding]
+        rows += [*record.group_counts.all(), *petition.status_changes.all()]
+        self.assertTrue(petition.status_changes.exists())
+        for obj in rows:
             with self.subTest(table=obj._meta.db_table):
                 self.assertCode(obj, self.community)
                 self.assertEqual(obj.province_code, province_code(self.community.path))
@@ -192,12 +199,16 @@ class EveryWritePathTests(TestCase):
         )
         monthly_return = MonthlyReturn.objects.create(jurisdiction=community, month=date(2026, 3, 1))
         value = MonthlyValue.objects.create(monthly_return=monthly_return, figure=self.figure, value=3)
+        rule = ValidationRule.objects.create(name="不超过1", operator="le", right_constant=1)
+        rule.left_figures.add(self.figure)
+        check = ReturnCheck.objects.get(monthly_return=monthly_return)  # kept by the checks' triggers
+        step = make_petition(community).status_changes.first()
         record = make_population(street, 2026, {"汉族": 10})
         count = record.group_counts.get()
         staying = make_population(self.home, 2026, {"汉族": 10})
         street.parent = self.away
         street.save()
-        for obj in (activity, monthly_return, value, record, count):
+        for obj in (activity, monthly_return, value, check, step, record, count):
             with self.subTest(table=obj._meta.db_table):
                 self.assertCode(obj, self.away)
         self.assertCode(staying, self.home)
