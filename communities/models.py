@@ -187,11 +187,17 @@ class ScopedQuerySet(models.QuerySet):
         relation = self.jurisdiction_path_field.removesuffix("__path")
         subtree = Jurisdiction.objects.filter(path__startswith=jurisdiction.path).values("pk")
         rows = self.filter(**{f"{relation}__in": subtree})
-        if issubclass(self.model, ProvinceCoded):
-            # A subtree lies in one province: with the distribution column in the WHERE clause Citus routes the
-            # query to one shard (docs/scale.md, section 4); on one server it is a filter on rows already found.
-            rows = rows.filter(province_code=province_code(jurisdiction.path))
-        return rows
+        # A subtree lies in one province: with the distribution column of every distributed table the query joins in
+        # its WHERE clause, Citus routes it to one shard (docs/scale.md, section 4); on one server it is a filter on
+        # rows already found.
+        code = province_code(jurisdiction.path)
+        model, prefix, same_province = self.model, "", {}
+        for part in ["", *relation.split("__")[:-1]]:
+            if part:
+                model, prefix = model._meta.get_field(part).related_model, f"{prefix}{part}__"
+            if issubclass(model, ProvinceCoded):
+                same_province[f"{prefix}province_code"] = code
+        return rows.filter(**same_province)
 
 
 class PopulationRecordQuerySet(ScopedQuerySet):
