@@ -411,8 +411,8 @@ def _write(plan, records, *, now, source, result):
     _insert_records(new, kind=plan.kind, source=source)
 
     counts = (
-        (record.existing_pk, group_id, count, male, female, province_code(record.jurisdiction_path))
-        for record in (*changed, *new)
+        (record.existing_pk, group_id, count, male, female, code)
+        for record, code in ((r, province_code(r.jurisdiction_path)) for r in (*changed, *new))  # one str a record
         for group_id, (count, male, female) in record.written_counts.items()
     )
     if census_postgres.available():
