@@ -296,7 +296,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
     # records themselves do. Both give the same figures (tests/summaries/test_figures.py).
     facts = None
     if summary.applies(period):
-        facts = summary.SubtreeFigures(jurisdiction, period, today, since=previous.start)
+        facts = summary.SubtreeFigures(jurisdiction, period, today, since=previous.start, returns_month=returns_month)
     where = {"jurisdiction": jurisdiction, "start": period.start, "end": period.end}
     people = summary.PopulationFigures(jurisdiction, (period.year - 1, period.year)) if facts else None
 
@@ -332,6 +332,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
             start_month=period.start,
             end_month=period.end,
             summed=facts.summed_figures() if facts else None,
+            latest_summed=facts.latest_figures() if facts else None,
         ),
         yearly_figures=yearly_figure_totals(jurisdiction=jurisdiction, year=period.year),
         returns_month=returns_month,
@@ -364,5 +365,10 @@ def _compute_dashboard(*, jurisdiction, period, today):
             Counter(row.jurisdiction.path[:child_path] for row in returns if row.is_late)
         )
         board.returns, board.returns_total = bounded_returns(returns)
-    board.violations = violation_count(jurisdiction=jurisdiction, start_month=period.start, end_month=period.end)
+    board.violations = violation_count(
+        jurisdiction=jurisdiction,
+        start_month=period.start,
+        end_month=period.end,
+        figure_rules_broken=facts.broken_rules() if facts else None,
+    )
     return board

@@ -23,7 +23,7 @@ from communities.selectors import child_population, summary_from_aggregates
 
 from . import services
 from .selectors import children_rows, children_totals, subtree_rows
-from .specs import ACTIVITY_MEASURES, POPULATION_MEASURES, RECORD_TOTALS
+from .specs import ACTIVITY_MEASURES, LATEST_MEASURES, POPULATION_MEASURES, RECORD_TOTALS
 
 PERIOD_MEASURES = (
     *(f"act.{name}" for name in ACTIVITY_MEASURES),
@@ -41,9 +41,12 @@ PERIOD_MEASURES = (
     "pet.agreements",
     "mv.value",
     "mv.returns",
+    *LATEST_MEASURES,
     "ret.status",
+    "chk.broken",
 )
 SUBMITTED = ("submitted", "approved")
+MONTHLY_MEASURES = ("act.count", "act.participants", "act.minority_participants", "act.people_reached")
 
 
 def applies(period):
@@ -53,12 +56,19 @@ def applies(period):
 
 
 class SubtreeFigures:
-    """One subtree's summary rows for a period (and the same months a year earlier), read in two queries."""
+    """One subtree's summary rows for a period (with the returns of `returns_month`, and the activities by month
+    since `since`), read in three queries."""
 
-    def __init__(self, jurisdiction, period, today, *, since=None):
+    def __init__(self, jurisdiction, period, today, *, since=None, returns_month=None):
         self.jurisdiction, self.period, self.today = jurisdiction, period, today
         self.end_month = f"{period.end:%Y-%m}"
-        self.rows = subtree_rows(jurisdiction, PERIOD_MEASURES, start=since or period.start, end=period.end)
+        # From the month being filed when it is before the period (this month's board shows last month's returns).
+        start = min(period.start, returns_month or period.start)
+        self.rows = subtree_rows(jurisdiction, PERIOD_MEASURES, start=start, end=period.end)
+        # Earlier months (last year's chart) need four sums by month, not every key of every measure.
+        self.month_rows = subtree_rows(
+            jurisdiction, MONTHLY_MEASURES, start=min(since or period.start, period.start), end=period.end, by_key=False
+        )
         self.open_rows = subtree_rows(jurisdiction, ("pet.open", "units"))
 
     def _in(self, row, start=None, end=None):
@@ -75,7 +85,7 @@ class SubtreeFigures:
 
     def activity_counts_by_month(self, start=None, end=None):
         months = defaultdict(lambda: defaultdict(int))
-        for row in self.rows:
+        for row in self.month_rows:
             if row.measure.startswith("act.") and self._in(row, start, end):
                 months[row.month][row.measure[4:]] += int(row.value)
         return [
@@ -218,6 +228,26 @@ class SubtreeFigures:
                     else:
                         entry["returns"] += int(row.value)
         return sums
+
+    def latest_figures(self):
+        """{figure pk: {"total", "returns"}} of the "latest" figures: per place, its approved value of the latest
+        month of the period, added over the places (a value counts when its month is in the period and the place's
+        next approved month of the figure is after the period's end)."""
+        sums = {}
+        for row in self.rows:
+            if row.measure in LATEST_MEASURES and self._in(row):
+                figure, following = row.key.split("|")
+                if following > self.end_month:
+                    entry = sums.setdefault(int(figure), {"total": Decimal(0), "returns": 0})
+                    if row.measure == "mv.latest":
+                        entry["total"] += row.value
+                    else:
+                        entry["returns"] += int(row.value)
+        return sums
+
+    def broken_rules(self):
+        """How many validation rules the period's returns break (activities.selectors.validation's figure part)."""
+        return sum(int(row.value) for row in self.rows if row.measure == "chk.broken" and self._in(row))
 
     def returns(self, month, due_on, levels):
         """Return (the summary by status, how many units are late, how many units file) for `month`."""

@@ -10,7 +10,12 @@ Measures (month: first day of the month; keys joined with "|"):
 - act.<field>   activities by month of their date, key = category id: count, participants and the publicity sums.
 - pet.*         petitions by month of receipt (see `petition_facts`).
 - mv.value / mv.returns   monthly return values by return month, key = figure id | return status.
+- mv.latest / mv.latest.n   approved values of "latest" figures (a team size: per place, its value in the latest
+                month of a period counts) by return month, key = figure id | the month of the same place's next
+                approved value of the figure ('9999-12' for none): a value is the latest of a period that holds its
+                month and ends before that next month (see `latest_chain`).
 - ret.status    monthly returns by month, key = status.
+- chk.broken    validation rules broken by the returns of a month (errors and warnings, activities.ReturnCheck).
 - units         jurisdictions (month 2000-01-01), key = level: the units that file returns.
 - pop.*         population records by year (month = 1 January), key = kind | section: their count, and for each
                 nullable total its sum and how many records give it (a sum over none is "not recorded", not 0);
@@ -20,7 +25,7 @@ Measures (month: first day of the month; keys joined with "|"):
 
 from dataclasses import dataclass
 
-from activities.choices import OPEN_PETITION_STATUSES, PetitionKind, PetitionStatus
+from activities.choices import OPEN_PETITION_STATUSES, FigureAggregation, PetitionKind, PetitionStatus, ReturnStatus
 
 UNITS_MONTH = "2000-01-01"
 ACTIVITY_MEASURES = (
@@ -211,6 +216,41 @@ def group_facts(d, record, count):
     )
 
 
+NO_NEXT_MONTH = "9999-12"
+LATEST_MEASURES = ("mv.latest", "mv.latest.n")
+
+
+def latest_chain(vendor, *, pairs=None, values="activities_monthlyvalue", returns="activities_monthlyreturn", sign="1"):
+    """The facts of the approved values of "latest" figures, for the (place, figure) chains in `pairs`.
+
+    Unlike every other fact, a value's key depends on its neighbours (the place's next approved month of the
+    figure), so the triggers compute whole chains: a change's facts are the chains after it minus the chains
+    before it, each chain a place's few approved months of one figure. `pairs`: a relation of (jid, fid), None
+    for every chain (the rebuild); `values` and `returns`: the relations holding the state to read (the tables, or
+    the state before a change rebuilt from the transition rows). Columns: path, measure, month, key, value.
+    """
+    d = Dialect(vendor)
+    following = "LEAD(mr.month) OVER (PARTITION BY mr.jurisdiction_id, v.figure_id ORDER BY mr.month)"
+    next_month = f"to_char({following}, 'YYYY-MM')" if vendor == "postgresql" else f"substr({following}, 1, 7)"
+    if pairs is None:
+        chains = f"FROM {returns} mr JOIN {values} v ON v.monthly_return_id = mr.id"
+    else:
+        chains = (
+            f"FROM (SELECT DISTINCT jid, fid FROM {pairs} p) p JOIN {returns} mr ON mr.jurisdiction_id = p.jid "  # noqa: S608
+            f"JOIN {values} v ON v.monthly_return_id = mr.id AND v.figure_id = p.fid"
+        )
+    return (
+        f"SELECT j.path AS path, m.measure AS measure, c.month AS month, c.key AS key, "  # noqa: S608
+        f"{sign} * (CASE m.measure WHEN 'mv.latest' THEN c.value ELSE 1 END) AS value FROM ("
+        f"SELECT mr.jurisdiction_id AS jid, mr.month AS month, "
+        f"{d.text('v.figure_id')} || '|' || COALESCE({next_month}, '{NO_NEXT_MONTH}') AS key, v.value AS value "
+        f"{chains} WHERE mr.status = '{ReturnStatus.APPROVED}' AND v.figure_id IN "
+        f"(SELECT id FROM activities_monthlyfigure WHERE aggregation = '{FigureAggregation.LATEST}')"
+        f") c JOIN communities_jurisdiction j ON j.id = c.jid "
+        f"CROSS JOIN (SELECT 'mv.latest' AS measure UNION ALL SELECT 'mv.latest.n' AS measure) m WHERE j.path <> ''"
+    )
+
+
 def sources(vendor):
     """Return the summary sources for `vendor`'s SQL."""
     d = Dialect(vendor)
@@ -239,6 +279,7 @@ def sources(vendor):
         Source(
             "activities_monthlyreturn", to_place, (Fact("ret.status", "r.month", "r.status || '|' || j.level", "1"),)
         ),
+        Source("activities_returncheck", to_place, (Fact("chk.broken", "r.month", "''", "r.errors + r.warnings"),)),
         Source("communities_populationrecord", to_place, record_facts(d)),
         Source(
             "communities_groupcount",
@@ -263,4 +304,5 @@ def sources(vendor):
 
 
 def tables(vendor):
-    return sorted({source.table for source in sources(vendor)})
+    """The tables carrying summary triggers: the sources', and the figures' (an aggregation changed: rebuild)."""
+    return sorted({source.table for source in sources(vendor)} | {"activities_monthlyfigure"})

@@ -11,7 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from base import triggers as shared
 
-from .specs import sources
+from .specs import latest_chain, sources
 
 PREFIX = "summaries_"
 DELTA = "summaries_delta"
@@ -68,6 +68,92 @@ def _columns(table):
     raise LookupError(table)
 
 
+# The tables whose writes change the chains of "latest" figures (specs.latest_chain): the relation of (jid, fid) a
+# set of their rows `x` touches, and the columns the state before a change is rebuilt from.
+_CHAINS = {
+    "activities_monthlyvalue": (
+        "SELECT mr.jurisdiction_id AS jid, x.figure_id AS fid FROM {rows} x "
+        "JOIN activities_monthlyreturn mr ON mr.id = x.monthly_return_id",
+        "values",
+        "id, monthly_return_id, figure_id, value",
+    ),
+    "activities_monthlyreturn": (
+        "SELECT x.jurisdiction_id AS jid, v.figure_id AS fid FROM {rows} x "
+        "JOIN activities_monthlyvalue v ON v.monthly_return_id = x.id",
+        "returns",
+        "id, jurisdiction_id, month, status",
+    ),
+}
+# pg_advisory_xact_lock's first key for "writing a place's chains"; the second is the place's id modulo the buckets.
+CHAIN_LOCK_KEY = 8_112_027
+CHAIN_LOCK_BUCKETS = 256
+
+
+def chain_delta(vendor, table, new=None, old=None, excluded=None):
+    """The INSERT of the journal rows a change of `table`'s rows makes to the chains of "latest" figures.
+
+    `new` / `old`: relations of the rows after / before the change (None where the event has none); `excluded`:
+    the condition (on a row `t` of the table) leaving out the rows the change wrote, to rebuild the state before
+    it as the table without them plus `old`."""
+    pairs_of, state, columns = _CHAINS[table]
+    pairs = " UNION ALL ".join(pairs_of.format(rows=rows) for rows in (new, old) if rows)
+    before = f"SELECT {columns} FROM {table} t" + (f" WHERE {excluded}" if excluded else "")
+    if old:
+        before += f" UNION ALL SELECT {columns} FROM {old}"
+    after_chains = latest_chain(vendor, pairs=f"({pairs})")
+    before_chains = latest_chain(vendor, pairs=f"({pairs})", sign="-1", **{state: f"({before})"})
+    return delta_insert([after_chains, before_chains])
+
+
+def _chain_lock(table, rows):
+    """Serialise writers of the same places' chains (each computes its change from what it sees)."""
+    pairs = " UNION ALL ".join(_CHAINS[table][0].format(rows=r) for r in rows)
+    return (
+        f"PERFORM pg_advisory_xact_lock({CHAIN_LOCK_KEY}, b) FROM "
+        f"(SELECT DISTINCT CAST(jid % {CHAIN_LOCK_BUCKETS} AS integer) AS b FROM ({pairs}) p) buckets ORDER BY b"
+    )
+
+
+def _postgres_chains(table):
+    """The PL/pgSQL statements per event keeping the chains of `table`'s rows ('' for other tables)."""
+    if table not in _CHAINS:
+        return {"INSERT": "", "UPDATE": "", "DELETE": ""}
+    return {
+        "INSERT": f"{_chain_lock(table, ['new_rows'])}; "
+        + chain_delta("postgresql", table, new="new_rows", excluded="t.id NOT IN (SELECT id FROM new_rows)")
+        + ";",
+        "UPDATE": f"{_chain_lock(table, ['new_rows', 'old_rows'])}; "
+        + chain_delta(
+            "postgresql", table, new="new_rows", old="old_rows", excluded="t.id NOT IN (SELECT id FROM new_rows)"
+        )
+        + ";",
+        "DELETE": f"{_chain_lock(table, ['old_rows'])}; " + chain_delta("postgresql", table, old="old_rows") + ";",
+    }
+
+
+def _sqlite_chains(table, columns):
+    """The SQLite trigger bodies per event keeping the chains of `table`'s rows (each row trigger sees the table
+    with that row changed: the state before is the table without NEW, with OLD)."""
+    if table not in _CHAINS:
+        return {}
+
+    def row(which):
+        return "(SELECT " + ", ".join(f'{which}."{c}" AS "{c}"' for c in columns) + ")"
+
+    return {
+        "INSERT": chain_delta("sqlite", table, new=row("NEW"), excluded="t.id <> NEW.id"),
+        "UPDATE": chain_delta("sqlite", table, new=row("NEW"), old=row("OLD"), excluded="t.id <> NEW.id"),
+        "DELETE": chain_delta("sqlite", table, old=row("OLD")),
+    }
+
+
+# A figure turned from "sum" into "latest" (or back) changes which values have chains: rebuild.
+_AGGREGATION_PG = (
+    "INSERT INTO summaries_stale (reason) SELECT 'aggregation' WHERE EXISTS (SELECT 1 FROM old_rows o "
+    "JOIN new_rows n ON n.id = o.id WHERE o.aggregation <> n.aggregation)"
+)
+
+
 _MOVED_PG = (
     "INSERT INTO summaries_stale (reason) SELECT 'moved' WHERE EXISTS (SELECT 1 FROM old_rows o "
     "JOIN new_rows n ON n.id = o.id WHERE o.path <> n.path AND o.path <> '')"
@@ -82,6 +168,7 @@ def _postgres(cursor):
             fact_selects(table_sources, "new_rows", "1") + fact_selects(table_sources, "old_rows", "-1")
         )
         moved = f"{_MOVED_PG};" if table == "communities_jurisdiction" else ""
+        chains = _postgres_chains(table)
         function = f"{PREFIX}{table}"[:63]
         cursor.execute(
             f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $body$
@@ -90,11 +177,14 @@ def _postgres(cursor):
                     INSERT INTO summaries_stale (reason) VALUES ('truncate');
                 ELSIF TG_OP = 'INSERT' THEN
                     {new};
+                    {chains["INSERT"]}
                 ELSIF TG_OP = 'UPDATE' THEN
                     {moved}
                     {both};
+                    {chains["UPDATE"]}
                 ELSE
                     {old};
+                    {chains["DELETE"]}
                 END IF;
                 RETURN NULL;
             END $body$ LANGUAGE plpgsql"""
@@ -111,6 +201,15 @@ def _postgres(cursor):
                 f'CREATE OR REPLACE TRIGGER "{trigger_name(table, op)}" {when.format(table=table)} '
                 f"EXECUTE FUNCTION {function}()"
             )
+    cursor.execute(
+        f"""CREATE OR REPLACE FUNCTION {PREFIX}aggregation() RETURNS trigger AS $body$
+        BEGIN {_AGGREGATION_PG}; RETURN NULL; END $body$ LANGUAGE plpgsql"""
+    )
+    cursor.execute(
+        f'CREATE OR REPLACE TRIGGER "{PREFIX}aggregation" AFTER UPDATE ON activities_monthlyfigure '
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION {PREFIX}aggregation()"
+    )
 
 
 def _sqlite(cursor):
@@ -125,15 +224,22 @@ def _sqlite(cursor):
             "UPDATE": fact_selects(table_sources, row("NEW"), "1") + fact_selects(table_sources, row("OLD"), "-1"),
             "DELETE": fact_selects(table_sources, row("OLD"), "-1"),
         }
+        chains = _sqlite_chains(table, columns)
         for op, selects in bodies.items():
+            also = f" {chains[op]};" if op in chains else ""
             cursor.execute(
                 f'CREATE TRIGGER IF NOT EXISTS "{trigger_name(table, op)}" AFTER {op} ON "{table}" '
-                f"BEGIN {delta_insert(selects)}; END"
+                f"BEGIN {delta_insert(selects)};{also} END"
             )
     cursor.execute(
         f'CREATE TRIGGER IF NOT EXISTS "{PREFIX}moved" AFTER UPDATE OF path ON communities_jurisdiction '
         "WHEN OLD.path <> NEW.path AND OLD.path <> '' "
         "BEGIN INSERT INTO summaries_stale (reason) VALUES ('moved'); END"
+    )
+    cursor.execute(
+        f'CREATE TRIGGER IF NOT EXISTS "{PREFIX}aggregation" AFTER UPDATE OF aggregation ON activities_monthlyfigure '
+        "WHEN OLD.aggregation <> NEW.aggregation "
+        "BEGIN INSERT INTO summaries_stale (reason) VALUES ('aggregation'); END"
     )
 
 

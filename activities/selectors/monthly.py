@@ -244,14 +244,17 @@ def _whole(value):
     return int(value) if value == value.to_integral_value() else value
 
 
-def monthly_figure_totals(*, jurisdiction, start_month, end_month, include_submitted=False, summed=None):
+def monthly_figure_totals(
+    *, jurisdiction, start_month, end_month, include_submitted=False, summed=None, latest_summed=None
+):
     """Return [{"figure", "total", "returns"}] over the subtree of `jurisdiction` from start to end month.
 
     A "sum" figure adds every counted month of every jurisdiction; a "latest" figure (e.g. a team size)
     takes per jurisdiction its value in the latest counted month of the range, then adds the jurisdictions.
     Counted returns are APPROVED ones, plus SUBMITTED ones with `include_submitted`. Three queries.
     `summed`: {figure pk: {"total", "returns"}} of the "sum" figures, already read from the summary tables
-    (summaries.figures); then only the "latest" figures are read from the values.
+    (summaries.figures); then only the "latest" figures are read from the values, unless `latest_summed` gives
+    them too (the same shape, for the "latest" figures): then nothing is read but the figures.
     """
     statuses = [ReturnStatus.APPROVED] + ([ReturnStatus.SUBMITTED] if include_submitted else [])
     in_period = Q(
@@ -278,6 +281,8 @@ def monthly_figure_totals(*, jurisdiction, start_month, end_month, include_submi
         .filter(has_later=False)
     )
     sums = {} if summed is None else dict(summed)
+    if summed is not None and latest_summed is not None:
+        return _figure_totals(FigureFrequency.MONTHLY, sums | latest_summed, "returns")
     sums |= {
         row["figure"]: row
         for qs in ((summed_values, latest) if summed is None else (latest,))

@@ -269,10 +269,13 @@ def _checks_in(jurisdiction, start_month, end_month):
 _BROKEN_RULES = Coalesce(Sum(F("errors") + F("warnings")), 0)
 
 
-def violation_count(*, jurisdiction, start_month, end_month):
+def violation_count(*, jurisdiction, start_month, end_month, figure_rules_broken=None):
     """Return `len(violations(...))` from the per-return check rows the triggers keep (activities.return_checks)
-    and the cross-record groups: two queries, whatever the size of the subtree."""
-    figures = _checks_in(jurisdiction, start_month, end_month).aggregate(n=_BROKEN_RULES)["n"]
+    and the cross-record groups: two queries, whatever the size of the subtree. `figure_rules_broken`: the first
+    part already read from the summary tables (summaries.figures); then one query."""
+    figures = figure_rules_broken
+    if figures is None:
+        figures = _checks_in(jurisdiction, start_month, end_month).aggregate(n=_BROKEN_RULES)["n"]
     records = _record_rows(jurisdiction=jurisdiction, start_month=start_month, end_month=end_month, suspects_only=True)
     return figures + sum(len(_record_broken(row)) for row in records)
 

@@ -64,3 +64,50 @@ class FoldBesideWritersTests(TransactionTestCase):
         self.assertTrue(Delta.objects.filter(path=self.one.path).exists())
         services.fold()
         self.assertEqual(services.differences(), [])
+
+
+class ConcurrentChainWritersTests(TransactionTestCase):
+    """Two transactions filing the same place's "latest" figure for different months at once: each computes its
+    change of the place's chain from what it sees, so the second must see the first (it waits for it)."""
+
+    def setUp(self):
+        from tests.conftest import reload_reference_data
+
+        reload_reference_data()
+        _district, places = build_tree(streets=1, communities=1)
+        self.place = places[-1]
+
+    def _file(self, month, value):
+        from activities.models import MonthlyFigure, MonthlyReturn, MonthlyValue
+
+        monthly_return = MonthlyReturn.objects.create(jurisdiction=self.place, month=month, status="approved")
+        MonthlyValue.objects.create(
+            monthly_return=monthly_return, figure=MonthlyFigure.objects.get(code="volunteers"), value=value
+        )
+
+    def test_the_chain_stays_equal_to_the_records(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("SQLite has one writer at a time: a second writer waits for the first's commit anyway")
+        self._file(date(2026, 1, 1), 10)
+        filed, errors = threading.Event(), []
+
+        def first():
+            try:
+                with transaction.atomic():
+                    self._file(date(2026, 3, 1), 30)
+                    filed.set()
+                    time.sleep(0.5)  # the other writer runs meanwhile
+            except Exception as exc:  # noqa: BLE001 — reported below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        writer = threading.Thread(target=first)
+        writer.start()
+        self.assertTrue(filed.wait(10))
+        self._file(date(2026, 5, 1), 50)  # waits for the first (the place's chain lock)
+        writer.join(20)
+        close_old_connections()
+        self.assertEqual(errors, [])
+        services.fold()
+        self.assertEqual(services.differences(), [])

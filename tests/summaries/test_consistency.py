@@ -22,6 +22,9 @@ class KeptEqualsRebuiltTests(TestCase):
                 services.fold()  # part folded, part still in the journal: the sum must not care
             self.assertEqual(services.differences(), [], f"after {(batch + 1) * 1000} writes")
         self.assertGreater(Total.objects.count(), 0)
+        # The chains of "latest" figures (a value's key names the place's next month) were exercised too.
+        self.assertTrue(Total.objects.filter(measure="mv.latest").exclude(key__endswith=specs.NO_NEXT_MONTH).exists())
+        self.assertTrue(Total.objects.filter(measure="chk.broken", value__gt=0).exists())  # rules broken, kept
         services.fold()
         self.assertEqual(Delta.objects.count(), 0)
         self.assertEqual(services.differences(), [])

@@ -18,6 +18,7 @@ PERIODS = (
     year_period(2025),
     Period(date(2026, 3, 1), month_end(2026, 3), "month"),
     Period(date(2025, 11, 1), month_end(2026, 2), "range"),
+    Period(date(2026, 12, 1), month_end(2026, 12), "month"),  # this month: the returns filed are last month's
 )
 DAYS = (date(2026, 11, 23), date(2026, 12, 10))  # before and after November's returns are due
 
@@ -124,3 +125,84 @@ class SamePopulationTests(TestCase):
             raw = _compute_dashboard(jurisdiction=self.district, period=PERIODS[0], today=DAYS[1]).as_dict()
         self.assertEqual(kept, raw)
         self.assertEqual(kept["ranking"][0]["population"], 12345)
+
+
+class LatestFigureTests(TestCase):
+    """A "latest" figure (五员队伍人数) counts, per place, its approved value of the period's latest month."""
+
+    @classmethod
+    def setUpTestData(cls):
+        from activities.models import MonthlyFigure
+
+        cls.district, places = build_tree(streets=1, communities=2)
+        cls.a, cls.b = places[2], places[3]
+        cls.figure = MonthlyFigure.objects.get(code="volunteers")
+
+    def file(self, place, month, value, status="approved"):
+        from activities.models import MonthlyReturn, MonthlyValue
+
+        monthly_return, _ = MonthlyReturn.objects.update_or_create(
+            jurisdiction=place, month=month, defaults={"status": status}
+        )
+        MonthlyValue.objects.update_or_create(
+            monthly_return=monthly_return, figure=self.figure, defaults={"value": value}
+        )
+        return monthly_return
+
+    def totals(self, period):
+        """(from the summaries, from the records) of the figure over the district for `period`."""
+
+        def read():
+            board = _compute_dashboard(jurisdiction=self.district, period=period, today=DAYS[1])
+            row = next(r for r in board.monthly_figures if r["figure"].pk == self.figure.pk)
+            return row["total"], row["returns"]
+
+        kept = read()
+        with from_records():
+            raw = read()
+        return kept, raw
+
+    def test_each_place_counts_its_latest_approved_month_of_the_period(self):
+        for month, value in ((1, 10), (2, 12), (11, 15), (12, 16)):
+            self.file(self.a, date(2026, month, 1), value)
+        self.file(self.b, date(2025, 12, 1), 7)
+        self.file(self.b, date(2026, 2, 1), 8)
+        self.file(self.b, date(2026, 3, 1), 9, status="submitted")  # not approved: does not count
+        cases = {
+            year_period(2026): (16 + 8, 2),
+            PERIODS[2]: (0, 0),  # March 2026: a's no return, b's not approved
+            Period(date(2026, 1, 1), month_end(2026, 11), "range"): (15 + 8, 2),
+            Period(date(2025, 12, 1), month_end(2026, 1), "range"): (10 + 7, 2),
+            Period(date(2026, 2, 1), month_end(2026, 2), "month"): (12 + 8, 2),
+        }
+        for period, expected in cases.items():
+            with self.subTest(period=period.label):
+                self.assertEqual(self.totals(period), (expected, expected))
+
+    def test_changes_move_which_month_is_the_latest(self):
+        self.file(self.a, date(2026, 1, 1), 10)
+        self.file(self.a, date(2026, 5, 1), 11)
+        late = self.file(self.a, date(2026, 9, 1), 12, status="submitted")
+        self.assertEqual(self.totals(year_period(2026)), ((11, 1), (11, 1)))
+        late.status = "approved"
+        late.save()
+        self.assertEqual(self.totals(year_period(2026)), ((12, 1), (12, 1)))
+        late.values.all().delete()
+        late.delete()
+        self.file(self.a, date(2026, 3, 1), 20)  # between two months: not the latest
+        self.assertEqual(self.totals(year_period(2026)), ((11, 1), (11, 1)))
+        may = self.file(self.a, date(2026, 5, 1), 30)
+        may.month = date(2026, 2, 1)  # moved before March: March is now the latest
+        may.save()
+        self.assertEqual(self.totals(year_period(2026)), ((20, 1), (20, 1)))
+        services.fold()
+        self.assertEqual(services.differences(), [])
+
+    def test_the_board_reads_no_monthly_value_when_the_summaries_serve(self):
+        self.file(self.a, date(2026, 1, 1), 10)
+        services.fold()
+        with CaptureQueriesContext(connection) as ctx:
+            _compute_dashboard(jurisdiction=self.district, period=year_period(2026), today=DAYS[1])
+        # (The first returns shown count their filled values: twenty rows at most, not the figures.)
+        read = [q["sql"] for q in ctx.captured_queries if '"activities_monthlyvalue"."value"' in q["sql"]]
+        self.assertEqual(read, [])
