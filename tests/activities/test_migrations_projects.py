@@ -40,7 +40,7 @@ class ProjectsMigrationTests(TransactionTestCase):
         executor.migrate(executor.loader.graph.leaf_nodes())
         # As after `migrate`: migrating back dropped the check triggers with their table (migration 0017).
         return_checks.install_triggers(plan=True)
-        provinces.install_triggers(plan=True)  # dropped by migrating back (communities 0011, activities 0018)
+        provinces.install_triggers(plan=True)  # dropped by migrating back (communities 0011, activities 0019)
         freshness.install_triggers()
         triggers.install_triggers()
         super().tearDown()

@@ -324,7 +324,7 @@ class InSubtreeTests(TestCase):
 class MigrationFillsExistingRowsTests(TransactionTestCase):
     """The migrations fill the existing rows (one UPDATE per table) on a database that holds some."""
 
-    before = [("communities", "0010_security_sign_in_audit"), ("activities", "0017_checks_return_checks")]
+    before = [("communities", "0010_security_sign_in_audit"), ("activities", "0018_dashboard_indexes")]
 
     def _drop(self):
         from activities import return_checks
