@@ -223,6 +223,7 @@ def main():
             print(f"({scale} data generated in {time.perf_counter() - began:.0f}s)")
         began = time.perf_counter()
         call_command("rebuild_summaries", "--if-stale", stdout=io.StringIO())  # as a deployment does
+        call_command("compact_data_changes", stdout=io.StringIO())  # as its hourly timer does
         print(f"(summaries brought up to date in {time.perf_counter() - began:.1f}s)")
         street = Jurisdiction.objects.subtree_of(root).filter(level="street").order_by("path").first()
         for label, place in (("top " + root.name, root), ("street " + street.name, street)):
