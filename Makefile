@@ -48,6 +48,7 @@ serve: install messages
 	  DJANGO_FIELD_KEY="$${DJANGO_FIELD_KEY:-$$(cat $(FIELD_KEY_FILE))}" && \
 	  $(PY) manage.py migrate --noinput && \
 	  $(PY) manage.py rebuild_summaries --if-stale && \
+	  $(PY) manage.py compact_data_changes && \
 	  $(PY) manage.py collectstatic --noinput -v 0 && \
 	  exec $(VENV)/bin/gunicorn unity.wsgi:application --config deploy/gunicorn.conf.py
 

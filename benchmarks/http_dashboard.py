@@ -345,6 +345,7 @@ def prepare(today):
     # As a deployment does after migrate (Makefile `serve`): no measured reader pays for summarising the data.
     began = time.perf_counter()
     call_command("rebuild_summaries", if_stale=True, stdout=io.StringIO())
+    call_command("compact_data_changes", stdout=io.StringIO())  # as the hourly timer does
     print(f"(summaries brought up to date in {time.perf_counter() - began:.0f} s)", flush=True)
     call_command("collectstatic", interactive=False, verbosity=0)
     password = secrets.token_urlsafe(16) + "-Aa1"

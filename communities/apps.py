@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,4 +9,12 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self):
         # Imports are refused in base.staging, which may not import this app: the audit row is written here.
+        from base import provinces
+
         from . import receivers  # noqa: F401
+
+        # The province codes of the records follow their jurisdiction's path (base.provinces).
+        post_migrate.connect(provinces.install_triggers, sender=self, dispatch_uid="base.provinces.install_triggers")
+        pre_migrate.connect(
+            provinces.drop_sqlite_triggers, sender=self, dispatch_uid="base.provinces.drop_sqlite_triggers"
+        )

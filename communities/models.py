@@ -15,12 +15,16 @@ from django.utils.translation import gettext_lazy as _
 from base import access
 from base.audit import readable_changes
 from base.models import FieldCheckConstraint, TrackedModel
+from base.provinces import PROVINCE_CODE_LENGTH, ProvinceCoded, ProvinceCodedQuerySet, province_code
 
 from .choices import Action, AuditAction, JurisdictionLevel, PopulationKind, Role
 
 # Each tree level adds one fixed-width segment to the path, so a subtree is one `LIKE 'prefix%'`
 # and a child's path is a fixed-length prefix of its descendants' paths.
 PATH_SEGMENT_WIDTH = 9
+# The province code (base.provinces) is the first segment of a path, without its slash.
+if PROVINCE_CODE_LENGTH != PATH_SEGMENT_WIDTH - 1:
+    raise ImportError("base.provinces.PROVINCE_CODE_LENGTH must be the width of a path segment without its slash")
 
 
 def path_segment(pk):
@@ -182,14 +186,25 @@ class ScopedQuerySet(models.QuerySet):
         # would visit every row of the period first.
         relation = self.jurisdiction_path_field.removesuffix("__path")
         subtree = Jurisdiction.objects.filter(path__startswith=jurisdiction.path).values("pk")
-        return self.filter(**{f"{relation}__in": subtree})
+        rows = self.filter(**{f"{relation}__in": subtree})
+        # A subtree lies in one province: with the distribution column of every distributed table the query joins in
+        # its WHERE clause, Citus routes it to one shard (docs/scale.md, section 4); on one server it is a filter on
+        # rows already found.
+        code = province_code(jurisdiction.path)
+        model, prefix, same_province = self.model, "", {}
+        for part in ["", *relation.split("__")[:-1]]:
+            if part:
+                model, prefix = model._meta.get_field(part).related_model, f"{prefix}{part}__"
+            if issubclass(model, ProvinceCoded):
+                same_province[f"{prefix}province_code"] = code
+        return rows.filter(**same_province)
 
 
 class PopulationRecordQuerySet(ScopedQuerySet):
     pass
 
 
-class PopulationRecord(TrackedModel):
+class PopulationRecord(ProvinceCoded, TrackedModel):
     """A jurisdiction's population in one year: totals and one count per ethnic group."""
 
     jurisdiction = models.ForeignKey(
@@ -235,7 +250,8 @@ class PopulationRecord(TrackedModel):
         verbose_name_plural = _("人口记录")
         constraints = [
             models.UniqueConstraint(
-                fields=["jurisdiction", "year", "kind", "section"],
+                # province_code: see MonthlyReturn's unique constraint.
+                fields=["jurisdiction", "year", "kind", "section", "province_code"],
                 name="population_record_unique_per_year_kind_section",
                 violation_error_message=_("该辖区该年份已有同类、同学部的人口记录。"),
             ),
@@ -301,8 +317,16 @@ class PopulationRecord(TrackedModel):
             )
 
 
-class GroupCount(models.Model):
+class GroupCountQuerySet(ProvinceCodedQuerySet):
+    pass
+
+
+class GroupCount(ProvinceCoded):
     """The number of people of one ethnic group in a population record."""
+
+    # No trigger keeps this table's province code: its writers set it (base.provinces says why).
+    province_source = "record"
+    province_by_trigger = False
 
     record = models.ForeignKey(
         PopulationRecord, verbose_name=_("人口记录"), on_delete=models.CASCADE, related_name="group_counts"
@@ -313,6 +337,8 @@ class GroupCount(models.Model):
     count = models.PositiveIntegerField(_("人数"))
     male = models.PositiveIntegerField(_("男"), null=True, blank=True)
     female = models.PositiveIntegerField(_("女"), null=True, blank=True)
+
+    objects = GroupCountQuerySet.as_manager()
 
     class Meta:
         ordering = ["record", "ethnic_group__code"]
@@ -329,6 +355,8 @@ class GroupCount(models.Model):
                 name="group_count_sexes_within_count",
                 violation_error_message=_("男女人数之和不能超过该民族人数。"),
             ),
+            # A writer that forgets the province code (no trigger sets it here) fails instead of writing a wrong row.
+            models.CheckConstraint(condition=~Q(province_code=""), name="group_count_province_code_set"),
         ]
 
     def __str__(self):

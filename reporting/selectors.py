@@ -296,7 +296,7 @@ def _compute_dashboard(*, jurisdiction, period, today):
     # records themselves do. Both give the same figures (tests/summaries/test_figures.py).
     facts = None
     if summary.applies(period):
-        facts = summary.SubtreeFigures(jurisdiction, period, today, since=previous.start)
+        facts = summary.SubtreeFigures(jurisdiction, period, today, since=previous.start, returns_month=returns_month)
     where = {"jurisdiction": jurisdiction, "start": period.start, "end": period.end}
     people = summary.PopulationFigures(jurisdiction, (period.year - 1, period.year)) if facts else None
 

@@ -46,6 +46,7 @@ PERIOD_MEASURES = (
     "chk.broken",
 )
 SUBMITTED = ("submitted", "approved")
+MONTHLY_MEASURES = ("act.count", "act.participants", "act.minority_participants", "act.people_reached")
 
 
 def applies(period):
@@ -55,12 +56,19 @@ def applies(period):
 
 
 class SubtreeFigures:
-    """One subtree's summary rows for a period (and the same months a year earlier), read in two queries."""
+    """One subtree's summary rows for a period (with the returns of `returns_month`, and the activities by month
+    since `since`), read in three queries."""
 
-    def __init__(self, jurisdiction, period, today, *, since=None):
+    def __init__(self, jurisdiction, period, today, *, since=None, returns_month=None):
         self.jurisdiction, self.period, self.today = jurisdiction, period, today
         self.end_month = f"{period.end:%Y-%m}"
-        self.rows = subtree_rows(jurisdiction, PERIOD_MEASURES, start=since or period.start, end=period.end)
+        # From the month being filed when it is before the period (this month's board shows last month's returns).
+        start = min(period.start, returns_month or period.start)
+        self.rows = subtree_rows(jurisdiction, PERIOD_MEASURES, start=start, end=period.end)
+        # Earlier months (last year's chart) need four sums by month, not every key of every measure.
+        self.month_rows = subtree_rows(
+            jurisdiction, MONTHLY_MEASURES, start=min(since or period.start, period.start), end=period.end, by_key=False
+        )
         self.open_rows = subtree_rows(jurisdiction, ("pet.open", "units"))
 
     def _in(self, row, start=None, end=None):
@@ -77,7 +85,7 @@ class SubtreeFigures:
 
     def activity_counts_by_month(self, start=None, end=None):
         months = defaultdict(lambda: defaultdict(int))
-        for row in self.rows:
+        for row in self.month_rows:
             if row.measure.startswith("act.") and self._in(row, start, end):
                 months[row.month][row.measure[4:]] += int(row.value)
         return [

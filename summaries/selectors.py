@@ -48,16 +48,18 @@ def _number(value):
     return int(value) if value == value.to_integral_value() else value.quantize(CENT)
 
 
-def subtree_rows(jurisdiction, measures, *, start=None, end=None):
-    """Return a `Row` per (measure, month, key) of `jurisdiction`'s subtree, months from `start` to `end`."""
+def subtree_rows(jurisdiction, measures, *, start=None, end=None, by_key=True):
+    """Return a `Row` per (measure, month, key) of `jurisdiction`'s subtree, months from `start` to `end`
+    (with `by_key=False`, per (measure, month), the key '')."""
     where, params = _filters(measures, start, end)
     match, wildcard = _prefix()
+    key = "key" if by_key else "''"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT measure, month, key, SUM(value) FROM ("
+            f"SELECT measure, month, {key}, SUM(value) FROM ("
             f"SELECT measure, month, key, value FROM summaries_total WHERE node = %s AND {where} UNION ALL "
             f"SELECT measure, month, key, value FROM summaries_delta WHERE {match} AND {where}"
-            f") s GROUP BY measure, month, key",
+            f") s GROUP BY measure, month{', key' if by_key else ''}",
             [jurisdiction.path, *params, jurisdiction.path + wildcard, *params],
         )
         return [Row(m, _month(mo), k, _number(v)) for m, mo, k, v in cursor.fetchall()]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from base.models import FieldCheckConstraint, TrackedModel
+from base.provinces import ProvinceCoded
 from communities.models import Jurisdiction, ScopedQuerySet
 
 from ..choices import FundingSource, ProjectKind, ProjectStatus, ReportSection
@@ -41,7 +42,7 @@ class ActivityQuerySet(ScopedQuerySet):
         return self.filter(date__gte=start, date__lte=end)
 
 
-class Activity(TrackedModel):
+class Activity(ProvinceCoded, TrackedModel):
     """An event held for creation work: date, place, who came, what publicity it produced."""
 
     jurisdiction = models.ForeignKey(
@@ -108,8 +109,10 @@ class ActivityPhotoQuerySet(ScopedQuerySet):
     jurisdiction_path_field = "activity__jurisdiction__path"
 
 
-class ActivityPhoto(models.Model):
+class ActivityPhoto(ProvinceCoded):
     """A photo of an activity, re-encoded on upload so no EXIF or GPS data is kept."""
+
+    province_source = "activity"
 
     activity = models.ForeignKey(Activity, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("照片"), upload_to=photo_upload_to, width_field="width", height_field="height")
@@ -137,7 +140,7 @@ def current_year():
     return timezone.localdate().year
 
 
-class Project(TrackedModel):
+class Project(ProvinceCoded, TrackedModel):
     """A people's-livelihood project (民生项目): its year, status, investment, who paid and whom it serves.
 
     The funding rows need not account for the whole total: what the cash rows leave over is shown as
@@ -223,7 +226,7 @@ class ProjectFundingQuerySet(ScopedQuerySet):
     jurisdiction_path_field = "project__jurisdiction__path"
 
 
-class ProjectFunding(models.Model):
+class ProjectFunding(ProvinceCoded):
     """One contribution to a project: a funder of a source kind, in cash or in kind (labour, land).
 
     A project has any number of rows, several of one kind too (each of five companies). Cash rows carry an
@@ -231,6 +234,8 @@ class ProjectFunding(models.Model):
     valued it, or none: in-kind values are shown beside the investment, never added to it, because a project's
     total investment is the money its budget names.
     """
+
+    province_source = "project"
 
     project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="fundings")
     source = models.CharField(_("资金来源"), max_length=12, choices=FundingSource.choices)

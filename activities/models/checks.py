@@ -3,12 +3,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from base.provinces import ProvinceCoded
 from communities.models import Jurisdiction
 
 from .monthly import MonthlyReturn
 
 
-class ReturnCheck(models.Model):
+class ReturnCheck(ProvinceCoded):
     """The count of rules one monthly return breaks, errors and warnings apart; a row only while it breaks one.
 
     Written by the triggers of `activities.return_checks` in the transaction of every write that changes it (values,

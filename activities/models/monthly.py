@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from base.models import TrackedModel
+from base.provinces import ProvinceCoded
 from communities.choices import JurisdictionLevel
 from communities.models import Jurisdiction, ScopedQuerySet
 
@@ -86,7 +87,7 @@ class MonthlyFigure(models.Model):
         return phrase.replace(REPORT_VALUE, amount) if phrase else f"{self.name}{amount}"
 
 
-class MonthlyReturn(TrackedModel):
+class MonthlyReturn(ProvinceCoded, TrackedModel):
     """One jurisdiction's monthly return: its figures, submitted and approved or returned."""
 
     jurisdiction = models.ForeignKey(
@@ -126,7 +127,9 @@ class MonthlyReturn(TrackedModel):
         verbose_name_plural = _("月报")
         constraints = [
             models.UniqueConstraint(
-                fields=["jurisdiction", "month"],
+                # province_code: Citus wants the distribution column in every unique key; it follows from the
+                # jurisdiction, so the rule is the same (ProvinceCoded.validate_constraints keeps the form's message).
+                fields=["jurisdiction", "month", "province_code"],
                 name="monthly_return_one_per_month",
                 violation_error_message=_("该辖区该月已有月报。"),
             ),
@@ -145,8 +148,10 @@ class MonthlyValueQuerySet(ScopedQuerySet):
     jurisdiction_path_field = "monthly_return__jurisdiction__path"
 
 
-class MonthlyValue(models.Model):
+class MonthlyValue(ProvinceCoded):
     """The value of one figure in one monthly return."""
+
+    province_source = "monthly_return"
 
     monthly_return = models.ForeignKey(
         MonthlyReturn, verbose_name=_("月报"), on_delete=models.CASCADE, related_name="values"
@@ -236,7 +241,7 @@ class YearlyValueQuerySet(ScopedQuerySet):
     pass
 
 
-class YearlyValue(models.Model):
+class YearlyValue(ProvinceCoded):
     """The value of a yearly figure (a standing fact such as rooms or teams) for one jurisdiction and year."""
 
     jurisdiction = models.ForeignKey(
@@ -257,7 +262,7 @@ class YearlyValue(models.Model):
         verbose_name_plural = _("年度指标数值")
         constraints = [
             models.UniqueConstraint(
-                fields=["jurisdiction", "year", "figure"],
+                fields=["jurisdiction", "year", "figure", "province_code"],
                 name="yearly_value_one_per_year",
                 violation_error_message=_("该辖区该年度已填写此指标。"),
             ),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from base.encryption import lookup_hashes
 from base.fields import EncryptedTextField, LookupHashField
 from base.models import TrackedModel
+from base.provinces import ProvinceCoded
 from communities.models import Jurisdiction, ScopedQuerySet
 
 from ..choices import (
@@ -50,7 +51,7 @@ class PetitionQuerySet(ScopedQuerySet):
         return self.filter(petitioner_id_number_hash__in=lookup_hashes((number or "").strip().upper()))
 
 
-class Petition(TrackedModel):
+class Petition(ProvinceCoded, TrackedModel):
     """A petition or dispute case received by a jurisdiction, followed through to its close."""
 
     jurisdiction = models.ForeignKey(
@@ -192,8 +193,10 @@ class Petition(TrackedModel):
         return -left if left is not None and left < 0 else None
 
 
-class PetitionStatusChange(models.Model):
+class PetitionStatusChange(ProvinceCoded):
     """One step in a petition's history: who moved it from which status to which, and why."""
+
+    province_source = "petition"
 
     petition = models.ForeignKey(
         Petition, verbose_name=_("信访事项"), on_delete=models.CASCADE, related_name="status_changes"

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from base.bulk import bulk_insert
+from base.provinces import province_code
 from base.spreadsheets import ImportIssue, SpreadsheetError, current_limits, open_sheet
 
 from ..choices import Action, AuditAction, PopulationKind
@@ -60,7 +61,7 @@ CHUNK = 900
 BATCH = 1000
 # Counts per INSERT statement, within the database's limit on parameters.
 COUNT_BATCH = 5000
-COUNT_FIELDS = ("record", "ethnic_group", "count", "male", "female")
+COUNT_FIELDS = ("record", "ethnic_group", "count", "male", "female", "province_code")
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 
@@ -412,8 +413,8 @@ def _write(plan, records, *, now, source, result):
         _insert_records(new, kind=plan.kind, source=source)
 
     counts = (
-        (record.existing_pk, group_id, count, male, female)
-        for record in (*changed, *new)
+        (record.existing_pk, group_id, count, male, female, code)
+        for record, code in ((r, province_code(r.jurisdiction_path)) for r in (*changed, *new))  # one str a record
         for group_id, (count, male, female) in record.written_counts.items()
     )
     # The apps keeping data by trigger (summaries, change log) catch up on all of a chunk's counts at once.
@@ -427,7 +428,7 @@ def _write(plan, records, *, now, source, result):
 
 
 def _insert_counts(rows):
-    """Insert (record id, group id, count, male, female) rows with multi-row INSERT statements.
+    """Insert (record id, group id, count, male, female, province code) rows with multi-row INSERT statements.
 
     bulk_create would build a model instance per row and prepare each value through the field API, which
     for 100,000 counts costs more than reading, checking and comparing the whole file; the values here are
@@ -471,7 +472,7 @@ def _insert_records(records, *, kind, source):
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     template = model(jurisdiction_id=0, year=0, kind=kind, source=source)
     constant = {f.attname: f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in fields}
-    per_record = ("jurisdiction_id", "year", "section", *RECORD_FIELDS)
+    per_record = ("jurisdiction_id", "year", "section", "province_code", *RECORD_FIELDS)
     positions = [(index, f.attname) for index, f in enumerate(fields) if f.attname in per_record]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -491,6 +492,7 @@ def _insert_records(records, *, kind, source):
             for record in batch:
                 values = list(base)
                 own = {"jurisdiction_id": record.jurisdiction_id, "year": record.year, "section": record.section}
+                own["province_code"] = province_code(record.jurisdiction_path)
                 own.update(record.final_totals)
                 for index, name in positions:
                     values[index] = own.get(name)

@@ -77,14 +77,15 @@ class _Lines:
 
 
 def copy_counts(rows):
-    """Insert (record id, group id, count, male, female) rows with one COPY … FROM STDIN into the table itself.
+    """Insert (record, group, count, male, female, province code) rows with one COPY … FROM STDIN into the table itself.
 
     COPY fires the table's statement-level triggers once, with every copied row in their transition table, so the
     change-log trigger (reporting.freshness) runs once per chunk of the import. (A staging table merged with
     INSERT … SELECT was measured slower: every count was written and read twice.)
     """
     columns = [
-        GroupCount._meta.get_field(name).column for name in ("record", "ethnic_group", "count", "male", "female")
+        GroupCount._meta.get_field(name).column
+        for name in ("record", "ethnic_group", "count", "male", "female", "province_code")
     ]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = connection.ops.quote_name(GroupCount._meta.db_table)

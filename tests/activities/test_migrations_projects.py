@@ -16,6 +16,14 @@ AFTER = [("activities", "0015_projects_funding_rows")]
 
 class ProjectsMigrationTests(TransactionTestCase):
     def migrate(self, targets):
+        from activities import return_checks
+        from base import provinces
+        from reporting import freshness
+        from summaries import triggers
+
+        # As `migrate` does first (pre_migrate): SQLite's table remakes need the triggers out of the way.
+        for module in (freshness, triggers, return_checks, provinces):
+            module.drop_sqlite_triggers()
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(targets)
@@ -24,11 +32,17 @@ class ProjectsMigrationTests(TransactionTestCase):
     def tearDown(self):
         # Leave the schema as every other test expects it: all migrations applied.
         from activities import return_checks
+        from base import provinces
+        from reporting import freshness
+        from summaries import triggers
 
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
         # As after `migrate`: migrating back dropped the check triggers with their table (migration 0017).
         return_checks.install_triggers(plan=True)
+        provinces.install_triggers(plan=True)  # dropped by migrating back (communities 0011, activities 0019)
+        freshness.install_triggers()
+        triggers.install_triggers()
         super().tearDown()
 
     def _fixture_teardown(self):

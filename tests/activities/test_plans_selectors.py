@@ -69,7 +69,7 @@ class PlanProgressTests(TestCase):
         return "not_started"
 
     def test_progress_matches_an_independent_count(self):
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(3):
             progress = plan_progress(plan=self.plan, today=TODAY)
         self.assertEqual(progress["points_total"], self.leaf_points)
         self.assertEqual(progress["indicators"]["scored"], len(self.leaf_statuses))

@@ -102,7 +102,10 @@ class PostgresPathTests(CensusImportCase):
         record = make_population(self.communities[0], 2024, {"汉族": 900})
         before = DataChange.objects.count()
         census_postgres.copy_counts(
-            [(record.pk, group("苗族").pk, 60, None, None), (record.pk, group("瑶族").pk, 5, 2, 3)]
+            [
+                (record.pk, group("苗族").pk, 60, None, None, record.province_code),
+                (record.pk, group("瑶族").pk, 5, 2, 3, record.province_code),
+            ]
         )
         self.assertEqual(self.counts_of(self.communities[0]), {"汉族": 900, "苗族": 60, "瑶族": 5})
         logged = DataChange.objects.order_by("-pk")[: DataChange.objects.count() - before]

@@ -228,6 +228,7 @@ class SectionMigrationTests(TransactionTestCase):
 
     def setUp(self):
         from activities import return_checks
+        from base import provinces
         from reporting.freshness import drop_sqlite_triggers
         from summaries import triggers
 
@@ -235,9 +236,11 @@ class SectionMigrationTests(TransactionTestCase):
         drop_sqlite_triggers()
         triggers.drop_sqlite_triggers()
         return_checks.drop_sqlite_triggers()
+        provinces.drop_sqlite_triggers()
 
     def tearDown(self):
         from activities import return_checks
+        from base import provinces
         from reporting.freshness import install_triggers
         from summaries import triggers
 
@@ -247,6 +250,7 @@ class SectionMigrationTests(TransactionTestCase):
         install_triggers()
         triggers.install_triggers()
         return_checks.install_triggers(plan=True)  # as after `migrate`: triggers back, rows rebuilt
+        provinces.install_triggers(plan=True)
 
     def _fixture_teardown(self):
         super()._fixture_teardown()

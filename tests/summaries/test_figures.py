@@ -18,6 +18,7 @@ PERIODS = (
     year_period(2025),
     Period(date(2026, 3, 1), month_end(2026, 3), "month"),
     Period(date(2025, 11, 1), month_end(2026, 2), "range"),
+    Period(date(2026, 12, 1), month_end(2026, 12), "month"),  # this month: the returns filed are last month's
 )
 DAYS = (date(2026, 11, 23), date(2026, 12, 10))  # before and after November's returns are due
 
