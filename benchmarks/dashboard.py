@@ -225,6 +225,7 @@ def main():
         call_command("rebuild_summaries", "--if-stale", stdout=io.StringIO())  # as a deployment does
         call_command("compact_data_changes", stdout=io.StringIO())  # as its hourly timer does
         print(f"(summaries brought up to date in {time.perf_counter() - began:.1f}s)")
+        client.force_login(user)  # afresh: generating a province outlasts the session's idle timeout
         street = Jurisdiction.objects.subtree_of(root).filter(level="street").order_by("path").first()
         for label, place in (("top " + root.name, root), ("street " + street.name, street)):
             records = statistics.median(floor_ms(place, year) for _ in range(args.runs))
