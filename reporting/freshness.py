@@ -273,6 +273,24 @@ def compact_changes(using=None, *, under=None, wait=True):
         return cursor.fetchone()[0]
 
 
+# After folding this many rows, the log's index is mostly empty pages (a bulk import logs a row per statement and
+# place): rebuilt, a province's version read walks 1.6 MB of index instead of 218 MB (measured: 7 ms instead of 66).
+TIDY_AFTER_ROWS = 10_000
+
+
+def tidy_changes(removed, using=None):
+    """After a large compaction on PostgreSQL: vacuum the log (its visibility map lets the version read use the index
+    alone) and rebuild its path index without blocking writers. Not in a transaction (VACUUM and REINDEX
+    CONCURRENTLY cannot run in one); return whether it ran."""
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql" or conn.in_atomic_block or removed < TIDY_AFTER_ROWS:
+        return False
+    with conn.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {TABLE}")
+        cursor.execute("REINDEX INDEX CONCURRENTLY datachange_path_idx")
+    return True
+
+
 # --- versions ------------------------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 import pickle
 import threading
 from datetime import date
+from io import StringIO
 from unittest import mock, skipUnless
 
 from django.core.cache import caches
@@ -377,3 +378,30 @@ class CompactCommandTests(TestCase):
         self.assertEqual(DataChange.objects.filter(path=community.path).count(), 1)
         self.assertGreater(DataChange.objects.filter(path=sibling.path).count(), 1)  # another subtree: left alone
         self.assertEqual((subtree_version(street.path), subtree_version(sibling.path)), versions)
+
+
+class TidyAfterCompactionTests(TransactionTestCase):
+    def setUp(self):
+        from tests.conftest import reload_reference_data
+
+        reload_reference_data()
+
+    @skipUnless(connection.vendor == "postgresql", "VACUUM and REINDEX CONCURRENTLY: PostgreSQL")
+    def test_a_large_compaction_tidies_the_log_and_keeps_every_version(self):
+        street, community, _sibling = street_and_two_communities()
+        with connection.cursor() as cursor:  # as a bulk import leaves it: a row per statement and place
+            cursor.execute(
+                "INSERT INTO reporting_datachange (path, weight) SELECT %s, 1 FROM generate_series(1, 300)",
+                [community.path],
+            )
+        before = subtree_version(street.path)
+        with mock.patch.object(freshness, "TIDY_AFTER_ROWS", 100):
+            call_command("compact_data_changes", stdout=StringIO())
+            self.assertFalse(freshness.tidy_changes(5))  # a small compaction leaves the tables alone
+        self.assertEqual(subtree_version(street.path), before)
+        self.assertEqual(DataChange.objects.filter(path=community.path).count(), 1)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'reporting_datachange'"
+            )
+            self.assertTrue(cursor.fetchone()[0])

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from reporting.freshness import compact_changes
+from reporting.freshness import compact_changes, tidy_changes
 from reporting.models import DataChange
 
 
@@ -16,6 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         removed = compact_changes()
+        tidy_changes(removed)
         self.stdout.write(
             _("已合并数据变更记录：删除 %(removed)s 行，剩余 %(left)s 行。")
             % {"removed": removed, "left": DataChange.objects.count()}
