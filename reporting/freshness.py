@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone, translation
 
 from base import plain, triggers
@@ -234,41 +234,28 @@ def installed_triggers():
     return {table for table, _name in triggers.trigger_names(connection, TRIGGER_PREFIX)}
 
 
-# pg_try_advisory_xact_lock's key for "compacting the change log" (a second reader skips its turn).
-COMPACT_LOCK_KEY = 8_112_028
-
-
-def compact_changes(using=None, *, under=None, wait=True):
+def compact_changes(using=None):
     """Fold each path's logged changes into one row of the same total weight; return the rows removed.
 
     Versions are sums, so they do not move. A writer logging meanwhile inserts a row this statement does not
-    see, which stays as it is; nothing here waits on a writer or makes one wait. `under`: only the paths of that
-    subtree (what a reader about to recompute its board does, so its version stays a short index scan however
-    many writes came before); `wait=False`: skip when another process is compacting.
+    see, which stays as it is; nothing here waits on a writer or makes one wait.
     """
     conn = connections[using or DEFAULT_DB_ALIAS]
     if conn.vendor != "postgresql":
         return 0  # SQLite's trigger folds as it writes.
-    # Paths are digits and slashes: nothing in a prefix for LIKE to read as a wildcard.
-    where, params = ("path LIKE %s", [under + "%"]) if under is not None else ("true", [])
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        if not wait:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [COMPACT_LOCK_KEY])
-            if not cursor.fetchone()[0]:
-                return 0
+    with conn.cursor() as cursor:
         cursor.execute(
-            f"""
+            """
             WITH folded AS (
                 DELETE FROM reporting_datachange
-                WHERE path IN (SELECT path FROM reporting_datachange WHERE {where} GROUP BY path HAVING COUNT(*) > 1)
+                WHERE path IN (SELECT path FROM reporting_datachange GROUP BY path HAVING COUNT(*) > 1)
                 RETURNING path, weight
             ), written AS (
                 INSERT INTO reporting_datachange (path, weight)
                 SELECT path, SUM(weight) FROM folded GROUP BY path RETURNING 1
             )
             SELECT (SELECT COUNT(*) FROM folded) - (SELECT COUNT(*) FROM written)
-            """,  # noqa: S608 — `where` is one of two fixed texts
-            params,
+            """
         )
         return cursor.fetchone()[0]
 
@@ -384,8 +371,6 @@ def cached(key_parts, compute, *, path, restore=plain.load, store=plain.dump):
             return restore(entry["value"]), Freshness(as_of=entry["as_of"])
         entry = None  # an older entry that appeared meanwhile is not what this reader waited for
     try:
-        # Recomputing anyway: keep this subtree's log short for the warm reads that follow (PostgreSQL).
-        compact_changes(under=path, wait=False)
         as_of = timezone.now()
         value = compute()
         cache.set(key, {"version": version, "as_of": as_of, "value": store(value)})

@@ -366,19 +366,6 @@ class CompactCommandTests(TestCase):
         self.assertIn("已合并数据变更记录", out.getvalue())
         self.assertEqual(subtree_version(street.path), before)
 
-    @skipUnless(connection.vendor == "postgresql", "SQLite's trigger folds the log as it writes")
-    def test_a_reader_recomputing_a_board_compacts_that_subtree_only(self):
-        street, community, sibling = street_and_two_communities()
-        for day in (1, 2, 3):
-            make_activity(community, day=date(2026, 4, day))
-            make_activity(sibling, day=date(2026, 4, day))
-        versions = (subtree_version(street.path), subtree_version(sibling.path))
-        caches[CACHE_ALIAS].clear()
-        board(community)
-        self.assertEqual(DataChange.objects.filter(path=community.path).count(), 1)
-        self.assertGreater(DataChange.objects.filter(path=sibling.path).count(), 1)  # another subtree: left alone
-        self.assertEqual((subtree_version(street.path), subtree_version(sibling.path)), versions)
-
 
 class TidyAfterCompactionTests(TransactionTestCase):
     def setUp(self):
