@@ -122,7 +122,7 @@ def activity_counts_by_month(*, jurisdiction, start=None, end=None):
 def largest_activities(*, jurisdiction, start=None, end=None, limit=5):
     """Return the `limit` activities with the most participants, most recent first among equals."""
     order = ("-participants", "-date", "-pk")
-    # The ranking reads only the index (place, date, participants); the rows are read for the few it keeps.
+    # Ranked from an index (the subtree's own or the largest-first one, whichever the planner finds cheaper).
     largest = _activities(jurisdiction, start, end).order_by(*order).values("pk")[:limit]
     return list(Activity.objects.filter(pk__in=largest).select_related("jurisdiction", "category").order_by(*order))
 
