@@ -292,15 +292,19 @@ def first_returns(jurisdiction, *, month, today, levels, limit):
         *(When(month_return__status=s, then=Value(n)) for n, s in enumerate(STATUS_ORDER) if s != MISSING),
         default=Value(STATUS_ORDER.index(MISSING)),
     )
-    units = (
+    # Ranked narrow (ids only: a province sorts 18,000 of them), then the few kept are read whole and put in order.
+    ranked = (
         Jurisdiction.objects.subtree_of(jurisdiction)
         .filter(level__in=levels)
         .annotate(month_return=FilteredRelation("monthly_returns", condition=Q(monthly_returns__month=month)))
         .annotate(status_rank=rank)
-        .select_related("parent")
-        .order_by("status_rank", "path")[:limit]
+        .order_by("status_rank", "path")
+        .values("pk")[:limit]
     )
-    return return_statuses(jurisdictions=units, month=month, today=today)
+    units = Jurisdiction.objects.filter(pk__in=ranked).select_related("parent")
+    rows = return_statuses(jurisdictions=units, month=month, today=today)
+    rows.sort(key=lambda row: (STATUS_ORDER.index(row.status), row.jurisdiction.path))
+    return rows
 
 
 def child_ranking_figures(jurisdiction, period, today):

@@ -139,6 +139,8 @@ class MonthlyReturn(ProvinceCoded, TrackedModel):
                 violation_error_message=_("月份应以该月第一天表示。"),
             ),
         ]
+        # A month's returns across a province (the board's first units, the overview) without reading every month's.
+        indexes = [models.Index(fields=["month", "jurisdiction"], include=["status"], name="monthly_return_month_idx")]
 
     def __str__(self):
         return f"{self.jurisdiction} {self.month:%Y-%m}"
