@@ -90,9 +90,12 @@ class Activity(ProvinceCoded, TrackedModel):
                 ),
             ),
         ]
-        # Participants ride along: a small subtree's five largest activities are ranked from this index alone.
+        # Participants (and the province, which subtree reads name) ride along: a small subtree's five largest
+        # activities are ranked from this index alone.
         indexes = [
-            models.Index(fields=["jurisdiction", "date", "participants"], name="activity_place_date_people_idx"),
+            models.Index(
+                fields=["jurisdiction", "date", "participants", "province_code"], name="activity_place_people_idx"
+            ),
             # The largest first: a province's or a city's five largest activities are among the first entries, so
             # the planner walks this index instead of ranking a year's activities (province: 122 ms -> 3 ms).
             models.Index(fields=["-participants", "-date", "-id"], name="activity_largest_idx"),
