@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from base.periods import Period
 from communities.models import Jurisdiction, ScopedQuerySet
+from summaries.models import province_code_of
 
 from .outline import clean_narrative, default_outline, empty_narrative, validate_outline
 
@@ -18,6 +19,7 @@ class DataChange(models.Model):
 
     path = models.CharField(_("辖区路径"), max_length=255, blank=True)
     weight = models.PositiveBigIntegerField(_("变更次数"), default=1)
+    province_code = province_code_of("path")  # '' for the global path: site-wide changes stay on the coordinator
 
     class Meta:
         verbose_name = _("数据变更")

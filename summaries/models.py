@@ -11,6 +11,19 @@ figure is its node's totals plus the deltas under its path not folded yet, read 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from base.provinces import PROVINCE_CODE_LENGTH, province_code_expression
+
+
+def province_code_of(field):
+    """The province code of the path in `field`, computed by the database (the column a Citus cluster would
+    distribute these tables by, co-located with the records: docs/scale.md section 4); writers name no new column."""
+    return models.GeneratedField(
+        expression=province_code_expression(field),
+        output_field=models.CharField(max_length=PROVINCE_CODE_LENGTH),
+        db_persist=True,
+        verbose_name=_("省级代码"),
+    )
+
 
 class Delta(models.Model):
     id = models.BigAutoField(primary_key=True)
@@ -19,6 +32,7 @@ class Delta(models.Model):
     month = models.DateField(_("月份"))
     key = models.CharField(_("分项"), max_length=64, blank=True, default="")
     value = models.DecimalField(_("数值"), max_digits=24, decimal_places=4)
+    province_code = province_code_of("path")
 
     class Meta:
         verbose_name = _("汇总增量")
@@ -37,6 +51,7 @@ class Total(models.Model):
     month = models.DateField(_("月份"))
     key = models.CharField(_("分项"), max_length=64, blank=True, default="")
     value = models.DecimalField(_("数值"), max_digits=24, decimal_places=4)
+    province_code = province_code_of("node")
 
     class Meta:
         verbose_name = _("汇总")

@@ -86,3 +86,23 @@ class TidyTests(TransactionTestCase):
         with transaction.atomic():
             self.assertFalse(services.tidy())
         self.assertEqual(services.differences(), [])
+
+
+class ProvinceCodeTests(TestCase):
+    def test_the_journal_the_totals_and_the_change_log_carry_their_paths_province(self):
+        from base.provinces import province_code
+        from reporting.models import DataChange
+
+        district, places = build_tree()
+        RandomWrites(places, seed=21).run(60)
+        journal = [(row.path, row.province_code) for row in Delta.objects.all()]
+        self.assertTrue(journal)
+        services.fold()
+        rows = [
+            *journal,
+            *((row.node, row.province_code) for row in Total.objects.all()),
+            *((row.path, row.province_code) for row in DataChange.objects.all()),
+        ]
+        self.assertTrue(rows)
+        self.assertEqual([(path, code) for path, code in rows if code != province_code(path)], [])
+        self.assertTrue(Total.objects.filter(province_code=province_code(district.path)).exists())
