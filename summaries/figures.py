@@ -213,37 +213,34 @@ class SubtreeFigures:
 
     # monthly returns
 
-    def summed_figures(self, include_submitted=False):
-        """{figure pk: {"total", "returns"}} of the "sum" figures over the counted returns of the period."""
-        statuses = {"approved"} | ({"submitted"} if include_submitted else set())
-        summed = set(MonthlyFigure.objects.filter(aggregation=FigureAggregation.SUM).values_list("pk", flat=True))
+    def _figure_sums(self, value_measure, count_measure, counts):
+        """{figure pk: {"total", "returns"}} from the period's rows of the two measures (key: figure | qualifier),
+        keeping the rows whose figure and qualifier `counts(figure, qualifier)` accepts."""
         sums = {}
         for row in self.rows:
-            if row.measure in ("mv.value", "mv.returns") and self._in(row):
-                figure, status = row.key.split("|")
-                if status in statuses and int(figure) in summed:
+            if row.measure in (value_measure, count_measure) and self._in(row):
+                figure, qualifier = row.key.split("|")
+                if counts(int(figure), qualifier):
                     entry = sums.setdefault(int(figure), {"total": Decimal(0), "returns": 0})
-                    if row.measure == "mv.value":
+                    if row.measure == value_measure:
                         entry["total"] += row.value
                     else:
                         entry["returns"] += int(row.value)
         return sums
 
+    def summed_figures(self, include_submitted=False):
+        """{figure pk: {"total", "returns"}} of the "sum" figures over the counted returns of the period."""
+        statuses = {"approved"} | ({"submitted"} if include_submitted else set())
+        summed = set(MonthlyFigure.objects.filter(aggregation=FigureAggregation.SUM).values_list("pk", flat=True))
+        return self._figure_sums(
+            "mv.value", "mv.returns", lambda figure, status: status in statuses and figure in summed
+        )
+
     def latest_figures(self):
         """{figure pk: {"total", "returns"}} of the "latest" figures: per place, its approved value of the latest
         month of the period, added over the places (a value counts when its month is in the period and the place's
         next approved month of the figure is after the period's end)."""
-        sums = {}
-        for row in self.rows:
-            if row.measure in LATEST_MEASURES and self._in(row):
-                figure, following = row.key.split("|")
-                if following > self.end_month:
-                    entry = sums.setdefault(int(figure), {"total": Decimal(0), "returns": 0})
-                    if row.measure == "mv.latest":
-                        entry["total"] += row.value
-                    else:
-                        entry["returns"] += int(row.value)
-        return sums
+        return self._figure_sums(*LATEST_MEASURES, lambda _figure, following: following > self.end_month)
 
     def broken_rules(self):
         """How many validation rules the period's returns break (activities.selectors.validation's figure part)."""
