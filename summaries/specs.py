@@ -217,6 +217,8 @@ def group_facts(d, record, count):
 
 
 NO_NEXT_MONTH = "9999-12"
+# The figures whose values have chains (a choice's value, not input).
+LATEST_FIGURES = f"SELECT id FROM activities_monthlyfigure WHERE aggregation = '{FigureAggregation.LATEST}'"  # noqa: S608
 LATEST_MEASURES = ("mv.latest", "mv.latest.n")
 
 
@@ -244,8 +246,7 @@ def latest_chain(vendor, *, pairs=None, values="activities_monthlyvalue", return
         f"{sign} * (CASE m.measure WHEN 'mv.latest' THEN c.value ELSE 1 END) AS value FROM ("
         f"SELECT mr.jurisdiction_id AS jid, mr.month AS month, "
         f"{d.text('v.figure_id')} || '|' || COALESCE({next_month}, '{NO_NEXT_MONTH}') AS key, v.value AS value "
-        f"{chains} WHERE mr.status = '{ReturnStatus.APPROVED}' AND v.figure_id IN "
-        f"(SELECT id FROM activities_monthlyfigure WHERE aggregation = '{FigureAggregation.LATEST}')"
+        f"{chains} WHERE mr.status = '{ReturnStatus.APPROVED}' AND v.figure_id IN ({LATEST_FIGURES})"
         f") c JOIN communities_jurisdiction j ON j.id = c.jid "
         f"CROSS JOIN (SELECT 'mv.latest' AS measure UNION ALL SELECT 'mv.latest.n' AS measure) m WHERE j.path <> ''"
     )

@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from base import triggers as shared
 
-from .specs import latest_chain, sources
+from .specs import LATEST_FIGURES, latest_chain, sources
 from .suspension import SUSPENSION, not_suspended
 
 PREFIX = "summaries_"
@@ -114,11 +114,13 @@ def keeps_chains(table):
 
 
 def _chain_lock(table, rows):
-    """Serialise writers of the same places' chains (each computes its change from what it sees)."""
+    """Serialise writers of the same places' chains (each computes its change from what it sees); writes of "sum"
+    figures only have no chain and take no lock."""
     pairs = " UNION ALL ".join(_CHAINS[table][0].format(rows=r) for r in rows)
     return (
         f"PERFORM pg_advisory_xact_lock({CHAIN_LOCK_KEY}, b) FROM "
-        f"(SELECT DISTINCT CAST(jid % {CHAIN_LOCK_BUCKETS} AS integer) AS b FROM ({pairs}) p) buckets ORDER BY b"
+        f"(SELECT DISTINCT CAST(jid % {CHAIN_LOCK_BUCKETS} AS integer) AS b FROM ({pairs}) p "
+        f"WHERE fid IN ({LATEST_FIGURES})) buckets ORDER BY b"
     )
 
 
@@ -139,6 +141,11 @@ def _postgres_chains(table):
     }
 
 
+def _sqlite_row(which, columns):
+    """The relation of a SQLite row trigger's NEW or OLD row, with the table's columns."""
+    return "(SELECT " + ", ".join(f'{which}."{c}" AS "{c}"' for c in columns) + ")"
+
+
 def _sqlite_chains(table, columns):
     """The SQLite trigger bodies per event keeping the chains of `table`'s rows (each row trigger sees the table
     with that row changed: the state before is the table without NEW, with OLD)."""
@@ -146,7 +153,7 @@ def _sqlite_chains(table, columns):
         return {}
 
     def row(which):
-        return "(SELECT " + ", ".join(f'{which}."{c}" AS "{c}"' for c in columns) + ")"
+        return _sqlite_row(which, columns)
 
     return {
         "INSERT": chain_delta("sqlite", table, new=row("NEW"), excluded="t.id <> NEW.id"),
@@ -225,7 +232,7 @@ def _sqlite(cursor):
         columns = _columns(table)
 
         def row(which, columns=columns):
-            return "(SELECT " + ", ".join(f'{which}."{c}" AS "{c}"' for c in columns) + ")"
+            return _sqlite_row(which, columns)
 
         bodies = {
             "INSERT": fact_selects(table_sources, row("NEW"), "1"),
