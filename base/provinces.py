@@ -216,6 +216,22 @@ def _cascade(parent_table, new_code):
     return statements
 
 
+def _cascades():
+    """For each table whose rows give their code to others: (table, the column the code follows, the old and new
+    code over OLD/NEW, the guard that starts the trigger's WHEN, the UPDATEs carrying the new code down)."""
+    parents = {JURISDICTION_TABLE} | {model._meta.db_table for model in coded_models()}
+    for parent in sorted(parents):
+        jurisdiction = parent == JURISDICTION_TABLE
+        new_code = province_code_sql("NEW.path") if jurisdiction else "NEW.province_code"
+        old_code = province_code_sql("OLD.path") if jurisdiction else "OLD.province_code"
+        statements = _cascade(parent, new_code)
+        if statements:
+            # A new place's path is written after its insert (it holds the new id): nothing can hang on it yet.
+            guard = "OLD.path <> '' AND " if jurisdiction else ""
+            column = "path" if jurisdiction else "province_code"
+            yield parent, column, old_code, new_code, guard, statements
+
+
 def _postgresql(cursor):
     for model in coded_models():
         table = model._meta.db_table
@@ -233,14 +249,7 @@ def _postgresql(cursor):
                 f'CREATE OR REPLACE TRIGGER "{function}" BEFORE INSERT OR UPDATE OF {column}, province_code '
                 f"ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()"
             )
-    parents = {JURISDICTION_TABLE} | {model._meta.db_table for model in coded_models()}
-    for parent in sorted(parents):
-        jurisdiction = parent == JURISDICTION_TABLE
-        new_code = province_code_sql("NEW.path") if jurisdiction else "NEW.province_code"
-        old_code = province_code_sql("OLD.path") if jurisdiction else "OLD.province_code"
-        statements = _cascade(parent, new_code)
-        if not statements:
-            continue
+    for parent, _column, old_code, new_code, guard, statements in _cascades():
         function = trigger_name(parent, "cascade")
         body = ";\n".join(statements)
         cursor.execute(
@@ -250,8 +259,6 @@ def _postgresql(cursor):
                 RETURN NULL;
             END $body$ LANGUAGE plpgsql"""
         )
-        # A new place's path is written after its insert (it holds the new id): nothing can hang on it yet.
-        guard = "OLD.path <> '' AND " if jurisdiction else ""
         cursor.execute(
             f'CREATE OR REPLACE TRIGGER "{function}" AFTER UPDATE ON {parent} FOR EACH ROW '
             f"WHEN ({guard}{old_code} IS DISTINCT FROM {new_code}) EXECUTE FUNCTION {function}()"
@@ -272,16 +279,7 @@ def _sqlite(cursor):
                 f'CREATE TRIGGER IF NOT EXISTS "{trigger_name(table, what)}" AFTER {event} ON "{table}" '
                 f"BEGIN {fix}; END"
             )
-    parents = {JURISDICTION_TABLE} | {model._meta.db_table for model in coded_models()}
-    for parent in sorted(parents):
-        jurisdiction = parent == JURISDICTION_TABLE
-        new_code = province_code_sql("NEW.path") if jurisdiction else "NEW.province_code"
-        old_code = province_code_sql("OLD.path") if jurisdiction else "OLD.province_code"
-        statements = _cascade(parent, new_code)
-        if not statements:
-            continue
-        guard = "OLD.path <> '' AND " if jurisdiction else ""
-        column = "path" if jurisdiction else "province_code"
+    for parent, column, old_code, new_code, guard, statements in _cascades():
         cursor.execute(
             f'CREATE TRIGGER IF NOT EXISTS "{trigger_name(parent, "cascade")}" AFTER UPDATE OF {column} ON "{parent}" '
             f"WHEN {guard}{old_code} IS NOT {new_code} BEGIN {'; '.join(statements)}; END"
@@ -309,17 +307,11 @@ def install_triggers(using=None, plan=None, **kwargs):
 
 def fill(cursor):
     """Set every row's province code from its parent, one UPDATE per table, parents first (what migrations run)."""
+    differs = "IS DISTINCT FROM" if cursor.db.vendor == "postgresql" else "IS NOT"
     for model in _parents_first(coded_models()):
-        table, column, code = _source(model)
         own = model._meta.db_table
-        select = f"(SELECT {code} FROM {table} p WHERE p.{_target(model)} = {own}.{column})"
-        cursor.execute(
-            f"UPDATE {own} SET province_code = COALESCE({select}, '') "
-            f"WHERE province_code IS DISTINCT FROM COALESCE({select}, '')"
-            if cursor.db.vendor == "postgresql"
-            else f"UPDATE {own} SET province_code = COALESCE({select}, '') "
-            f"WHERE province_code IS NOT COALESCE({select}, '')"
-        )
+        code = f"COALESCE({_parent_code_select(model, own)}, '')"
+        cursor.execute(f"UPDATE {own} SET province_code = {code} WHERE province_code {differs} {code}")
 
 
 def _parents_first(models_):
