@@ -3,6 +3,23 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+PREFIX = "communities_checksum_"
+
+
+def drop_triggers(apps, schema_editor):
+    """Migrating back: drop communities.checksums' triggers before their table goes (post_migrate installs them)."""
+    conn = schema_editor.connection
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            for op in ("insert", "update", "delete", "truncate"):
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{PREFIX}{op}" ON communities_groupcount')
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{PREFIX}record_delete" ON communities_populationrecord')
+            cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}blank(), {PREFIX}forget()")
+        elif conn.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [PREFIX + "%"])
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -33,4 +50,5 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "分民族人数校验值",
             },
         ),
+        migrations.RunPython(migrations.RunPython.noop, drop_triggers),
     ]
