@@ -14,6 +14,11 @@ into one row of the same total), so two committed states of a subtree never shar
 no reader reads that version again. Figures computed inside a transaction (which may still roll back) are never
 stored. Writes in another subtree change neither version nor cached entry.
 
+Topics. Each logged row also says what the changed table feeds (TOPICS: activities, petitions, returns, plans, ...;
+'' for the tree and site-wide data, which feed everything). A cached result is kept in sections, each stored with the
+version of the topics it reads: after an activity is entered, the board recomputes its activities and its ranking's
+figures and keeps its plan, projects, returns and population as they were (`cached_sections`).
+
 The cache holds plain data (base.plain): dicts, lists and scalars, no model objects. One process recomputes a
 stale entry while the others serve the previous figures marked with the time they were computed (`as_of`,
 `refreshing`); with no previous figures they wait a little for it, then compute themselves.

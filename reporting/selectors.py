@@ -35,7 +35,7 @@ from communities.models import PATH_SEGMENT_WIDTH
 from communities.selectors import _all_groups, children_population, population_summary
 from summaries import figures as summary
 
-from .children import CHILDREN_SHOWN, RANKING_TOPICS, RETURNS_TOPICS, bounded_returns
+from .children import CHILDREN_SHOWN, RETURNS_TOPICS, bounded_returns
 from .freshness import Section, cached_sections
 
 
@@ -235,6 +235,15 @@ def children_ranking(*, jurisdiction, period, today, from_summaries=None, groups
     records (the same numbers: tests/summaries)."""
     if from_summaries is None:
         from_summaries = summary.applies(period)
+    population = ranking_population(
+        jurisdiction=jurisdiction, period=period, from_summaries=from_summaries, groups=groups
+    )
+    figures = ranking_figures(jurisdiction=jurisdiction, period=period, today=today, from_summaries=from_summaries)
+    return ranking_rows(population, figures)
+
+
+def ranking_population(*, jurisdiction, period, from_summaries, groups=None):
+    """Each child's `ChildPopulation` in the period's year, for the ranking."""
     population = None
     if from_summaries:
         minority = {pk for pk, g in (groups or _all_groups()).items() if g.is_minority}
@@ -243,11 +252,24 @@ def children_ranking(*, jurisdiction, period, today, from_summaries=None, groups
         )
     if population is None:
         population = children_population(jurisdiction=jurisdiction, year=period.year)
+    return population
+
+
+def ranking_figures(*, jurisdiction, period, today, from_summaries):
+    """(activities, petitions): each child's activity and petition figures by path, for the ranking."""
     if from_summaries:
-        activities = petitions = summary.child_ranking_figures(jurisdiction, period, today)
+        both = summary.child_ranking_figures(jurisdiction, period, today)
+        activities = petitions = both
     else:
         activities = activity_totals_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end)
         petitions = petition_counts_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end, today=today)
+    # Plain dicts: the board caches them (base.plain).
+    return tuple({path: dict(figures) for path, figures in found.items()} for found in (activities, petitions))
+
+
+def ranking_rows(population, figures):
+    """A RankingRow per child in `population`, with its `figures` (ranking_figures' answer)."""
+    activities, petitions = figures
     rows = []
     for child in population:
         a = activities.get(child.jurisdiction.path, {})
@@ -284,10 +306,7 @@ def jurisdiction_dashboard(*, jurisdiction, period, today=None):
         [Section(name, topics, partial(compute, inputs)) for name, topics, compute in SECTIONS],
         path=jurisdiction.path,
     )
-    board = Dashboard(jurisdiction=jurisdiction, period=period, today=today)
-    for fields in parts.values():
-        for name, value in fields.items():
-            setattr(board, name, value)
+    board = _assembled(jurisdiction, period, today, parts.values())
     board.as_of, board.refreshing = freshness.as_of, freshness.refreshing
     return board
 
@@ -295,11 +314,14 @@ def jurisdiction_dashboard(*, jurisdiction, period, today=None):
 def _compute_dashboard(*, jurisdiction, period, today):
     """Every section of the board computed afresh (nothing cached)."""
     inputs = _BoardInputs(jurisdiction, period, today)
-    board = Dashboard(jurisdiction=jurisdiction, period=period, today=today)
-    for _name, _topics, compute in SECTIONS:
-        for name, value in compute(inputs).items():
-            setattr(board, name, value)
-    return board
+    return _assembled(jurisdiction, period, today, [compute(inputs) for _name, _topics, compute in SECTIONS])
+
+
+def _assembled(jurisdiction, period, today, parts):
+    """The board from its sections' figures; the ranking joins the children's population with their figures."""
+    fields = {name: value for part in parts for name, value in part.items()}
+    ranking = ranking_rows(fields.pop("ranking_population"), fields.pop("ranking_figures"))
+    return Dashboard(jurisdiction=jurisdiction, period=period, today=today, ranking=ranking, **fields)
 
 
 class _BoardInputs:
@@ -317,10 +339,14 @@ class _BoardInputs:
         return _all_groups()
 
     @cached_property
-    def facts(self):
+    def summarised(self):
         # The summary tables answer for whole months in a few queries; otherwise (or while they await a rebuild) the
         # records themselves do. Both give the same figures (tests/summaries/test_figures.py).
-        if not summary.applies(self.period):
+        return summary.applies(self.period)
+
+    @cached_property
+    def facts(self):
+        if not self.summarised:
             return None
         return summary.SubtreeFigures(
             self.jurisdiction, self.period, self.today, since=self.previous.start, returns_month=self.filing.month
@@ -328,7 +354,7 @@ class _BoardInputs:
 
     @cached_property
     def people(self):
-        if not summary.applies(self.period):
+        if not self.summarised:
             return None
         return summary.PopulationFigures(self.jurisdiction, (self.period.year - 1, self.period.year))
 
@@ -452,16 +478,18 @@ def _projects_section(inputs):
     }
 
 
-def _ranking_section(inputs):
-    return {
-        "ranking": children_ranking(
-            jurisdiction=inputs.jurisdiction,
-            period=inputs.period,
-            today=inputs.today,
-            from_summaries=inputs.facts is not None,
-            groups=inputs.groups,
-        )
-    }
+def _ranking_population_section(inputs):
+    population = ranking_population(
+        jurisdiction=inputs.jurisdiction, period=inputs.period, from_summaries=inputs.summarised, groups=inputs.groups
+    )
+    return {"ranking_population": population}
+
+
+def _ranking_figures_section(inputs):
+    figures = ranking_figures(
+        jurisdiction=inputs.jurisdiction, period=inputs.period, today=inputs.today, from_summaries=inputs.summarised
+    )
+    return {"ranking_figures": figures}
 
 
 # The board's sections: (name, the topics of data it reads (reporting.freshness.TOPICS), its computation). Every
@@ -475,5 +503,7 @@ SECTIONS = (
     ("returns", RETURNS_TOPICS, _returns_section),
     ("plan", ("plans",), _plan_section),
     ("projects", ("projects",), _projects_section),
-    ("ranking", RANKING_TOPICS, _ranking_section),
+    # The ranking in two: a write of activities or petitions leaves the children's population as it was.
+    ("ranking_population", ("population",), _ranking_population_section),
+    ("ranking_figures", ("activities", "petitions"), _ranking_figures_section),
 )

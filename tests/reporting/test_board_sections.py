@@ -81,16 +81,17 @@ class SectionTests(TestCase):
         with self.assertNumQueries(1):  # the versions (the tests' cache is in memory)
             self.assertEqual(self.read()[1], set())
 
-    def test_an_activity_recomputes_the_activities_and_the_ranking_only(self):
+    def test_an_activity_recomputes_the_activities_and_the_ranking_figures_only(self):
         board = self.assert_write_recomputes(
-            lambda: make_activity(self.community, day=date(2026, 4, 1), participants=60), {"activities", "ranking"}
+            lambda: make_activity(self.community, day=date(2026, 4, 1), participants=60),
+            {"activities", "ranking_figures"},
         )
         self.assertEqual((board.activities.count, board.activities.participants), (2, 100))
 
-    def test_a_petition_recomputes_the_petitions_the_violations_and_the_ranking(self):
+    def test_a_petition_recomputes_the_petitions_the_violations_and_the_ranking_figures(self):
         board = self.assert_write_recomputes(
             lambda: make_petition(self.sibling, received_on=date(2026, 5, 1), history=False),
-            {"petitions", "violations", "ranking"},
+            {"petitions", "violations", "ranking_figures"},
         )
         self.assertEqual(board.petitions["received"], 2)
 
@@ -105,10 +106,10 @@ class SectionTests(TestCase):
         )
         self.assertEqual(board.plan_progress["responsibilities"]["total"], 2)
 
-    def test_a_population_record_recomputes_the_population_and_the_ranking(self):
+    def test_a_population_record_recomputes_the_population_and_the_ranking_population(self):
         board = self.assert_write_recomputes(
             lambda: make_population(self.sibling, 2026, {"汉族": 50, "回族": 50}, residents=100),
-            {"population", "ranking"},
+            {"population", "ranking_population"},
         )
         self.assertEqual(board.population.minority_total, 150)
 

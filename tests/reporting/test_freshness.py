@@ -405,3 +405,21 @@ class TidyAfterCompactionTests(TransactionTestCase):
                 "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'reporting_datachange'"
             )
             self.assertTrue(cursor.fetchone()[0])
+
+    @skipUnless(connection.vendor == "postgresql", "VACUUM: PostgreSQL")
+    def test_the_command_empties_the_summaries_journal_a_fold_left_behind(self):
+        from summaries import services
+
+        _street, community, _sibling = street_and_two_communities()
+        for day in range(1, 29):
+            make_activity(community, day=date(2026, 2, day))
+        self.assertTrue(services.fold())  # every journal row moved to the totals, its pages left empty
+
+        def journal_pages():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_relation_size('summaries_delta') / current_setting('block_size')::int")
+                return cursor.fetchone()[0]
+
+        self.assertGreater(journal_pages(), 0)
+        call_command("compact_data_changes", stdout=StringIO())
+        self.assertEqual(journal_pages(), 0)
