@@ -344,8 +344,11 @@ def subtree_versions(path):
     match = "path LIKE %s" if connection.vendor == "postgresql" else "path GLOB %s"
     wildcard = "%" if connection.vendor == "postgresql" else "*"
     with connection.cursor() as cursor:
+        # Two disjoint ranges (the subtree; its ancestors are shorter paths), each an index-only scan of the covering
+        # path index: an OR of both made PostgreSQL visit the heap (7-15 ms instead of 2.4-3.5 at city scale).
         cursor.execute(
-            f"SELECT topic, SUM(weight) FROM {TABLE} WHERE {match} OR path IN ({placeholders}) GROUP BY topic",  # noqa: S608
+            f"SELECT topic, SUM(weight) FROM (SELECT topic, weight FROM {TABLE} WHERE {match} UNION ALL "  # noqa: S608
+            f"SELECT topic, weight FROM {TABLE} WHERE path IN ({placeholders})) c GROUP BY topic",
             [path + wildcard, *others],
         )
         return {topic: int(weight) for topic, weight in cursor.fetchall()}
