@@ -412,11 +412,13 @@ class _SafeCache:
 @dataclass(frozen=True)
 class Section:
     """A part of a cached result: `compute()` gives its value; recomputed only after a committed write to one of
-    `topics` (TOPICS; None for every topic) under the subtree or above it."""
+    `topics` (TOPICS; None for every topic) under the subtree or above it, or, for figures relative to a day
+    ("overdue now", "late now"), when asked for another `day`."""
 
     name: str
     topics: tuple | None
     compute: object
+    day: object = None
 
 
 def cached(key_parts, compute, *, path, topics=None, restore=plain.load, store=plain.dump):
@@ -443,7 +445,7 @@ def cached_sections(key_parts, sections, *, path, restore=plain.load, store=plai
         return {s.name: s.compute() for s in sections}, Freshness(as_of=timezone.now())
     cache = _SafeCache(caches[CACHE_ALIAS])
     key = _key(("sections", *key_parts))
-    wanted = {s.name: version_of(versions, s.topics) for s in sections}
+    wanted = {s.name: (version_of(versions, s.topics), s.day) for s in sections}
 
     def current(entry):
         return {name: entry[name] for name, version in wanted.items() if name in entry and entry[name][0] == version}

@@ -299,13 +299,14 @@ def jurisdiction_dashboard(*, jurisdiction, period, today=None):
     computed; `refreshing`, that another process is computing newer ones.
     """
     today = today or timezone.localdate()
-    key = ("dashboard", jurisdiction.pk, jurisdiction.path, period.kind, period.start, period.end, today)
+    # Not keyed by the day: a new day recomputes only the sections relative to it (DAILY_SECTIONS).
+    key = ("dashboard", jurisdiction.pk, jurisdiction.path, period.kind, period.start, period.end)
     inputs = _BoardInputs(jurisdiction, period, today)
-    parts, freshness = cached_sections(
-        key,
-        [Section(name, topics, partial(compute, inputs)) for name, topics, compute in SECTIONS],
-        path=jurisdiction.path,
-    )
+    sections = [
+        Section(name, topics, partial(compute, inputs), day=today if name in DAILY_SECTIONS else None)
+        for name, topics, compute in SECTIONS
+    ]
+    parts, freshness = cached_sections(key, sections, path=jurisdiction.path)
     board = _assembled(jurisdiction, period, today, parts.values())
     board.as_of, board.refreshing = freshness.as_of, freshness.refreshing
     return board
@@ -507,3 +508,6 @@ SECTIONS = (
     ("ranking_population", ("population",), _ranking_population_section),
     ("ranking_figures", ("activities", "petitions"), _ranking_figures_section),
 )
+# The sections whose figures depend on the day they are read ("overdue now", "late now", the month being filed);
+# the others read the period alone.
+DAILY_SECTIONS = {"petitions", "returns", "plan", "ranking_figures"}

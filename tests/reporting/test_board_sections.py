@@ -16,7 +16,7 @@ from communities.models import AuditEntry, Jurisdiction
 from communities.services import audit_entry
 from reporting import selectors
 from reporting.freshness import ALL_TOPICS, CACHE_ALIAS, TOPICS, tracked_tables
-from reporting.selectors import SECTIONS, _compute_dashboard, jurisdiction_dashboard
+from reporting.selectors import DAILY_SECTIONS, SECTIONS, _compute_dashboard, jurisdiction_dashboard
 from tests.activities.factories_activities import make_activity, make_project
 from tests.activities.factories_petitions import make_petition
 from tests.activities.factories_plans import make_figure, make_indicator, make_plan, make_responsibility, make_return
@@ -50,7 +50,7 @@ class SectionTests(TestCase):
     def setUp(self):
         caches[CACHE_ALIAS].clear()
 
-    def read(self, place=None):
+    def read(self, place=None, today=TODAY):
         """Read the board as a page does; return (the board, the names of the sections computed for it)."""
         computed = set()
 
@@ -63,7 +63,7 @@ class SectionTests(TestCase):
 
         sections = [(name, topics, recording(name, compute)) for name, topics, compute in SECTIONS]
         with mock.patch.object(selectors, "SECTIONS", sections):
-            board = jurisdiction_dashboard(jurisdiction=place or self.street, period=PERIOD, today=TODAY)
+            board = jurisdiction_dashboard(jurisdiction=place or self.street, period=PERIOD, today=today)
         return board, computed
 
     def assert_write_recomputes(self, write, expected):
@@ -141,6 +141,21 @@ class SectionTests(TestCase):
         self.read(self.community)
         make_activity(self.sibling, day=date(2026, 4, 1))
         self.assertEqual(self.read(self.community)[1], set())
+
+    def test_a_new_day_recomputes_only_the_figures_relative_to_the_day(self):
+        self.read()
+        tomorrow = TODAY + timedelta(days=1)
+        board, computed = self.read(today=tomorrow)
+        self.assertEqual(computed, DAILY_SECTIONS)
+        self.assertEqual(computed, {"petitions", "returns", "plan", "ranking_figures"})
+        full = _compute_dashboard(jurisdiction=self.street, period=PERIOD, today=tomorrow)
+        self.assertEqual(figures(board), figures(full))
+        self.assertEqual(self.read(today=tomorrow)[1], set())
+        # A responsibility due today is overdue tomorrow: the plan's figures follow the day.
+        make_responsibility(self.indicator, deadline=tomorrow)
+        self.assertEqual(
+            self.read(today=tomorrow + timedelta(days=1))[0].plan_progress["responsibilities"]["overdue"], 2
+        )
 
     def test_as_of_is_when_the_oldest_section_served_was_computed(self):
         first = self.read()[0]
