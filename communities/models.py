@@ -181,12 +181,10 @@ class ScopedQuerySet(models.QuerySet):
             )
         )
 
-    def in_subtree(self, jurisdiction):
+    def in_subtree(self, jurisdiction, *, by_province_at_top=False):
         # `IN (subtree ids)` lets the database walk a (jurisdiction, date) index per place; a join on the path
         # would visit every row of the period first.
         relation = self.jurisdiction_path_field.removesuffix("__path")
-        subtree = Jurisdiction.objects.filter(path__startswith=jurisdiction.path).values("pk")
-        rows = self.filter(**{f"{relation}__in": subtree})
         # A subtree lies in one province: with the distribution column of every distributed table the query joins in
         # its WHERE clause, Citus routes it to one shard (docs/scale.md, section 4); on one server it is a filter on
         # rows already found.
@@ -197,7 +195,13 @@ class ScopedQuerySet(models.QuerySet):
                 model, prefix = model._meta.get_field(part).related_model, f"{prefix}{part}__"
             if issubclass(model, ProvinceCoded):
                 same_province[f"{prefix}province_code"] = code
-        return rows.filter(**same_province)
+        if by_province_at_top and same_province and jurisdiction.path == f"{code}/":
+            # The top of a tree: its subtree is its province, so the province code alone selects the rows, and a
+            # ranked read may walk an index that starts with it (the largest activities of a city: 4.6 ms -> 0.1 ms).
+            # Not the default: a place's (place, date) index serves most other reads better than the code does.
+            return self.filter(**same_province)
+        subtree = Jurisdiction.objects.filter(path__startswith=jurisdiction.path).values("pk")
+        return self.filter(**{f"{relation}__in": subtree}, **same_province)
 
 
 class PopulationRecordQuerySet(ScopedQuerySet):

@@ -12,6 +12,9 @@ from .freshness import cached
 
 CHILDREN_SHOWN = 20
 PAGE_SIZE = 50
+# The data each list reads (reporting.freshness.TOPICS), the board's sections of the same name included.
+RETURNS_TOPICS = ("returns",)
+RANKING_TOPICS = ("population", "activities", "petitions")
 
 
 def _return_order(row):
@@ -32,7 +35,7 @@ def returns_by_unit(*, jurisdiction, period, today=None):
         return sorted(unit_statuses(jurisdiction=jurisdiction, month=filing.month, today=today), key=_return_order)
 
     key = ("returns", jurisdiction.pk, jurisdiction.path, filing.month, today)
-    rows, _freshness = cached(key, compute, path=jurisdiction.path)
+    rows, _freshness = cached(key, compute, path=jurisdiction.path, topics=RETURNS_TOPICS)
     return filing, rows
 
 
@@ -46,5 +49,6 @@ def ranking_of_children(*, jurisdiction, period, today=None):
         key,
         lambda: children_ranking(jurisdiction=jurisdiction, period=period, today=today),
         path=jurisdiction.path,
+        topics=RANKING_TOPICS,
     )
     return rows

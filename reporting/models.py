@@ -18,6 +18,9 @@ class DataChange(models.Model):
     """
 
     path = models.CharField(_("辖区路径"), max_length=255, blank=True)
+    # What the changed rows feed (reporting.freshness.TOPICS): a cached section of figures that reads none of a
+    # write's topics outlives it. '' for rows that may feed anything (the tree, categories, figures, rules).
+    topic = models.CharField(_("数据类别"), max_length=16, blank=True, default="", db_default="")
     weight = models.PositiveBigIntegerField(_("变更次数"), default=1)
     province_code = province_code_of("path")  # '' for the global path: site-wide changes stay on the coordinator
 
@@ -27,7 +30,10 @@ class DataChange(models.Model):
         indexes = [
             # A subtree's changes are one `LIKE 'prefix%'` (PostgreSQL) or `GLOB 'prefix*'` (SQLite) range scan.
             models.Index(
-                fields=["path"], name="datachange_path_idx", opclasses=["varchar_pattern_ops"], include=["weight"]
+                fields=["path"],
+                name="datachange_path_idx",
+                opclasses=["varchar_pattern_ops"],
+                include=["topic", "weight"],
             )
         ]
 

@@ -6,6 +6,7 @@ one of them is the figure shown in the others.
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 from django.utils import timezone
 
@@ -34,8 +35,8 @@ from communities.models import PATH_SEGMENT_WIDTH
 from communities.selectors import _all_groups, children_population, population_summary
 from summaries import figures as summary
 
-from .children import CHILDREN_SHOWN, bounded_returns
-from .freshness import cached
+from .children import CHILDREN_SHOWN, RETURNS_TOPICS, bounded_returns
+from .freshness import Section, cached_sections
 
 
 @dataclass
@@ -234,6 +235,15 @@ def children_ranking(*, jurisdiction, period, today, from_summaries=None, groups
     records (the same numbers: tests/summaries)."""
     if from_summaries is None:
         from_summaries = summary.applies(period)
+    population = ranking_population(
+        jurisdiction=jurisdiction, period=period, from_summaries=from_summaries, groups=groups
+    )
+    figures = ranking_figures(jurisdiction=jurisdiction, period=period, today=today, from_summaries=from_summaries)
+    return ranking_rows(population, figures)
+
+
+def ranking_population(*, jurisdiction, period, from_summaries, groups=None):
+    """Each child's `ChildPopulation` in the period's year, for the ranking."""
     population = None
     if from_summaries:
         minority = {pk for pk, g in (groups or _all_groups()).items() if g.is_minority}
@@ -242,11 +252,24 @@ def children_ranking(*, jurisdiction, period, today, from_summaries=None, groups
         )
     if population is None:
         population = children_population(jurisdiction=jurisdiction, year=period.year)
+    return population
+
+
+def ranking_figures(*, jurisdiction, period, today, from_summaries):
+    """(activities, petitions): each child's activity and petition figures by path, for the ranking."""
     if from_summaries:
-        activities = petitions = summary.child_ranking_figures(jurisdiction, period, today)
+        both = summary.child_ranking_figures(jurisdiction, period, today)
+        activities = petitions = both
     else:
         activities = activity_totals_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end)
         petitions = petition_counts_by_child(jurisdiction=jurisdiction, start=period.start, end=period.end, today=today)
+    # Plain dicts: the board caches them (base.plain).
+    return tuple({path: dict(figures) for path, figures in found.items()} for found in (activities, petitions))
+
+
+def ranking_rows(population, figures):
+    """A RankingRow per child in `population`, with its `figures` (ranking_figures' answer)."""
+    activities, petitions = figures
     rows = []
     for child in population:
         a = activities.get(child.jurisdiction.path, {})
@@ -271,104 +294,220 @@ def children_ranking(*, jurisdiction, period, today, from_summaries=None, groups
 def jurisdiction_dashboard(*, jurisdiction, period, today=None):
     """Return every figure the dashboard shows for `jurisdiction`'s subtree over `period`.
 
-    Cached under the subtree's version (reporting.freshness): a write in the subtree or above it computes it afresh.
-    `as_of` says when the figures were computed; `refreshing`, that another process is computing newer ones.
+    Cached per section under the versions of the data each section reads (reporting.freshness): a write in the
+    subtree or above it recomputes the sections that read what it wrote. `as_of` says when the figures were
+    computed; `refreshing`, that another process is computing newer ones.
     """
     today = today or timezone.localdate()
-    key = ("dashboard", jurisdiction.pk, jurisdiction.path, period.kind, period.start, period.end, today)
-    board, freshness = cached(
-        key, lambda: _compute_dashboard(jurisdiction=jurisdiction, period=period, today=today), path=jurisdiction.path
-    )
+    # Not keyed by the day: a new day recomputes only the sections relative to it (DAILY_SECTIONS).
+    key = ("dashboard", jurisdiction.pk, jurisdiction.path, period.kind, period.start, period.end)
+    inputs = _BoardInputs(jurisdiction, period, today)
+    sections = [
+        Section(name, topics, partial(compute, inputs), day=today if name in DAILY_SECTIONS else None)
+        for name, topics, compute in SECTIONS
+    ]
+    parts, freshness = cached_sections(key, sections, path=jurisdiction.path)
+    board = _assembled(jurisdiction, period, today, parts.values())
     board.as_of, board.refreshing = freshness.as_of, freshness.refreshing
     return board
 
 
 def _compute_dashboard(*, jurisdiction, period, today):
-    groups = _all_groups()
-    # The month being filed, bounded by the period for a look at the past: one rule, `filing_month`.
-    filing = filing_month(today, until=period.end)
-    returns_month = filing.month
-    plans = list(plans_for(jurisdiction=jurisdiction))
-    previous = period.previous_year()
-    # A jurisdiction's own plan speaks for it (its leading group, its progress) before any ancestor's.
-    plan = next((p for p in plans if p.jurisdiction_id == jurisdiction.pk), plans[0] if plans else None)
-    # The summary tables answer for whole months in two queries; otherwise (or while they await a rebuild) the
-    # records themselves do. Both give the same figures (tests/summaries/test_figures.py).
-    facts = None
-    if summary.applies(period):
-        facts = summary.SubtreeFigures(jurisdiction, period, today, since=previous.start, returns_month=returns_month)
-    where = {"jurisdiction": jurisdiction, "start": period.start, "end": period.end}
-    people = summary.PopulationFigures(jurisdiction, (period.year - 1, period.year)) if facts else None
+    """Every section of the board computed afresh (nothing cached)."""
+    inputs = _BoardInputs(jurisdiction, period, today)
+    return _assembled(jurisdiction, period, today, [compute(inputs) for _name, _topics, compute in SECTIONS])
 
-    def population(year, kind=PopulationKind.RESIDENT):
+
+def _assembled(jurisdiction, period, today, parts):
+    """The board from its sections' figures; the ranking joins the children's population with their figures."""
+    fields = {name: value for part in parts for name, value in part.items()}
+    ranking = ranking_rows(fields.pop("ranking_population"), fields.pop("ranking_figures"))
+    return Dashboard(jurisdiction=jurisdiction, period=period, today=today, ranking=ranking, **fields)
+
+
+class _BoardInputs:
+    """What several sections of one board read: each read at most once, and only when a section computed needs it."""
+
+    def __init__(self, jurisdiction, period, today):
+        self.jurisdiction, self.period, self.today = jurisdiction, period, today
+        self.where = {"jurisdiction": jurisdiction, "start": period.start, "end": period.end}
+        self.previous = period.previous_year()
+        # The month being filed, bounded by the period for a look at the past: one rule, `filing_month`.
+        self.filing = filing_month(today, until=period.end)
+
+    @cached_property
+    def groups(self):
+        return _all_groups()
+
+    @cached_property
+    def summarised(self):
+        # The summary tables answer for whole months in a few queries; otherwise (or while they await a rebuild) the
+        # records themselves do. Both give the same figures (tests/summaries/test_figures.py).
+        return summary.applies(self.period)
+
+    @cached_property
+    def facts(self):
+        if not self.summarised:
+            return None
+        return summary.SubtreeFigures(
+            self.jurisdiction, self.period, self.today, since=self.previous.start, returns_month=self.filing.month
+        )
+
+    @cached_property
+    def people(self):
+        if not self.summarised:
+            return None
+        return summary.PopulationFigures(self.jurisdiction, (self.period.year - 1, self.period.year))
+
+    def population(self, year, kind=PopulationKind.RESIDENT):
         # From the summaries unless a record of the subtree may hide another (records at several depths).
-        found = people.summary(year=year, kind=kind, groups=groups) if people else None
-        return found or population_summary(jurisdiction=jurisdiction, year=year, kind=kind, groups=groups)
+        found = self.people.summary(year=year, kind=kind, groups=self.groups) if self.people else None
+        return found or population_summary(jurisdiction=self.jurisdiction, year=year, kind=kind, groups=self.groups)
 
-    board = Dashboard(
-        jurisdiction=jurisdiction,
-        period=period,
-        today=today,
-        population=population(period.year),
-        population_previous=population(period.year - 1),
-        population_students=population(period.year, PopulationKind.STUDENT),
-        population_teachers=population(period.year, PopulationKind.STAFF),
-        activities=facts.activity_totals() if facts else activity_totals(**where),
-        activities_by_month=facts.activity_counts_by_month() if facts else activity_counts_by_month(**where),
-        activities_by_month_previous=(
-            facts.activity_counts_by_month(previous.start, previous.end)
-            if facts
-            else activity_counts_by_month(jurisdiction=jurisdiction, start=previous.start, end=previous.end)
-        ),
-        petitions_by_month=facts.petition_counts_by_month()
-        if facts
-        else petition_counts_by_month(**where, today=today),
-        activities_by_category=facts.activity_counts_by_category() if facts else activity_counts_by_category(**where),
-        largest_activities=largest_activities(**where),
-        petitions=facts.petition_figures() if facts else petition_figures(**where, today=today),
-        mediation=facts.mediation_figures() if facts else mediation_figures(**where, today=today),
-        monthly_figures=monthly_figure_totals(
+
+def _population_section(inputs):
+    year = inputs.period.year
+    return {
+        "population": inputs.population(year),
+        "population_previous": inputs.population(year - 1),
+        "population_students": inputs.population(year, PopulationKind.STUDENT),
+        "population_teachers": inputs.population(year, PopulationKind.STAFF),
+    }
+
+
+def _activities_section(inputs):
+    facts, where, previous = inputs.facts, inputs.where, inputs.previous
+    if facts:
+        figures = {
+            "activities": facts.activity_totals(),
+            "activities_by_month": facts.activity_counts_by_month(),
+            "activities_by_month_previous": facts.activity_counts_by_month(previous.start, previous.end),
+            "activities_by_category": facts.activity_counts_by_category(),
+        }
+    else:
+        figures = {
+            "activities": activity_totals(**where),
+            "activities_by_month": activity_counts_by_month(**where),
+            "activities_by_month_previous": activity_counts_by_month(
+                jurisdiction=inputs.jurisdiction, start=previous.start, end=previous.end
+            ),
+            "activities_by_category": activity_counts_by_category(**where),
+        }
+    return {**figures, "largest_activities": largest_activities(**where)}
+
+
+def _petitions_section(inputs):
+    facts, where, today = inputs.facts, inputs.where, inputs.today
+    if facts:
+        return {
+            "petitions_by_month": facts.petition_counts_by_month(),
+            "petitions": facts.petition_figures(),
+            "mediation": facts.mediation_figures(),
+        }
+    return {
+        "petitions_by_month": petition_counts_by_month(**where, today=today),
+        "petitions": petition_figures(**where, today=today),
+        "mediation": mediation_figures(**where, today=today),
+    }
+
+
+def _figures_section(inputs):
+    facts, jurisdiction, period = inputs.facts, inputs.jurisdiction, inputs.period
+    return {
+        "monthly_figures": monthly_figure_totals(
             jurisdiction=jurisdiction,
             start_month=period.start,
             end_month=period.end,
             summed=facts.summed_figures() if facts else None,
             latest_summed=facts.latest_figures() if facts else None,
         ),
-        yearly_figures=yearly_figure_totals(jurisdiction=jurisdiction, year=period.year),
-        returns_month=returns_month,
-        returns_due_on=filing.due_on,
-        plan=plan,
-        plan_progress=plan_progress(plan=plan, today=today) if plan else None,
-        projects=project_totals(jurisdiction=jurisdiction, start_year=period.start.year, end_year=period.end.year),
-        ranking=children_ranking(
-            jurisdiction=jurisdiction, period=period, today=today, from_summaries=bool(facts), groups=groups
-        ),
-    )
+        "yearly_figures": yearly_figure_totals(jurisdiction=jurisdiction, year=period.year),
+    }
+
+
+def _violations_section(inputs):
+    facts, period = inputs.facts, inputs.period
+    return {
+        "violations": violation_count(
+            jurisdiction=inputs.jurisdiction,
+            start_month=period.start,
+            end_month=period.end,
+            figure_rules_broken=facts.broken_rules() if facts else None,
+        )
+    }
+
+
+def _returns_section(inputs):
+    facts, jurisdiction, today, filing = inputs.facts, inputs.jurisdiction, inputs.today, inputs.filing
+    month = filing.month
+    found = {"returns_month": month, "returns_due_on": filing.due_on}
     if facts:
         levels = filing_levels()
-        board.returns_summary, board.returns_late, board.returns_total = facts.returns(
-            returns_month, filing.due_on, levels
+        found["returns_summary"], found["returns_late"], found["returns_total"] = facts.returns(
+            month, filing.due_on, levels
         )
-        board.returns_late_by_child = summary.returns_late_by_child(
-            jurisdiction, month=returns_month, levels=levels, late=board.returns_late
+        found["returns_late_by_child"] = summary.returns_late_by_child(
+            jurisdiction, month=month, levels=levels, late=found["returns_late"]
         )
-        board.returns = summary.first_returns(
-            jurisdiction, month=returns_month, today=today, levels=levels, limit=CHILDREN_SHOWN
+        found["returns"] = summary.first_returns(
+            jurisdiction, month=month, today=today, levels=levels, limit=CHILDREN_SHOWN
         )
-    else:
-        returns = unit_statuses(jurisdiction=jurisdiction, month=returns_month, today=today)
-        board.returns_summary = status_counts(returns)
-        board.returns_late = sum(row.is_late for row in returns)
-        # Bounded: a province has ~18,000 units filing returns; the board, the page and the JSON carry the first.
-        child_path = len(jurisdiction.path) + PATH_SEGMENT_WIDTH
-        board.returns_late_by_child = dict(
-            Counter(row.jurisdiction.path[:child_path] for row in returns if row.is_late)
+        return found
+    returns = unit_statuses(jurisdiction=jurisdiction, month=month, today=today)
+    found["returns_summary"] = status_counts(returns)
+    found["returns_late"] = sum(row.is_late for row in returns)
+    # Bounded: a province has ~18,000 units filing returns; the board, the page and the JSON carry the first.
+    child_path = len(jurisdiction.path) + PATH_SEGMENT_WIDTH
+    found["returns_late_by_child"] = dict(Counter(row.jurisdiction.path[:child_path] for row in returns if row.is_late))
+    found["returns"], found["returns_total"] = bounded_returns(returns)
+    return found
+
+
+def _plan_section(inputs):
+    plans = list(plans_for(jurisdiction=inputs.jurisdiction))
+    # A jurisdiction's own plan speaks for it (its leading group, its progress) before any ancestor's.
+    plan = next((p for p in plans if p.jurisdiction_id == inputs.jurisdiction.pk), plans[0] if plans else None)
+    return {"plan": plan, "plan_progress": plan_progress(plan=plan, today=inputs.today) if plan else None}
+
+
+def _projects_section(inputs):
+    period = inputs.period
+    return {
+        "projects": project_totals(
+            jurisdiction=inputs.jurisdiction, start_year=period.start.year, end_year=period.end.year
         )
-        board.returns, board.returns_total = bounded_returns(returns)
-    board.violations = violation_count(
-        jurisdiction=jurisdiction,
-        start_month=period.start,
-        end_month=period.end,
-        figure_rules_broken=facts.broken_rules() if facts else None,
+    }
+
+
+def _ranking_population_section(inputs):
+    population = ranking_population(
+        jurisdiction=inputs.jurisdiction, period=inputs.period, from_summaries=inputs.summarised, groups=inputs.groups
     )
-    return board
+    return {"ranking_population": population}
+
+
+def _ranking_figures_section(inputs):
+    figures = ranking_figures(
+        jurisdiction=inputs.jurisdiction, period=inputs.period, today=inputs.today, from_summaries=inputs.summarised
+    )
+    return {"ranking_figures": figures}
+
+
+# The board's sections: (name, the topics of data it reads (reporting.freshness.TOPICS), its computation). Every
+# section also reads the tree, categories, figures and rules, whose writes recompute them all.
+SECTIONS = (
+    ("population", ("population",), _population_section),
+    ("activities", ("activities",), _activities_section),
+    ("petitions", ("petitions",), _petitions_section),
+    ("figures", ("returns",), _figures_section),
+    ("violations", ("returns", "petitions"), _violations_section),
+    ("returns", RETURNS_TOPICS, _returns_section),
+    ("plan", ("plans",), _plan_section),
+    ("projects", ("projects",), _projects_section),
+    # The ranking in two: a write of activities or petitions leaves the children's population as it was.
+    ("ranking_population", ("population",), _ranking_population_section),
+    ("ranking_figures", ("activities", "petitions"), _ranking_figures_section),
+)
+# The sections whose figures depend on the day they are read ("overdue now", "late now", the month being filed);
+# the others read the period alone.
+DAILY_SECTIONS = {"petitions", "returns", "plan", "ranking_figures"}

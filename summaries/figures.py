@@ -9,6 +9,7 @@ whether they can serve a period now.
 from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.db.models import Case, FilteredRelation, Q, Value, When
 
@@ -57,19 +58,29 @@ def applies(period):
 
 class SubtreeFigures:
     """One subtree's summary rows for a period (with the returns of `returns_month`, and the activities by month
-    since `since`), read in three queries."""
+    since `since`), read in up to three queries, each when a figure first needs it (a board recomputing only its
+    activities reads two)."""
 
     def __init__(self, jurisdiction, period, today, *, since=None, returns_month=None):
         self.jurisdiction, self.period, self.today = jurisdiction, period, today
         self.end_month = f"{period.end:%Y-%m}"
+        self.since, self.returns_month = since, returns_month
+
+    @cached_property
+    def rows(self):
         # From the month being filed when it is before the period (this month's board shows last month's returns).
-        start = min(period.start, returns_month or period.start)
-        self.rows = subtree_rows(jurisdiction, PERIOD_MEASURES, start=start, end=period.end)
+        start = min(self.period.start, self.returns_month or self.period.start)
+        return subtree_rows(self.jurisdiction, PERIOD_MEASURES, start=start, end=self.period.end)
+
+    @cached_property
+    def month_rows(self):
         # Earlier months (last year's chart) need four sums by month, not every key of every measure.
-        self.month_rows = subtree_rows(
-            jurisdiction, MONTHLY_MEASURES, start=min(since or period.start, period.start), end=period.end, by_key=False
-        )
-        self.open_rows = subtree_rows(jurisdiction, ("pet.open", "units"))
+        start = min(self.since or self.period.start, self.period.start)
+        return subtree_rows(self.jurisdiction, MONTHLY_MEASURES, start=start, end=self.period.end, by_key=False)
+
+    @cached_property
+    def open_rows(self):
+        return subtree_rows(self.jurisdiction, ("pet.open", "units"))
 
     def _in(self, row, start=None, end=None):
         return (start or self.period.start) <= row.month <= (end or self.period.end)

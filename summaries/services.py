@@ -192,6 +192,18 @@ def tidy(using=None):
     return True
 
 
+def tidy_journal(using=None):
+    """VACUUM the journal on PostgreSQL (hourly, with the change log's compaction; cheap: it holds only what awaits
+    a fold). A fold deletes every row it moves, and its DELETE reads the table's emptied pages until a vacuum truncates
+    them: measured after large folds, 6,465 empty pages cost each cold read 15 ms (250 ms from disk) until then."""
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql" or conn.in_atomic_block:
+        return False
+    with conn.cursor() as cursor:
+        cursor.execute("VACUUM summaries_delta")
+    return True
+
+
 def add_facts_for(table, where, params=(), using=None):
     """Add to the journal the facts of the rows of `table` that `where` (SQL over the row's columns) selects, as the
     table's INSERT trigger would have added them one row at a time; in one statement, built from the same facts.

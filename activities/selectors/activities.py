@@ -15,8 +15,8 @@ from ..models import Activity, ActivityPhoto
 from .projects import project_totals  # noqa: F401
 
 
-def _activities(jurisdiction, start, end):
-    qs = Activity.objects.in_subtree(jurisdiction)
+def _activities(jurisdiction, start, end, *, by_province_at_top=False):
+    qs = Activity.objects.in_subtree(jurisdiction, by_province_at_top=by_province_at_top)
     if start:
         qs = qs.filter(date__gte=start)
     if end:
@@ -123,7 +123,7 @@ def largest_activities(*, jurisdiction, start=None, end=None, limit=5):
     """Return the `limit` activities with the most participants, most recent first among equals."""
     order = ("-participants", "-date", "-pk")
     # Ranked from an index (the subtree's own or the largest-first one, whichever the planner finds cheaper).
-    largest = _activities(jurisdiction, start, end).order_by(*order).values("pk")[:limit]
+    largest = _activities(jurisdiction, start, end, by_province_at_top=True).order_by(*order).values("pk")[:limit]
     return list(Activity.objects.filter(pk__in=largest).select_related("jurisdiction", "category").order_by(*order))
 
 

@@ -182,6 +182,25 @@ class DashboardQueryCountTests(TestCase):
         with self.assertNumQueries(1):  # cached: only the data's token is read
             jurisdiction_dashboard(jurisdiction=self.large, period=year_period(2026), today=TODAY)
 
+    def test_the_first_read_after_an_activity_does_not_grow_with_the_tree_and_reads_less(self):
+        def read(district):
+            return jurisdiction_dashboard(jurisdiction=district, period=year_period(2026), today=TODAY)
+
+        counts = []
+        for district in (self.small, self.large):
+            caches[CACHE_ALIAS].clear()
+            everything = self.count(lambda d=district: read(d))
+            community = district.children.first().children.first()
+            Activity.objects.create(
+                jurisdiction=community, category=ActivityCategory.objects.first(), title="新活动", date=date(2026, 5, 1)
+            )
+            counts.append(self.count(lambda d=district: read(d)))
+            self.assertLess(counts[-1], everything)  # the plan, the projects, the returns... are kept
+            self.assertEqual(
+                read(district).activities.count, Activity.objects.in_subtree(district).filter(date__year=2026).count()
+            )
+        self.assertEqual(counts[0], counts[1])
+
     def test_the_page_and_the_json_do_not_grow_with_the_tree(self):
         self.client.force_login(self.leader)
         for name, url in (

@@ -24,10 +24,11 @@ from reporting.freshness import (
     installed_triggers,
     route_to_jurisdiction,
     subtree_version,
+    subtree_versions,
     tracked_tables,
 )
 from reporting.models import DataChange
-from reporting.selectors import jurisdiction_dashboard
+from reporting.selectors import SECTIONS, jurisdiction_dashboard
 from tests.activities.factories_activities import make_activity
 from tests.factories import group, make_jurisdiction, make_population
 
@@ -158,7 +159,8 @@ class DashboardCacheTests(TestCase):
         with mock.patch.object(cache, "set", wraps=cache.set) as stored:
             first = board(self.street)
         entry = stored.call_args.args[1]
-        self.assertFalse(plain.contains_objects(entry["value"]), "model objects in the cache")
+        self.assertEqual(set(entry), {name for name, _topics, _compute in SECTIONS})
+        self.assertFalse(plain.contains_objects([value for _v, _as_of, value in entry.values()]), "objects cached")
         self.assertLess(len(pickle.dumps(entry)), 64 * 1024)
         self.assertEqual(board(self.street).as_dict(), first.as_dict())
 
@@ -253,16 +255,21 @@ class RaceTests(TransactionTestCase):
     def test_a_write_committed_while_a_reader_computes_is_shown_to_the_next_reader(self):
         from reporting import selectors
 
-        real = selectors._compute_dashboard
+        def compute_while_a_writer_commits(real):
+            def compute(inputs):
+                figures = real(inputs)  # computed before the write
+                writer = threading.Thread(target=self.write_in_another_connection)
+                writer.start()
+                writer.join()
+                return figures
 
-        def compute_while_a_writer_commits(**kwargs):
-            figures = real(**kwargs)  # computed before the write
-            writer = threading.Thread(target=self.write_in_another_connection)
-            writer.start()
-            writer.join()
-            return figures
+            return compute
 
-        with mock.patch.object(selectors, "_compute_dashboard", compute_while_a_writer_commits):
+        sections = [
+            (name, topics, compute_while_a_writer_commits(compute) if name == "activities" else compute)
+            for name, topics, compute in selectors.SECTIONS
+        ]
+        with mock.patch.object(selectors, "SECTIONS", sections):
             self.assertEqual(board(self.street).activities.count, 1)
         self.assertEqual(Activity.objects.count(), 2)
         self.assertEqual(board(self.street).activities.count, 2)
@@ -341,16 +348,22 @@ class RaceTests(TransactionTestCase):
         self.assertEqual(Activity.objects.filter(jurisdiction=self.community).count(), 3)
 
     def test_compaction_folds_the_log_without_moving_any_version(self):
+        from tests.activities.factories_activities import make_project
+
         for day in (2, 3, 4):
             make_activity(self.community, day=date(2026, 4, day))
-        versions = {p.pk: subtree_version(p.path) for p in (self.street, self.community, self.sibling)}
+            make_project(self.community)
+        versions = {p.pk: subtree_versions(p.path) for p in (self.street, self.community, self.sibling)}
+        self.assertGreaterEqual(set(versions[self.community.pk]), {"activities", "projects"})
         rows_before = DataChange.objects.count()
         removed = compact_changes()
-        self.assertEqual({p.pk: subtree_version(p.path) for p in (self.street, self.community, self.sibling)}, versions)
+        self.assertEqual(
+            {p.pk: subtree_versions(p.path) for p in (self.street, self.community, self.sibling)}, versions
+        )
         self.assertEqual(DataChange.objects.count(), rows_before - removed)
         self.assertEqual(
-            DataChange.objects.values("path").distinct().count(), DataChange.objects.count()
-        )  # one row per path
+            DataChange.objects.values("path", "topic").distinct().count(), DataChange.objects.count()
+        )  # one row per path and topic
 
 
 class CompactCommandTests(TestCase):
@@ -392,3 +405,21 @@ class TidyAfterCompactionTests(TransactionTestCase):
                 "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'reporting_datachange'"
             )
             self.assertTrue(cursor.fetchone()[0])
+
+    @skipUnless(connection.vendor == "postgresql", "VACUUM: PostgreSQL")
+    def test_the_command_empties_the_summaries_journal_a_fold_left_behind(self):
+        from summaries import services
+
+        _street, community, _sibling = street_and_two_communities()
+        for day in range(1, 29):
+            make_activity(community, day=date(2026, 2, day))
+        self.assertTrue(services.fold())  # every journal row moved to the totals, its pages left empty
+
+        def journal_pages():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_relation_size('summaries_delta') / current_setting('block_size')::int")
+                return cursor.fetchone()[0]
+
+        self.assertGreater(journal_pages(), 0)
+        call_command("compact_data_changes", stdout=StringIO())
+        self.assertEqual(journal_pages(), 0)

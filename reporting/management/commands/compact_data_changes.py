@@ -5,18 +5,20 @@ from django.utils.translation import gettext as _
 
 from reporting.freshness import compact_changes, tidy_changes
 from reporting.models import DataChange
+from summaries.services import tidy_journal
 
 
 class Command(BaseCommand):
     help = (
         "Fold the rows the triggers logged for each jurisdiction path into one row of the same weight, so reading a "
-        "subtree's version stays one short index scan. Versions do not move; writers are never held up. Run it "
-        "hourly or daily (PostgreSQL; SQLite folds as it writes)."
+        "subtree's version stays one short index scan, and vacuum the summaries' journal. Versions do not move; "
+        "writers are never held up. Run it hourly or daily (PostgreSQL; SQLite folds as it writes)."
     )
 
     def handle(self, *args, **options):
         removed = compact_changes()
         tidy_changes(removed)
+        tidy_journal()
         self.stdout.write(
             _("已合并数据变更记录：删除 %(removed)s 行，剩余 %(left)s 行。")
             % {"removed": removed, "left": DataChange.objects.count()}
