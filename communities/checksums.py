@@ -7,8 +7,8 @@ counts as text ("group id:count,…" in group-id order; `split` with ":male:fema
 
 Every other write of group counts must not leave a checksum that is no longer true: services, the admin, raw SQL
 and migrations all fire the triggers installed here on `communities_groupcount`, which blank the record's checksum
-and move its `version` on (inserting the row if there is none). The import's own writes skip them — it writes the
-checksum of what it wrote — by a switch only its transaction sees: on SQLite a row of
+and move its `version` on (on PostgreSQL inserting the row if there is none). The import's own writes skip
+them — it writes the checksum of what it wrote — by a switch only its transaction sees: on SQLite a row of
 `communities_triggersuspension` (one writer, nobody reads what is uncommitted), on PostgreSQL a transaction-local
 setting. A writer on PostgreSQL that commits a count while an import is between reading a record and writing its
 checksum has moved the version on: the import writes only over the version it read, so that checksum stays blank.
@@ -32,6 +32,9 @@ SWITCH = TriggerSuspension._meta.db_table
 SETTING = "communities.counts_checksums"
 
 _BLANK = "counts = NULL, split = NULL, version = {table}.version + 1"
+# PostgreSQL: a row of checksums is created only for a record that still exists (a record deleted in the same
+# transaction, before its counts, would leave a row its foreign key refuses at the commit).
+_LIVE = f"WHERE EXISTS (SELECT 1 FROM {RECORDS} r WHERE r.id = c.record_id)"  # noqa: S608
 
 _POSTGRES = f"""
 CREATE OR REPLACE FUNCTION {PREFIX}blank() RETURNS trigger AS $body$
@@ -42,15 +45,17 @@ BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         UPDATE {TABLE} SET {_BLANK.format(table=TABLE)};
     ELSIF TG_OP = 'INSERT' THEN
-        INSERT INTO {TABLE} (record_id, counts, split, version) SELECT DISTINCT record_id, NULL, NULL, 1 FROM new_rows
+        INSERT INTO {TABLE} (record_id, counts, split, version)
+        SELECT DISTINCT record_id, NULL, NULL, 1 FROM new_rows c {_LIVE}
         ON CONFLICT (record_id) DO UPDATE SET {_BLANK.format(table=TABLE)};
     ELSIF TG_OP = 'UPDATE' THEN
         INSERT INTO {TABLE} (record_id, counts, split, version)
-        SELECT record_id, NULL, NULL, 1 FROM new_rows UNION SELECT record_id, NULL, NULL, 1 FROM old_rows
+        SELECT record_id, NULL, NULL, 1 FROM new_rows c {_LIVE}
+        UNION SELECT record_id, NULL, NULL, 1 FROM old_rows c {_LIVE}
         ON CONFLICT (record_id) DO UPDATE SET {_BLANK.format(table=TABLE)};
     ELSE
-        -- A record being deleted has its checksum deleted by its own trigger below, after its counts.
-        INSERT INTO {TABLE} (record_id, counts, split, version) SELECT DISTINCT record_id, NULL, NULL, 1 FROM old_rows
+        INSERT INTO {TABLE} (record_id, counts, split, version)
+        SELECT DISTINCT record_id, NULL, NULL, 1 FROM old_rows c {_LIVE}
         ON CONFLICT (record_id) DO UPDATE SET {_BLANK.format(table=TABLE)};
     END IF;
     RETURN NULL;
@@ -73,12 +78,10 @@ _POSTGRES_TRIGGERS = {
 }
 
 
-def _sqlite_upsert(record_id):
-    return (
-        # Fixed names; record_id is NEW.record_id or OLD.record_id.
-        f"INSERT INTO {TABLE} (record_id, counts, split, version) VALUES ({record_id}, NULL, NULL, 1) "  # noqa: S608
-        f"ON CONFLICT (record_id) DO UPDATE SET {_BLANK.format(table=TABLE)}"
-    )
+def _sqlite_blank(record_id):
+    # No row is created: on SQLite the import holds the write lock from its first read, so no writer commits between
+    # the import reading a record and writing its checksum; a record without a row has nothing to blank.
+    return f"UPDATE {TABLE} SET {_BLANK.format(table=TABLE)} WHERE record_id = {record_id}"  # noqa: S608
 
 
 def install_triggers(using=None, **kwargs):
@@ -103,9 +106,9 @@ def install_triggers(using=None, **kwargs):
             # The import's own writes switch these off with a row only its transaction sees (SQLite has one writer).
             when = f"WHEN NOT EXISTS (SELECT 1 FROM {SWITCH} WHERE \"table\" = '{COUNTS}' AND owner = '{PREFIX}')"  # noqa: S608
             bodies = {
-                "insert": _sqlite_upsert("NEW.record_id"),
-                "update": f"{_sqlite_upsert('OLD.record_id')}; {_sqlite_upsert('NEW.record_id')}",
-                "delete": _sqlite_upsert("OLD.record_id"),
+                "insert": _sqlite_blank("NEW.record_id"),
+                "update": _sqlite_blank("OLD.record_id") + "; " + _sqlite_blank("NEW.record_id"),
+                "delete": _sqlite_blank("OLD.record_id"),
             }
             for op, body in bodies.items():
                 cursor.execute(
