@@ -12,7 +12,10 @@ synchronous=NORMAL apply), imports the jurisdictions with import_jurisdictions' 
 prints one table. Each file is imported in a fresh process, as `manage.py import_census FILE` would run, so "peak MB"
 (the process's maximum resident memory, VmHWM) is that import's alone, Django included; the rows after the first
 give the process's peak so far. "seconds" is wall time from the file on disk to the committed import, done as the
-command does it; "plan + apply" is the web page's confirmation (it checks the file again, then imports it). "cpu s"
+command does it; "fold s" / "fold cpu" the summaries' first fold right after the first import, which the next
+dashboard read would otherwise pay (its cpu: this process's plus, on PostgreSQL, the server backend's); "plan + apply"
+is the web page's confirmation (it checks the file again, then imports it). "db cpu" is the PostgreSQL backend's CPU
+(read from /proc: a server on this machine). "cpu s"
 is that process's CPU time over the same span, steadier when other work shares the machine (the database server's
 time is not in it).
 
@@ -45,9 +48,12 @@ COLUMNS = (
     ("read s", 8, ".2f"),
     ("seconds", 9, ".2f"),
     ("cpu s", 7, ".2f"),
+    ("db cpu", 7, ".2f"),
     ("counts/s", 10, ",.0f"),
     ("queries", 8, ","),
     ("peak MB", 8, ",.0f"),
+    ("fold s", 8, ".2f"),
+    ("fold cpu", 9, ".2f"),
     ("vs baseline", 12, ""),
 )
 
@@ -70,9 +76,11 @@ def parse_args():
         help="an empty database to import into instead of a throw-away SQLite file (default: $DATABASE_URL if set)",
     )
     parser.add_argument("--layouts", default="wide,long", help="layouts to write and time (default wide,long)")
+    parser.add_argument("--no-web", action="store_true", help="skip the web page's plan + apply of each file")
     # Internal: import one file in this (fresh) process and print its figures as JSON.
     parser.add_argument("--import-one", metavar="PATH", help=argparse.SUPPRESS)
     parser.add_argument("--expected-counts", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--web", type=int, default=1, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -108,12 +116,32 @@ def measured():
 
     counter = QueryCounter()
     figures = {}
+    server = server_cpu()
     with connection.execute_wrapper(counter):
         wall, cpu = time.perf_counter(), time.process_time()
         yield figures
         figures["seconds"] = time.perf_counter() - wall
         figures["cpu"] = time.process_time() - cpu
     figures["queries"] = counter.count
+    if server is not None:
+        figures["db_cpu"] = server_cpu() - server
+
+
+def server_cpu():
+    """Return the CPU seconds of this connection's PostgreSQL backend so far (a server on this machine), else None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def build_tree(n_communities):
@@ -248,9 +276,13 @@ def time_read(path):
     return time.perf_counter() - start
 
 
-def time_ours(path, year, expected_counts, database_url):
+def time_ours(path, year, expected_counts, database_url, web=True):
     """Import `path` into an empty population table, then again, in a fresh process; return (first, again, web)."""
     clear_population()
+    from summaries.services import fold
+
+    # Untimed: the deletion's journal rows are folded here, so the import's first fold folds only its own.
+    fold(wait=True)
     from django.db import connection
 
     connection.close()  # SQLite: leave the database to the importing process
@@ -266,6 +298,8 @@ def time_ours(path, year, expected_counts, database_url):
             str(expected_counts),
             "--database-url",
             database_url,
+            "--web",
+            str(int(web)),
         ],
         check=True,
         capture_output=True,
@@ -275,7 +309,7 @@ def time_ours(path, year, expected_counts, database_url):
     return figures["first"], figures["again"], figures["web"]
 
 
-def import_one(path, year, expected_counts):
+def import_one(path, year, expected_counts, web=True):
     """Import `path` as the command does, then again unchanged, then anew as the web page's confirm does (plan, then
     apply); print the figures as one line of JSON."""
     from communities.models import GroupCount
@@ -284,16 +318,35 @@ def import_one(path, year, expected_counts):
         _command_import(path, year)
     first["peak"] = peak_mb()
     assert GroupCount.objects.count() == expected_counts, GroupCount.objects.count()
+    first["fold"] = time_first_fold()
     with measured() as again:
         result = _command_import(path, year)
     again["peak"] = peak_mb()
     assert result.new == result.changed == 0, result
+    if not web:
+        print(json.dumps({"first": first, "again": again, "web": None}))
+        return
     clear_population()
     with measured() as web:
         _plan_then_apply(path, year)
     web["peak"] = peak_mb()
     assert GroupCount.objects.count() == expected_counts, GroupCount.objects.count()
     print(json.dumps({"first": first, "again": again, "web": web}))
+
+
+def time_first_fold():
+    """Return (wall, cpu) seconds of the summaries' first fold after the import: what the leader's next read pays.
+
+    "cpu" is this process's and, on PostgreSQL, its backend's (the fold is nearly all the server's work)."""
+    from summaries.services import fold
+
+    server = server_cpu()
+    wall, cpu = time.perf_counter(), time.process_time()
+    assert fold(wait=True)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if server is not None:
+        cpu += server_cpu() - server
+    return wall, cpu
 
 
 def _command_import(path, year):
@@ -381,7 +434,7 @@ def main():
     args = parse_args()
     if args.import_one:
         setup_django(None, args.database_url, migrate=False)
-        import_one(Path(args.import_one), args.year, args.expected_counts)
+        import_one(Path(args.import_one), args.year, args.expected_counts, web=bool(args.web))
         return
     with tempfile.TemporaryDirectory(prefix="census-bench-") as tmp:
         directory = Path(tmp)
@@ -398,13 +451,16 @@ def main():
         lines.append("-" * len(lines[0]))
         for label, path, rows in files:
             read_seconds = time_read(path)
-            first, again, web = time_ours(path, args.year, n_counts, database_url)
+            first, again, web = time_ours(path, args.year, n_counts, database_url, web=not args.no_web)
             for name, figures, read in (
                 (f"ours {label}", first, read_seconds),
                 ("  re-import, unchanged", again, None),
                 ("  plan + apply (web confirm)", web, None),
             ):
+                if figures is None:
+                    continue
                 rate = n_counts / figures["seconds"]
+                fold_wall, fold_cpu = figures.get("fold", (None, None))
                 lines.append(
                     table_row(
                         name,
@@ -413,9 +469,12 @@ def main():
                         read,
                         figures["seconds"],
                         figures["cpu"],
+                        figures.get("db_cpu"),
                         rate,
                         figures["queries"],
                         figures["peak"],
+                        fold_wall,
+                        fold_cpu,
                         f"{rate / baseline_rate:.1f}x",
                     )
                 )
@@ -428,8 +487,11 @@ def main():
                 None,
                 baseline["seconds"],
                 baseline["cpu"],
+                None,
                 baseline_rate,
                 baseline["queries"],
+                None,
+                None,
                 None,
                 "1.0x",
             )

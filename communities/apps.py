@@ -11,10 +11,13 @@ class CommunitiesConfig(AppConfig):
         # Imports are refused in base.staging, which may not import this app: the audit row is written here.
         from base import provinces
 
-        from . import receivers  # noqa: F401
+        from . import checksums, receivers  # noqa: F401
 
         # The province codes of the records follow their jurisdiction's path (base.provinces).
         post_migrate.connect(provinces.install_triggers, sender=self, dispatch_uid="base.provinces.install_triggers")
         pre_migrate.connect(
             provinces.drop_sqlite_triggers, sender=self, dispatch_uid="base.provinces.drop_sqlite_triggers"
         )
+        # The census checksums are blanked by trigger whenever group counts change (communities.checksums).
+        post_migrate.connect(checksums.install_triggers, sender=self, dispatch_uid="communities.checksums.install")
+        pre_migrate.connect(checksums.drop_sqlite_triggers, sender=self, dispatch_uid="communities.checksums.drop")

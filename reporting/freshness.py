@@ -46,8 +46,9 @@ TRACKED_APPS = ("communities", "activities")
 CACHE_ALIAS = "dashboard"
 TABLE = DataChange._meta.db_table
 JURISDICTION = ("communities", "jurisdiction")
-# The switch of bulk inserts (base.bulk) holds no data: writing it must not make every cached figure stale.
-UNTRACKED = {"communities.triggersuspension"}
+# The switch of bulk inserts (base.bulk) and the census import's checksums (communities.checksums) hold no figure:
+# writing them must not make every cached figure stale.
+UNTRACKED = {"communities.triggersuspension", "communities.countschecksum"}
 GLOBAL_PATH = ""
 TRIGGER_PREFIX = "unity_changes_"
 # What each table's rows feed. A cached section of figures names the topics it reads (reporting.selectors), and a

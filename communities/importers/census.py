@@ -31,6 +31,7 @@ from base.bulk import bulk_insert
 from base.provinces import province_code
 from base.spreadsheets import ImportIssue, SpreadsheetError, current_limits, open_sheet
 
+from .. import checksums
 from ..choices import Action, AuditAction, PopulationKind
 from ..models import PATH_SEGMENT_WIDTH, GroupCount, Jurisdiction, PopulationRecord
 from ..services import audit_record
@@ -254,8 +255,13 @@ class _Stored:
     pk: int
     totals: dict
     counts: dict
-    # The stored counts are the file's, by the database's per-record digest (census_digests): not fetched or compared.
+    # The stored counts are the file's, by the record's checksum (communities.checksums) or the database's digest of
+    # its counts (census_digests): not fetched or compared.
     same_counts: bool = False
+    # (counts checksum, split checksum, version) of the record's checksum row, None without one.
+    checksum: tuple | None = None
+    # The checksum row says what the file says (nothing to write there).
+    checksum_current: bool = False
 
 
 def _stored_records(plan, records):
@@ -270,7 +276,17 @@ def _stored_records(plan, records):
         for pk, jurisdiction_id, year, section, *totals in rows.order_by():
             stored[(jurisdiction_id, year, section)] = _Stored(pk, dict(zip(RECORD_FIELDS, totals, strict=True)), {})
     by_pk = {entry.pk: entry for entry in stored.values()}
-    if census_digests.available():
+    sums = checksums.stored(by_pk)
+    for record in records:
+        entry = stored.get((record.jurisdiction_id, record.year, record.section))
+        if entry is None or entry.pk not in sums:
+            continue
+        entry.checksum = sums[entry.pk]
+        kept = entry.checksum[1] if plan.sexes_provided else entry.checksum[0]
+        if kept is not None and kept == _checksums(record, plan)[1 if plan.sexes_provided else 0]:
+            entry.same_counts = entry.checksum_current = True
+    by_pk = {pk: entry for pk, entry in by_pk.items() if not entry.same_counts}
+    if census_digests.available() and by_pk:
         digests = census_digests.stored_digests(list(by_pk), sexes=plan.sexes_provided)
         for record in records:
             entry = stored.get((record.jurisdiction_id, record.year, record.section))
@@ -288,6 +304,30 @@ def _stored_records(plan, records):
     return stored
 
 
+def _checksums(record, plan):
+    """Return (counts checksum, split checksum or None) of the file's record; the split only when the file has one."""
+    if record.checksums is None:
+        record.checksums = (
+            checksums.digest(record.counts, split=False),
+            checksums.digest(record.counts, split=True) if plan.sexes_provided else None,
+        )
+    return record.checksums
+
+
+def _checksum_rows(plan, records):
+    """Return the checksum rows to write for a written chunk: each record's counts as they now stand, unless its row
+    says so already (an unchanged re-import writes none)."""
+    rows = []
+    for record in records:
+        if record.checksum_row is None:
+            continue
+        counts, split = _checksums(record, plan)
+        if record.final_counts is not None:
+            split = checksums.digest(record.final_counts, split=True)
+        rows.append((record.existing_pk, counts, split, record.checksum_row))
+    return rows
+
+
 def _compare(plan, records):
     """Classify each record of a chunk as new, changed or unchanged, and work out what writing it means."""
     stored = _stored_records(plan, records)
@@ -295,10 +335,13 @@ def _compare(plan, records):
     for record in records:
         old = stored.get((record.jurisdiction_id, record.year, record.section))
         record.field_changes, record.group_changes, record.stale_count_pks = [], [], []
+        # The version its checksum is written over (None: nothing to write), and its counts' final 男/女 when known.
+        record.checksum_row, record.final_counts = None, None
         if old is None:
             record.status, record.existing_pk = NEW, None
             record.final_totals = dict(record.totals)
             record.written_counts = dict(record.counts)
+            record.checksum_row, record.final_counts = 0, record.counts
         else:
             record.existing_pk = old.pk
             _compare_totals(record, old, labels)
@@ -306,6 +349,12 @@ def _compare(plan, records):
                 record.written_counts = {}
             else:
                 _compare_counts(record, old, plan)
+                record.final_counts = {
+                    group_id: record.written_counts.get(group_id) or old.counts[group_id][1:]
+                    for group_id in record.counts
+                }
+            if not old.checksum_current:
+                record.checksum_row = old.checksum[2] if old.checksum else 0
             record.status = CHANGED if record.field_changes or record.group_changes else UNCHANGED
         plan.counts[record.status] += 1
 
@@ -369,6 +418,7 @@ class _Writer:
             raise PermissionDenied(_("文件中有您无权管理的辖区。"))
         self.years.update(record.year for record in records)
         written = _write(self.plan, records, now=self.now, source=self.source, result=self.result)
+        checksums.save(_checksum_rows(self.plan, records))
         if written:
             paths = [record.jurisdiction_path for record in written]
             if self.common_path is not None:
@@ -392,6 +442,13 @@ def _write(plan, records, *, now, source, result):
     if not new and not changed:
         return []
 
+    with checksums.writing_counts():  # the writer writes the records' checksums after the chunk
+        _write_chunk(plan, new, changed, now=now, source=source, result=result)
+    return [*new, *changed]
+
+
+def _write_chunk(plan, new, changed, *, now, source, result):
+    """Delete the changed records' stale counts, update the changed records, insert the new ones and all counts."""
     stale = [pk for record in changed for pk in record.stale_count_pks]
     for chunk in _chunks(stale):
         GroupCount.objects.filter(pk__in=chunk).delete()
@@ -424,7 +481,6 @@ def _write(plan, records, *, now, source, result):
         else:
             _insert_counts(list(counts))
     result.counts_written += sum(len(record.written_counts) for record in (*changed, *new))
-    return [*new, *changed]
 
 
 def _insert_counts(rows):

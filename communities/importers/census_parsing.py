@@ -182,6 +182,10 @@ class PlannedRecord:
     final_totals: dict = field(default_factory=dict, repr=False)
     written_counts: dict = field(default_factory=dict, repr=False)
     stale_count_pks: list = field(default_factory=list, repr=False)
+    # The file's counts checksums (census._checksums), and what writing the record's checksum needs.
+    checksums: tuple | None = field(default=None, repr=False)
+    checksum_row: int | None = field(default=None, repr=False)
+    final_counts: dict | None = field(default=None, repr=False)
 
     @property
     def residents(self):

@@ -18,11 +18,12 @@ class ProjectsMigrationTests(TransactionTestCase):
     def migrate(self, targets):
         from activities import return_checks
         from base import provinces
+        from communities import checksums
         from reporting import freshness
         from summaries import triggers
 
         # As `migrate` does first (pre_migrate): SQLite's table remakes need the triggers out of the way.
-        for module in (freshness, triggers, return_checks, provinces):
+        for module in (freshness, triggers, return_checks, provinces, checksums):
             module.drop_sqlite_triggers()
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
@@ -33,6 +34,7 @@ class ProjectsMigrationTests(TransactionTestCase):
         # Leave the schema as every other test expects it: all migrations applied.
         from activities import return_checks
         from base import provinces
+        from communities import checksums
         from reporting import freshness
         from summaries import triggers
 
@@ -43,6 +45,7 @@ class ProjectsMigrationTests(TransactionTestCase):
         provinces.install_triggers(plan=True)  # dropped by migrating back (communities 0011, activities 0019)
         freshness.install_triggers()
         triggers.install_triggers()
+        checksums.install_triggers()
         super().tearDown()
 
     def _fixture_teardown(self):

@@ -328,15 +328,17 @@ class MigrationFillsExistingRowsTests(TransactionTestCase):
 
     def _drop(self):
         from activities import return_checks
+        from communities import checksums
         from reporting import freshness
         from summaries import triggers
 
         # As `migrate` does first (pre_migrate): SQLite's table remakes need the triggers out of the way.
-        for module in (freshness, triggers, return_checks, provinces):
+        for module in (freshness, triggers, return_checks, provinces, checksums):
             module.drop_sqlite_triggers()
 
     def tearDown(self):
         from activities import return_checks
+        from communities import checksums
         from reporting import freshness
         from summaries import triggers
 
@@ -348,6 +350,7 @@ class MigrationFillsExistingRowsTests(TransactionTestCase):
         triggers.install_triggers()
         return_checks.install_triggers(plan=True)
         provinces.install_triggers(plan=True)
+        checksums.install_triggers()
         super().tearDown()
 
     def _fixture_teardown(self):

@@ -229,6 +229,7 @@ class SectionMigrationTests(TransactionTestCase):
     def setUp(self):
         from activities import return_checks
         from base import provinces
+        from communities import checksums
         from reporting.freshness import drop_sqlite_triggers
         from summaries import triggers
 
@@ -237,10 +238,12 @@ class SectionMigrationTests(TransactionTestCase):
         triggers.drop_sqlite_triggers()
         return_checks.drop_sqlite_triggers()
         provinces.drop_sqlite_triggers()
+        checksums.drop_sqlite_triggers()
 
     def tearDown(self):
         from activities import return_checks
         from base import provinces
+        from communities import checksums
         from reporting.freshness import install_triggers
         from summaries import triggers
 
@@ -251,6 +254,7 @@ class SectionMigrationTests(TransactionTestCase):
         triggers.install_triggers()
         return_checks.install_triggers(plan=True)  # as after `migrate`: triggers back, rows rebuilt
         provinces.install_triggers(plan=True)
+        checksums.install_triggers()
 
     def _fixture_teardown(self):
         super()._fixture_teardown()

@@ -1,0 +1,199 @@
+"""Per-record checksums of the group counts, so that an unchanged census re-import reads and writes no count.
+
+The census import (importers.census) stores, for each record it writes or finds unchanged, the md5 of the record's
+counts as text ("group id:count,…" in group-id order; `split` with ":male:female" after each count) in
+`communities_countschecksum`. A re-import then compares one short row per record with the file instead of reading
+1.16 M stored counts.
+
+Every other write of group counts must not leave a checksum that is no longer true: services, the admin, raw SQL
+and migrations all fire the triggers installed here on `communities_groupcount`, which blank the record's checksum
+and move its `version` on (on PostgreSQL inserting the row if there is none). The import's own writes skip
+them — it writes the checksum of what it wrote — by a switch only its transaction sees: on SQLite a row of
+`communities_triggersuspension` (one writer, nobody reads what is uncommitted), on PostgreSQL a transaction-local
+setting. A writer on PostgreSQL that commits a count while an import is between reading a record and writing its
+checksum has moved the version on: the import writes only over the version it read, so that checksum stays blank.
+"""
+
+import hashlib
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+from base import triggers
+
+from .models import CountsChecksum, GroupCount, PopulationRecord, TriggerSuspension
+
+PREFIX = "communities_checksum_"
+TABLE = CountsChecksum._meta.db_table
+COUNTS = GroupCount._meta.db_table
+RECORDS = PopulationRecord._meta.db_table
+SWITCH = TriggerSuspension._meta.db_table
+# PostgreSQL: the transaction-local setting the triggers' function reads.
+SETTING = "communities.counts_checksums"
+
+_BLANK = "counts = NULL, split = NULL, version = {table}.version + 1"
+# PostgreSQL: a row of checksums is created only for a record that still exists (a record deleted in the same
+# transaction, before its counts, would leave a row its foreign key refuses at the commit).
+_LIVE = f"WHERE EXISTS (SELECT 1 FROM {RECORDS} r WHERE r.id = c.record_id)"  # noqa: S608
+
+_POSTGRES = f"""
+CREATE OR REPLACE FUNCTION {PREFIX}blank() RETURNS trigger AS $body$
+BEGIN
+    IF current_setting('{SETTING}', true) = 'import' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE {TABLE} SET {_BLANK.format(table=TABLE)};
+    ELSIF TG_OP = 'INSERT' THEN
+        INSERT INTO {TABLE} (record_id, counts, split, version)
+        SELECT DISTINCT record_id, NULL, NULL, 1 FROM new_rows c {_LIVE}
+        ON CONFLICT (record_id) DO UPDATE SET {_BLANK.format(table=TABLE)};
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO {TABLE} (record_id, counts, split, version)
+        SELECT record_id, NULL, NULL, 1 FROM new_rows c {_LIVE}
+        UNION SELECT record_id, NULL, NULL, 1 FROM old_rows c {_LIVE}
+        ON CONFLICT (record_id) DO UPDATE SET {_BLANK.format(table=TABLE)};
+    ELSE
+        INSERT INTO {TABLE} (record_id, counts, split, version)
+        SELECT DISTINCT record_id, NULL, NULL, 1 FROM old_rows c {_LIVE}
+        ON CONFLICT (record_id) DO UPDATE SET {_BLANK.format(table=TABLE)};
+    END IF;
+    RETURN NULL;
+END $body$ LANGUAGE plpgsql
+"""  # noqa: S608 (fixed table names)
+
+_POSTGRES_FORGET = f"""
+CREATE OR REPLACE FUNCTION {PREFIX}forget() RETURNS trigger AS $body$
+BEGIN
+    DELETE FROM {TABLE} WHERE record_id IN (SELECT id FROM old_rows);
+    RETURN NULL;
+END $body$ LANGUAGE plpgsql
+"""  # noqa: S608
+
+_POSTGRES_TRIGGERS = {
+    "insert": "AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT",
+    "update": "AFTER UPDATE ON {table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT",
+    "delete": "AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT",
+    "truncate": "AFTER TRUNCATE ON {table} FOR EACH STATEMENT",
+}
+
+
+def _sqlite_blank(record_id):
+    # No row is created: on SQLite the import holds the write lock from its first read, so no writer commits between
+    # the import reading a record and writing its checksum; a record without a row has nothing to blank.
+    return f"UPDATE {TABLE} SET {_BLANK.format(table=TABLE)} WHERE record_id = {record_id}"  # noqa: S608
+
+
+def install_triggers(using=None, **kwargs):
+    """Create the triggers that blank a record's checksum when its counts change (idempotent; after each migrate)."""
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if not {TABLE, SWITCH} <= set(conn.introspection.table_names()):
+        return
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(_POSTGRES)
+            cursor.execute(_POSTGRES_FORGET)
+            for op, when in _POSTGRES_TRIGGERS.items():
+                cursor.execute(
+                    f'CREATE OR REPLACE TRIGGER "{PREFIX}{op}" {when.format(table=COUNTS)} '
+                    f"EXECUTE FUNCTION {PREFIX}blank()"
+                )
+            cursor.execute(
+                f'CREATE OR REPLACE TRIGGER "{PREFIX}record_delete" AFTER DELETE ON {RECORDS} '
+                f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}forget()"
+            )
+        elif conn.vendor == "sqlite":
+            # The import's own writes switch these off with a row only its transaction sees (SQLite has one writer).
+            when = f"WHEN NOT EXISTS (SELECT 1 FROM {SWITCH} WHERE \"table\" = '{COUNTS}' AND owner = '{PREFIX}')"  # noqa: S608
+            bodies = {
+                "insert": _sqlite_blank("NEW.record_id"),
+                "update": _sqlite_blank("OLD.record_id") + "; " + _sqlite_blank("NEW.record_id"),
+                "delete": _sqlite_blank("OLD.record_id"),
+            }
+            for op, body in bodies.items():
+                cursor.execute(
+                    f'CREATE TRIGGER IF NOT EXISTS "{PREFIX}{op}" AFTER {op.upper()} ON "{COUNTS}" {when} '
+                    f"BEGIN {body}; END"
+                )
+            cursor.execute(
+                f'CREATE TRIGGER IF NOT EXISTS "{PREFIX}record_delete" AFTER DELETE ON "{RECORDS}" '  # noqa: S608
+                f"BEGIN DELETE FROM {TABLE} WHERE record_id = OLD.id; END"
+            )
+
+
+def drop_sqlite_triggers(using=None, **kwargs):
+    """Drop the SQLite triggers before migrations (base.triggers says why); reinstalled after."""
+    triggers.drop_sqlite_triggers(connections[using or DEFAULT_DB_ALIAS], PREFIX)
+
+
+def installed_tables(using=None):
+    """Return the tables carrying a checksum trigger (for the tests)."""
+    return {table for table, _name in triggers.trigger_names(connections[using or DEFAULT_DB_ALIAS], PREFIX)}
+
+
+@contextmanager
+def writing_counts():
+    """Run the block's writes of group counts without blanking checksums: the import writes them itself after.
+
+    Must run inside the import's transaction (the switch is that transaction's own)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT set_config(%s, 'import', true)", [SETTING])
+        else:
+            cursor.execute(f'INSERT INTO {SWITCH} ("table", owner) VALUES (%s, %s)', [COUNTS, PREFIX])  # noqa: S608
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT set_config(%s, '', true)", [SETTING])
+            else:
+                cursor.execute(f'DELETE FROM {SWITCH} WHERE "table" = %s AND owner = %s', [COUNTS, PREFIX])  # noqa: S608
+
+
+def digest(counts, *, split):
+    """Return the checksum of counts {group id: (count, male, female)}: without the 男/女 split unless `split`."""
+    if split:
+        text = ",".join(
+            f"{group_id}:{count}:{'' if male is None else male}:{'' if female is None else female}"
+            for group_id, (count, male, female) in sorted(counts.items())
+        )
+    else:
+        text = ",".join(f"{group_id}:{counts[group_id][0]}" for group_id in sorted(counts))
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def stored(record_pks):
+    """Return {record pk: (counts checksum, split checksum, version)} of the records that have a row."""
+    found = {}
+    record_pks = list(record_pks)
+    with connection.cursor() as cursor:
+        for start in range(0, len(record_pks), 900):
+            chunk = record_pks[start : start + 900]
+            cursor.execute(
+                f"SELECT record_id, counts, split, version FROM {TABLE} WHERE record_id IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608, E501
+                chunk,
+            )
+            found.update((pk, (counts, split, version)) for pk, counts, split, version in cursor.fetchall())
+    return found
+
+
+def save(rows):
+    """Write (record pk, counts checksum, split checksum or None, version read) rows.
+
+    A row is written only over the version it was read at (0: no row then): a checksum another writer blanked
+    meanwhile stays blank. A None split keeps the stored one, true while the version has not moved.
+    """
+    if not rows:
+        return
+    per_statement = 999 // 4
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            batch = rows[start : start + per_statement]
+            cursor.execute(
+                f"INSERT INTO {TABLE} (record_id, counts, split, version) VALUES "  # noqa: S608
+                + ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+                + f" ON CONFLICT (record_id) DO UPDATE SET counts = excluded.counts, "
+                f"split = COALESCE(excluded.split, {TABLE}.split) WHERE {TABLE}.version = excluded.version",
+                [value for row in batch for value in row],
+            )

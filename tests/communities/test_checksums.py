@@ -1,0 +1,167 @@
+"""Each record's counts checksum: an unchanged re-import writes nothing, and no other write leaves it untrue."""
+
+from unittest import skipUnless
+
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from communities import checksums
+from communities.importers.census import census_import
+from communities.models import CountsChecksum, GroupCount, PopulationRecord, TriggerSuspension
+from reporting.models import DataChange
+from summaries.models import Delta
+from tests.communities.test_import_census import WIDE, CensusImportCase
+from tests.communities.test_import_census_fast import WITH_SEXES
+from tests.factories import csv_bytes, group
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "COPY")
+
+
+def written_tables(queries):
+    """Return the statements of `queries` that write, by their first word (SELECTs and the switch aside)."""
+    return [q["sql"] for q in queries if q["sql"].lstrip().split(" ", 1)[0].upper() in WRITES]
+
+
+class ChecksumImportTests(CensusImportCase):
+    def checksum(self, community):
+        record = PopulationRecord.objects.get(jurisdiction=community, year=2024)
+        return CountsChecksum.objects.filter(record=record).values_list("counts", "split", "version").first()
+
+    def miao(self, community):
+        return GroupCount.objects.get(record__jurisdiction=community, ethnic_group__name="苗族")
+
+    def test_an_import_writes_each_records_checksum_and_an_unchanged_reimport_writes_nothing_at_all(self):
+        self.import_ok(WIDE)
+        self.assertEqual(CountsChecksum.objects.filter(counts__isnull=False, split__isnull=False).count(), 2)
+        journal, changes = Delta.objects.count(), list(DataChange.objects.values_list("path", "weight"))
+        with CaptureQueriesContext(connection) as ctx:
+            result = self.import_ok(WIDE)
+        self.assertEqual((result.new, result.changed, result.unchanged, result.counts_written), (0, 0, 2, 0))
+        # No count, journal row, change-log row or checksum written, and no stored count read.
+        self.assertEqual([sql for sql in written_tables(ctx.captured_queries) if "audit" not in sql], [])
+        self.assertFalse([q for q in ctx.captured_queries if "communities_groupcount" in q["sql"]])
+        self.assertEqual(
+            (Delta.objects.count(), list(DataChange.objects.values_list("path", "weight"))), (journal, changes)
+        )
+
+    def test_a_count_changed_by_raw_sql_after_the_import_is_not_taken_as_unchanged(self):
+        self.import_ok(WIDE)
+        miao = self.miao(self.communities[0])
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE communities_groupcount SET count = 61 WHERE id = %s", [miao.pk])
+        self.assertEqual(self.checksum(self.communities[0])[:2], (None, None))
+        result = self.import_ok(WIDE)
+        self.assertEqual((result.changed, result.unchanged, result.counts_written), (1, 1, 1))
+        self.assertEqual(self.counts_of(self.communities[0])["苗族"], 60)
+        # Written again: the next re-import skips it.
+        self.assertIsNotNone(self.checksum(self.communities[0])[0])
+        self.assertEqual(self.import_ok(WIDE).unchanged, 2)
+
+    def test_a_count_saved_as_the_admin_saves_it_is_not_taken_as_unchanged(self):
+        self.import_ok(WIDE)
+        miao = self.miao(self.communities[1])
+        miao.count = 49
+        miao.save()
+        result = self.import_ok(WIDE)
+        self.assertEqual((result.changed, result.unchanged), (1, 1))
+        self.assertEqual(self.counts_of(self.communities[1])["苗族"], 50)
+
+    def test_a_count_added_or_deleted_after_the_import_is_not_taken_as_unchanged(self):
+        self.import_ok(WIDE)
+        record = PopulationRecord.objects.get(jurisdiction=self.communities[1])
+        GroupCount.objects.create(record=record, ethnic_group=group("布依族"), count=1)
+        GroupCount.objects.filter(record__jurisdiction=self.communities[0], ethnic_group__name="汉族").delete()
+        result = self.import_ok(WIDE)
+        self.assertEqual((result.changed, result.unchanged), (2, 0))
+        self.assertEqual(self.counts_of(self.communities[0]), {"汉族": 900, "苗族": 60, "布依族": 40})
+        self.assertEqual(self.counts_of(self.communities[1]), {"汉族": 450, "苗族": 50})
+
+    def test_a_queryset_update_of_many_counts_blanks_every_record_it_touches(self):
+        self.import_ok(WIDE)
+        GroupCount.objects.filter(ethnic_group__name="苗族").update(count=1)
+        self.assertEqual(CountsChecksum.objects.filter(counts__isnull=True).count(), 2)
+        self.assertEqual(self.import_ok(WIDE).changed, 2)
+
+    def test_a_record_whose_checksum_is_missing_is_compared_then_given_one(self):
+        self.import_ok(WIDE)
+        CountsChecksum.objects.all().delete()
+        result = self.import_ok(WIDE)
+        self.assertEqual((result.changed, result.unchanged, result.counts_written), (0, 2, 0))
+        self.assertEqual(CountsChecksum.objects.filter(counts__isnull=False).count(), 2)
+
+    def test_a_split_imported_then_a_file_without_split_keeps_both_checksums_right(self):
+        self.import_ok(WITH_SEXES)
+        counts, split, _version = self.checksum(self.communities[0])
+        self.assertIsNotNone(split)
+        without = [row[:3] for row in WITH_SEXES]
+        result = self.import_ok(without)
+        self.assertEqual((result.changed, result.unchanged), (0, 1))
+        self.assertEqual(self.checksum(self.communities[0])[:2], (counts, split))
+        # The split file again: unchanged, by its split checksum.
+        self.assertEqual(self.import_ok(WITH_SEXES).unchanged, 1)
+        changed = [row[:] for row in WITH_SEXES]
+        changed[2][3], changed[2][4] = "50", "50"  # 苗族 40/60 → 50/50, same count
+        result = self.import_ok(changed)
+        self.assertEqual((result.changed, result.unchanged), (1, 0))
+
+    def test_a_record_deleted_with_its_counts_takes_its_checksum_along(self):
+        self.import_ok(WIDE)
+        PopulationRecord.objects.filter(jurisdiction=self.communities[0]).delete()
+        record = PopulationRecord.objects.get(jurisdiction=self.communities[1])
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM communities_groupcount WHERE record_id = %s", [record.pk])
+            cursor.execute("DELETE FROM communities_populationrecord WHERE id = %s", [record.pk])
+        self.assertFalse(CountsChecksum.objects.exists())
+
+    def test_a_record_deleted_before_its_counts_in_one_transaction_commits(self):
+        self.import_ok(WIDE)
+        record = PopulationRecord.objects.get(jurisdiction=self.communities[0])
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The foreign keys are checked at the commit: the record may go first, as a flush's DELETEs do.
+            cursor.execute("DELETE FROM communities_populationrecord WHERE id = %s", [record.pk])
+            cursor.execute("DELETE FROM communities_groupcount WHERE record_id = %s", [record.pk])
+        self.assertFalse(CountsChecksum.objects.filter(record_id=record.pk).exists())
+
+    def test_the_imports_switch_is_gone_after_each_chunk(self):
+        self.import_ok(WIDE)
+        self.assertFalse(TriggerSuspension.objects.exists())
+        miao = self.miao(self.communities[0])
+        miao.count = 59
+        miao.save()  # after the import, in the same transaction: the trigger is on again
+        self.assertEqual(self.checksum(self.communities[0])[:2], (None, None))
+
+
+class ChecksumVersionTests(CensusImportCase):
+    """The import writes a checksum only over the version it read: a write meanwhile leaves it blank."""
+
+    def test_a_checksum_blanked_after_the_import_read_it_stays_blank(self):
+        self.import_ok(WIDE)
+        record = PopulationRecord.objects.get(jurisdiction=self.communities[0])
+        counts, split, version = CountsChecksum.objects.values_list("counts", "split", "version").get(record=record)
+        GroupCount.objects.filter(record=record, ethnic_group__name="苗族").update(count=1)
+        checksums.save([(record.pk, counts, split, version)])  # what the import read before that write
+        after = CountsChecksum.objects.values_list("counts", "split", "version").get(record=record)
+        self.assertEqual(after[:2], (None, None))
+        self.assertGreater(after[2], version)
+
+    @skipUnless(connection.vendor == "postgresql", "SQLite's import holds the write lock from its first read")
+    def test_a_checksum_created_by_a_write_after_the_import_found_none_stays_blank(self):
+        self.import_ok(WIDE)
+        record = PopulationRecord.objects.get(jurisdiction=self.communities[0])
+        CountsChecksum.objects.filter(record=record).delete()
+        GroupCount.objects.filter(record=record, ethnic_group__name="苗族").update(count=1)
+        checksums.save([(record.pk, "0" * 32, None, 0)])  # the import found no row (version 0)
+        counts, version = CountsChecksum.objects.values_list("counts", "version").get(record=record)
+        self.assertIsNone(counts)
+        self.assertGreater(version, 0)
+
+    def test_the_triggers_are_installed_on_the_counts_and_the_records(self):
+        self.assertEqual(checksums.installed_tables(), {"communities_groupcount", "communities_populationrecord"})
+
+    def test_an_import_rolled_back_by_a_bad_row_leaves_no_checksum(self):
+        rows = [row[:] for row in WIDE] + [["520115009009", "无此社区", "1", "", "1", "", ""]]
+        plan, result = census_import(file=csv_bytes(rows), filename="census.csv", year=2024)
+        self.assertIsNone(result)
+        self.assertTrue(plan.issues)
+        self.assertFalse(CountsChecksum.objects.exists())
+        self.assertFalse(GroupCount.objects.exists())
