@@ -17,10 +17,12 @@ without knowing them.
 """
 
 from contextlib import ExitStack, contextmanager
+from functools import partial
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 _catch_ups = []
+_after_commit = []
 
 
 def register(catch_up):
@@ -31,13 +33,37 @@ def register(catch_up):
         _catch_ups.append(catch_up)
 
 
+def register_after_commit(hook):
+    """Add `hook(using)`: run once after each committed transaction that held bulk inserts, outside it (the hook may
+    run transactions of its own), in the importing process. Registering the same function twice adds it once."""
+    if hook not in _after_commit:
+        _after_commit.append(hook)
+
+
+def _after_bulk(alias):
+    for hook in _after_commit:
+        hook(alias)
+
+
+def _schedule_after_commit(conn):
+    """Run the after-commit hooks once when the transaction holding this block commits (at once outside one)."""
+    if not _after_commit:
+        return
+    if any(getattr(func, "func", None) is _after_bulk for _sids, func, _robust in conn.run_on_commit):
+        return  # already due for this transaction: a chunked import runs many blocks
+    # Robust: the data is committed whatever the hook meets; a failing hook is logged, not the import's error.
+    transaction.on_commit(partial(_after_bulk, conn.alias), using=conn.alias, robust=True)
+
+
 @contextmanager
 def bulk_insert(table, using=None):
-    """Run the block's INSERTs into `table` with the registered apps' row triggers caught up on once, at the end."""
+    """Run the block's INSERTs into `table` with the registered apps' row triggers caught up on once, at the end,
+    and the registered after-commit hooks once the transaction commits."""
     conn = connections[using or DEFAULT_DB_ALIAS]
     if conn.vendor != "sqlite" or not _catch_ups:
         # PostgreSQL's triggers are per statement already (one grouped INSERT per COPY or multi-row INSERT).
         yield
+        _schedule_after_commit(conn)
         return
     if not conn.in_atomic_block:
         raise RuntimeError("bulk_insert() must run inside a transaction: its switch must not be seen by others.")
@@ -49,3 +75,4 @@ def bulk_insert(table, using=None):
         for catch_up in _catch_ups:
             stack.enter_context(catch_up(conn, table, last_id))
         yield
+    _schedule_after_commit(conn)

@@ -10,10 +10,11 @@ class SummariesConfig(AppConfig):
     def ready(self):
         from base import bulk
 
-        from .services import catch_up_bulk_insert
+        from .services import catch_up_bulk_insert, fold_after_import
         from .triggers import drop_sqlite_triggers, install_triggers
 
         bulk.register(catch_up_bulk_insert)
+        bulk.register_after_commit(fold_after_import)
 
         post_migrate.connect(install_triggers, sender=self, dispatch_uid="summaries.triggers.install_triggers")
         pre_migrate.connect(drop_sqlite_triggers, sender=self, dispatch_uid="summaries.triggers.drop_sqlite_triggers")

@@ -101,19 +101,64 @@ def _stale(conn):
         return bool(cursor.fetchone()[0])
 
 
-def _fold(conn):
+def _fold(conn, batch=None, up_to=None):
+    """Move the journal into the totals; with `batch`, only its `batch` oldest rows whose id is at most `up_to`."""
     with conn.cursor() as cursor:
+        chosen = (
+            ""
+            if batch is None
+            else f"SELECT id FROM summaries_delta WHERE id <= {int(up_to)} ORDER BY id LIMIT {int(batch)}"  # noqa: S608
+        )
         if conn.vendor == "postgresql":
             cursor.execute(
-                "WITH moved AS (DELETE FROM summaries_delta RETURNING path, measure, month, key, value) "
-                + _UPSERT.format(select=_expand("moved"))
+                f"WITH moved AS (DELETE FROM summaries_delta{f' WHERE id IN ({chosen})' if chosen else ''} "
+                "RETURNING path, measure, month, key, value) " + _UPSERT.format(select=_expand("moved"))
             )
             return
         # The same statements whether or not there is anything to fold: a read's query count does not vary.
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM summaries_delta")
+        cursor.execute(
+            f"SELECT COALESCE(MAX(id), 0) FROM ({chosen}) s"
+            if chosen
+            else "SELECT COALESCE(MAX(id), 0) FROM summaries_delta"
+        )
         last = cursor.fetchone()[0]
         cursor.execute(_UPSERT.format(select=_expand("summaries_delta", f"m.id <= {int(last)}")))
         cursor.execute("DELETE FROM summaries_delta WHERE id <= %s", [last])
+
+
+# Journal rows moved per transaction when folding after an import: about a second of SQLite's write lock each.
+FOLD_BATCH = 100_000
+
+
+def fold_after_import(using=None, *, batch=FOLD_BATCH):
+    """Fold the journal as it stands, `batch` rows per transaction; return how many transactions it took.
+
+    Registered with base.bulk to run in the importing process once an import has committed: a province's census
+    leaves 2.45 M journal rows, and folded on the first dashboard read they made that read take 19–24 s (SQLite)
+    and 45–67 s (PostgreSQL; measured at stop 20). Between batches the database is free: SQLite's writers wait for
+    one batch at most, and readers meanwhile add the rows not folded yet, as always. Totals awaiting a rebuild are
+    left to the deployment's `rebuild_summaries`."""
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if conn.in_atomic_block:
+        return 0  # it commits between batches: only outside a transaction
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM summaries_delta")
+        last = cursor.fetchone()[0]
+    transactions = 0
+    while True:
+        with transaction.atomic(using=conn.alias):
+            _lock(conn, wait=True)
+            if _stale(conn):
+                return transactions
+            _fold(conn, batch=batch, up_to=last)
+        transactions += 1
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM summaries_delta WHERE id <= %s)", [last])
+            if not cursor.fetchone()[0]:
+                break
+    if transactions > 1:
+        tidy_journal(using=conn.alias)
+    return transactions
 
 
 def rebuild(using=None):
