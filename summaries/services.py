@@ -7,6 +7,7 @@ time simply skips its turn.
 """
 
 import logging
+import time
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -126,26 +127,28 @@ def _fold(conn, batch=None, up_to=None):
         cursor.execute("DELETE FROM summaries_delta WHERE id <= %s", [last])
 
 
-# Journal rows moved per transaction when folding after an import: about a second of SQLite's write lock each.
+# Journal rows moved per transaction when folding in batches: about a second of SQLite's write lock each.
 FOLD_BATCH = 100_000
+# How long an import's own process folds after it (a web import must answer within gunicorn's 120 s); what is left
+# waits for the next reader or the hourly `compact_data_changes`.
+IMPORT_FOLD_SECONDS = 45
 
 
-def fold_after_import(using=None, *, batch=FOLD_BATCH):
-    """Fold the journal as it stands, `batch` rows per transaction; return how many transactions it took.
+def fold_in_batches(using=None, *, batch=FOLD_BATCH, seconds=None):
+    """Fold the journal as it stands, `batch` rows per transaction, for at most about `seconds` (None: all of it);
+    return how many transactions it took. Only outside a transaction (it commits between batches).
 
-    Registered with base.bulk to run in the importing process once an import has committed: a province's census
-    leaves 2.45 M journal rows, and folded on the first dashboard read they made that read take 19–24 s (SQLite)
-    and 45–67 s (PostgreSQL; measured at stop 20). Between batches the database is free: SQLite's writers wait for
-    one batch at most, and readers meanwhile add the rows not folded yet, as always. Totals awaiting a rebuild are
-    left to the deployment's `rebuild_summaries`."""
+    Between batches the database is free: SQLite's writers wait for one batch at most, and readers meanwhile add the
+    rows not folded yet, as always. Totals awaiting a rebuild are left to the deployment's `rebuild_summaries`."""
     conn = connections[using or DEFAULT_DB_ALIAS]
     if conn.in_atomic_block:
-        return 0  # it commits between batches: only outside a transaction
+        return 0
+    deadline = None if seconds is None else time.monotonic() + seconds
     with conn.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM summaries_delta")
         last = cursor.fetchone()[0]
     transactions = 0
-    while True:
+    while deadline is None or time.monotonic() < deadline:
         with transaction.atomic(using=conn.alias):
             _lock(conn, wait=True)
             if _stale(conn):
@@ -159,6 +162,14 @@ def fold_after_import(using=None, *, batch=FOLD_BATCH):
     if transactions > 1:
         tidy_journal(using=conn.alias)
     return transactions
+
+
+def fold_after_import(using=None):
+    """Registered with base.bulk: once an import has committed, fold its journal rows in the importing process.
+
+    A province's census leaves 2.45 M journal rows; folded on the first dashboard read, they made that read take
+    19–24 s (SQLite) and 45–67 s (PostgreSQL; measured at stop 20)."""
+    return fold_in_batches(using, seconds=IMPORT_FOLD_SECONDS)
 
 
 def rebuild(using=None):

@@ -2,7 +2,9 @@
 it finds the totals up to date (summaries.services.fold_after_import, run through base.bulk)."""
 
 from datetime import date
+from io import StringIO
 
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import TransactionTestCase
 
@@ -48,14 +50,25 @@ class FoldAfterImportTests(TransactionTestCase):
             make_activity(self.communities[day % 4], day=date(2026, 3, day), participants=day)
         rows = Delta.objects.count()
         self.assertGreater(rows, 6)
-        self.assertEqual(services.fold_after_import(batch=3), -(-rows // 3))
+        self.assertEqual(services.fold_in_batches(batch=3), -(-rows // 3))
+        self.assertFalse(Delta.objects.exists())
+        self.assertEqual(services.differences(), [])
+
+    def test_a_fold_out_of_time_stops_between_batches_and_loses_nothing(self):
+        for day in range(1, 8):
+            make_activity(self.communities[day % 4], day=date(2026, 3, day), participants=day)
+        rows = Delta.objects.count()
+        self.assertEqual(services.fold_in_batches(batch=3, seconds=0), 0)  # no time: nothing folded
+        self.assertEqual(Delta.objects.count(), rows)
+        self.assertEqual(services.differences(), [])
+        call_command("compact_data_changes", stdout=StringIO())  # the hourly job folds what is left
         self.assertFalse(Delta.objects.exists())
         self.assertEqual(services.differences(), [])
 
     def test_inside_a_transaction_it_leaves_the_journal_to_the_commit(self):
         make_activity(self.communities[0], day=date(2026, 3, 1))
         with transaction.atomic():
-            self.assertEqual(services.fold_after_import(), 0)
+            self.assertEqual(services.fold_in_batches(), 0)
             self.assertTrue(Delta.objects.exists())
 
     def test_the_hooks_run_once_per_committed_transaction_however_many_blocks(self):
