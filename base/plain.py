@@ -34,6 +34,15 @@ SECRET_ATTRIBUTES = {"password"}
 MODEL, DATACLASS, OBJECT = "__model__", "__dataclass__", "__object__"
 
 
+class FormatChanged(ValueError):
+    """Plain data written by another release of the code that no longer reads back as it was (a class gone, a
+    dataclass with other fields): the caller computes the value again."""
+
+
+# What restoring plain data of another release raises: a module or model gone, a named tuple of another length.
+RESTORE_ERRORS = (FormatChanged, ImportError, AttributeError, LookupError, TypeError)
+
+
 def _path(cls):
     return f"{cls.__module__}:{cls.__qualname__}"
 
@@ -100,6 +109,9 @@ def load(value):
         return obj
     if DATACLASS in value:
         cls = _class(value[DATACLASS])
+        missing = {f.name for f in dataclasses.fields(cls)} - set(value["state"])
+        if missing:
+            raise FormatChanged(f"{value[DATACLASS]} has new fields: {', '.join(sorted(missing))}")
         obj = cls.__new__(cls)
         for key, item in value["state"].items():
             object.__setattr__(obj, key, load(item))  # frozen dataclasses too

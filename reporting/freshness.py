@@ -448,12 +448,25 @@ def cached_sections(key_parts, sections, *, path, restore=plain.load, store=plai
     key = _key(("sections", *key_parts))
     wanted = {s.name: (version_of(versions, s.topics), s.day) for s in sections}
 
+    def readable(entry, names):
+        """{name: (version, as_of, plain value, value)} of the entry's sections `names` that read back; one written
+        by another release of the code that no longer does (base.plain.RESTORE_ERRORS) is computed again."""
+        found = {}
+        for name in names:
+            try:
+                found[name] = (*entry[name], restore(entry[name][2]))
+            except plain.RESTORE_ERRORS as exc:
+                logger.info("dashboard cache: section %s no longer reads back (%s); computed again", name, exc)
+        return found
+
     def current(entry):
-        return {name: entry[name] for name, version in wanted.items() if name in entry and entry[name][0] == version}
+        return readable(
+            entry, [name for name, version in wanted.items() if name in entry and entry[name][0] == version]
+        )
 
     def served(parts, refreshing=False):
-        values = {name: restore(value) for name, (_version, _as_of, value) in parts.items()}
-        return values, Freshness(as_of=min(as_of for _v, as_of, _value in parts.values()), refreshing=refreshing)
+        values = {name: value for name, (_version, _as_of, _plain, value) in parts.items()}
+        return values, Freshness(as_of=min(as_of for _v, as_of, _p, _value in parts.values()), refreshing=refreshing)
 
     entry = cache.get(key) or {}
     kept = current(entry)
@@ -463,9 +476,10 @@ def cached_sections(key_parts, sections, *, path, restore=plain.load, store=plai
     waited = 0.0
     wait = getattr(settings, "DASHBOARD_WAIT_SECONDS", 5)
     while not (owner := cache.add(lock, 1, timeout=getattr(settings, "DASHBOARD_COMPUTE_SECONDS", 120))):
-        if all(name in entry for name in wanted):
+        previous = readable(entry, [name for name in wanted if name in entry])
+        if len(previous) == len(wanted):
             # Another process is computing: the previous figures, marked with their time, rather than a queue.
-            return served({name: entry[name] for name in wanted}, refreshing=True)
+            return served(previous, refreshing=True)
         if waited >= wait:
             break
         time.sleep(0.1)
@@ -474,17 +488,18 @@ def cached_sections(key_parts, sections, *, path, restore=plain.load, store=plai
         kept = current(entry)
         if len(kept) == len(sections):
             return served(kept)
-        entry = kept  # older sections that appeared meanwhile are not what this reader waited for
+        # Older sections that appeared meanwhile are not what this reader waited for.
+        entry = {name: part[:3] for name, part in kept.items()}
     try:
         as_of = timezone.now()
-        values = {name: restore(value) for name, (_version, _as_of, value) in kept.items()}
+        values = {name: value for name, (_version, _as_of, _plain, value) in kept.items()}
         computed = {}
         for section in sections:
             if section.name not in kept:
                 values[section.name] = section.compute()
                 computed[section.name] = (wanted[section.name], as_of, store(values[section.name]))
-        cache.set(key, {**entry, **kept, **computed})
+        cache.set(key, {**entry, **computed})
     finally:
         if owner:
             cache.delete(lock)
-    return values, Freshness(as_of=min((as_of, *(a for _v, a, _value in kept.values()))))
+    return values, Freshness(as_of=min((as_of, *(a for _v, a, _p, _value in kept.values()))))

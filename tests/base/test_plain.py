@@ -38,6 +38,15 @@ class PlainTests(TestCase):
             self.assertEqual((back[0].share, back[0].counts, back[1]), (Decimal("2.73"), {"a": (1, None)}, value[1]))
             self.assertEqual(back[0].place.get_level_display(), place.get_level_display())
 
+    def test_data_of_another_release_that_does_not_read_back_says_so(self):
+        data = plain.dump(Row(place=None, share=Decimal(1), counts={}))
+        del data["state"]["counts"]  # written when the class had no such field
+        with self.assertRaises(plain.FormatChanged):
+            plain.load(data)
+        gone = {plain.DATACLASS: "tests.base.test_plain:Gone", "state": {}}
+        with self.assertRaises(plain.RESTORE_ERRORS):
+            plain.load(gone)
+
     def test_a_password_hash_never_goes_into_the_cache(self):
         user = make_user("somebody")
         self.assertNotIn("password", plain.dump(user)["state"])

@@ -157,6 +157,22 @@ class SectionTests(TestCase):
             self.read(today=tomorrow + timedelta(days=1))[0].plan_progress["responsibilities"]["overdue"], 2
         )
 
+    def test_a_section_another_release_wrote_that_no_longer_reads_back_is_computed_again(self):
+        self.read()
+        cache = caches[CACHE_ALIAS]
+        (key,) = [k for k in cache._cache if "sections" in k]  # the tests' in-memory cache
+        entry = cache.get(key.split(":", 2)[-1])
+        version, as_of, value = entry["projects"]
+        del value["projects"]["state"]["count"]  # as if the dataclass had gained a field since
+        entry["projects"] = (version, as_of, value)
+        cache.set(key.split(":", 2)[-1], entry)
+        board, computed = self.read()
+        self.assertEqual(computed, {"projects"})
+        self.assertEqual(
+            figures(board), figures(_compute_dashboard(jurisdiction=self.street, period=PERIOD, today=TODAY))
+        )
+        self.assertEqual(self.read()[1], set())  # stored afresh
+
     def test_as_of_is_when_the_oldest_section_served_was_computed(self):
         first = self.read()[0]
         make_project(self.community)
