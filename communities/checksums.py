@@ -151,16 +151,21 @@ def writing_counts():
                 cursor.execute(f'DELETE FROM {SWITCH} WHERE "table" = %s AND owner = %s', [COUNTS, PREFIX])  # noqa: S608
 
 
-def digest(counts, *, split):
-    """Return the checksum of counts {group id: (count, male, female)}: without the 男/女 split unless `split`."""
+def counts_text(counts, *, split):
+    """Return counts {group id: (count, male, female)} as one text, "1:900,6:60,…" in group-id order, with
+    ":male:female" after each count when `split`: what the checksums and the databases' digests (importers.
+    census_digests) are taken of."""
     if split:
-        text = ",".join(
+        return ",".join(
             f"{group_id}:{count}:{'' if male is None else male}:{'' if female is None else female}"
             for group_id, (count, male, female) in sorted(counts.items())
         )
-    else:
-        text = ",".join(f"{group_id}:{counts[group_id][0]}" for group_id in sorted(counts))
-    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+    return ",".join(f"{group_id}:{counts[group_id][0]}" for group_id in sorted(counts))
+
+
+def digest(counts, *, split):
+    """Return the checksum (md5 of `counts_text`) of counts {group id: (count, male, female)}."""
+    return hashlib.md5(counts_text(counts, split=split).encode(), usedforsecurity=False).hexdigest()
 
 
 def stored(record_pks):

@@ -17,6 +17,7 @@ that split, so it must be compared count by count.
 
 from django.db import connection
 
+from .. import checksums
 from . import census_postgres
 
 
@@ -25,19 +26,11 @@ def available():
 
 
 def file_digest(counts, *, sexes):
-    """Return the digest of a record's counts as the file gives them ({group id: (count, male, female)})."""
+    """Return the digest of a record's counts as the file gives them ({group id: (count, male, female)}): the md5
+    PostgreSQL computes (the counts' checksum), the text itself on SQLite."""
     if connection.vendor == "postgresql":
-        return census_postgres.file_digest(counts, sexes=sexes)
-    return counts_text(counts, sexes=sexes)
-
-
-def counts_text(counts, *, sexes):
-    if sexes:
-        return ",".join(
-            f"{group_id}:{count}:{'' if male is None else male}:{'' if female is None else female}"
-            for group_id, (count, male, female) in sorted(counts.items())
-        )
-    return ",".join(f"{group_id}:{counts[group_id][0]}" for group_id in sorted(counts))
+        return checksums.digest(counts, split=sexes)
+    return checksums.counts_text(counts, split=sexes)
 
 
 def stored_digests(record_pks, *, sexes):

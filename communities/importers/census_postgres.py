@@ -9,8 +9,6 @@ New counts go into `communities_groupcount` through COPY, streamed from the rows
 per chunk of records, so the change-log trigger (reporting.freshness) runs once per chunk.
 """
 
-import hashlib
-
 from django.db import connection
 
 from ..models import GroupCount
@@ -18,18 +16,6 @@ from ..models import GroupCount
 
 def available():
     return connection.vendor == "postgresql"
-
-
-def file_digest(counts, *, sexes):
-    """Return the digest of a record's counts as the file gives them ({group id: (count, male, female)})."""
-    parts = []
-    for group_id in sorted(counts):
-        count, male, female = counts[group_id]
-        part = f"{group_id}:{count}"
-        if sexes:
-            part += f":{'' if male is None else male}:{'' if female is None else female}"
-        parts.append(part)
-    return hashlib.md5(",".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
 def stored_digests(record_pks, *, sexes):
