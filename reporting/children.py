@@ -14,7 +14,9 @@ CHILDREN_SHOWN = 20
 PAGE_SIZE = 50
 # The data each list reads (reporting.freshness.TOPICS), the board's sections of the same name included.
 RETURNS_TOPICS = ("returns",)
-RANKING_TOPICS = ("population", "activities", "petitions")
+RANKING_POPULATION_TOPICS = ("population",)
+RANKING_FIGURES_TOPICS = ("activities", "petitions")
+RANKING_TOPICS = RANKING_POPULATION_TOPICS + RANKING_FIGURES_TOPICS
 
 
 def _return_order(row):

@@ -35,7 +35,7 @@ from communities.models import PATH_SEGMENT_WIDTH
 from communities.selectors import _all_groups, children_population, population_summary
 from summaries import figures as summary
 
-from .children import CHILDREN_SHOWN, RETURNS_TOPICS, bounded_returns
+from .children import CHILDREN_SHOWN, RANKING_FIGURES_TOPICS, RANKING_POPULATION_TOPICS, RETURNS_TOPICS, bounded_returns
 from .freshness import Section, cached_sections
 
 
@@ -505,8 +505,8 @@ SECTIONS = (
     ("plan", ("plans",), _plan_section),
     ("projects", ("projects",), _projects_section),
     # The ranking in two: a write of activities or petitions leaves the children's population as it was.
-    ("ranking_population", ("population",), _ranking_population_section),
-    ("ranking_figures", ("activities", "petitions"), _ranking_figures_section),
+    ("ranking_population", RANKING_POPULATION_TOPICS, _ranking_population_section),
+    ("ranking_figures", RANKING_FIGURES_TOPICS, _ranking_figures_section),
 )
 # The sections whose figures depend on the day they are read ("overdue now", "late now", the month being filed);
 # the others read the period alone.
