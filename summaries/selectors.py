@@ -1,5 +1,8 @@
 """Reads of the summary tables: a subtree's figures are its node's totals plus its journal rows not folded yet.
 
+The group counts' facts are kept at the parent of each record's place (summaries.specs): a read of them adds the
+group counts of the records at the place itself (or at each child), read from the records in the same statement.
+
 Each read is one statement, so it sees one snapshot: a fold that moves rows from the journal into the totals
 meanwhile is seen wholly or not at all, and the sum is the same either way.
 """
@@ -11,6 +14,8 @@ from decimal import Decimal
 from django.db import connection
 
 from communities.models import PATH_SEGMENT_WIDTH
+
+from .triggers import own_group_facts
 
 Row = namedtuple("Row", "measure month key value")
 ChildRow = namedtuple("ChildRow", "child measure month key value")
@@ -30,6 +35,24 @@ def _filters(measures, start, end):
         sql += " AND month <= %s"
         params.append(end)
     return sql, params
+
+
+def _own_groups(measures, places, place_params, start, end):
+    """The relation of the group facts (path, measure, month, key, value) of the records at the places the SQL
+    `places` selects, for a read of `measures` from `start` to `end`, with its parameters; None when the read asks
+    for no group measure."""
+    if not any(measure.startswith("grp.") for measure in measures):
+        return None, []
+    records = f"SELECT id FROM communities_populationrecord WHERE jurisdiction_id IN ({places})"  # noqa: S608
+    params = list(place_params)
+    # Years around the months asked for; the read's own month filter is exact.
+    if start is not None:
+        records += " AND year >= %s"
+        params.append(start.year)
+    if end is not None:
+        records += " AND year <= %s"
+        params.append(end.year)
+    return f"({own_group_facts(connection.vendor, records)})", params
 
 
 def _month(value):
@@ -54,15 +77,20 @@ def subtree_rows(jurisdiction, measures, *, start=None, end=None, by_key=True):
     where, params = _filters(measures, start, end)
     match, wildcard = _prefix()
     key = "key" if by_key else "''"
+    own, own_params = _own_groups(measures, "%s", [jurisdiction.pk], start, end)
+    own = f" UNION ALL SELECT measure, month, key, value FROM {own} o WHERE {where}" if own else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT measure, month, {key}, SUM(value) FROM ("
             f"SELECT measure, month, key, value FROM summaries_total WHERE node = %s AND {where} UNION ALL "
-            f"SELECT measure, month, key, value FROM summaries_delta WHERE {match} AND {where}"
+            f"SELECT measure, month, key, value FROM summaries_delta WHERE {match} AND {where}{own}"
             f") s GROUP BY measure, month{', key' if by_key else ''}",
-            [jurisdiction.path, *params, jurisdiction.path + wildcard, *params],
+            [jurisdiction.path, *params, jurisdiction.path + wildcard, *params, *own_params, *(params if own else [])],
         )
         return [Row(m, _month(mo), k, _number(v)) for m, mo, k, v in cursor.fetchall()]
+
+
+_CHILDREN = "SELECT id FROM communities_jurisdiction WHERE parent_id = %s"
 
 
 def children_rows(jurisdiction, measures, *, start=None, end=None):
@@ -70,15 +98,17 @@ def children_rows(jurisdiction, measures, *, start=None, end=None):
     where, params = _filters(measures, start, end)
     match, wildcard = _prefix()
     width = (jurisdiction.depth + 2) * PATH_SEGMENT_WIDTH
+    own, own_params = _own_groups(measures, _CHILDREN, [jurisdiction.pk], start, end)
+    own = f" UNION ALL SELECT path, measure, month, key, value FROM {own} o WHERE {where}" if own else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT child, measure, month, key, SUM(value) FROM ("
             f"SELECT node AS child, measure, month, key, value FROM summaries_total "
             f"WHERE node IN (SELECT path FROM communities_jurisdiction WHERE parent_id = %s) AND {where} UNION ALL "
             f"SELECT substr(path, 1, {width}) AS child, measure, month, key, value FROM summaries_delta "
-            f"WHERE {match} AND length(path) >= {width} AND {where}"
+            f"WHERE {match} AND length(path) >= {width} AND {where}{own}"
             f") s GROUP BY child, measure, month, key",
-            [jurisdiction.pk, *params, jurisdiction.path + wildcard, *params],
+            [jurisdiction.pk, *params, jurisdiction.path + wildcard, *params, *own_params, *(params if own else [])],
         )
         return [ChildRow(c, m, _month(mo), k, _number(v)) for c, m, mo, k, v in cursor.fetchall()]
 
@@ -99,14 +129,24 @@ def children_totals(jurisdiction, measures, *, start=None, end=None, key_bounds=
         kept.append(f"(measure <> %s OR substr(key, length(key) - {int(key_width) - 1}) {operator} %s)")
         kept_params += [measure, bound]
     keep = " AND ".join(kept) or "true"
+    own, own_params = _own_groups(measures, _CHILDREN, [jurisdiction.pk], start, end)
+    own = f" UNION ALL SELECT path, measure, key, value FROM {own} o WHERE {where}" if own else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT child, measure, SUM(value) FROM ("
             f"SELECT node AS child, measure, key, value FROM summaries_total "
             f"WHERE node IN (SELECT path FROM communities_jurisdiction WHERE parent_id = %s) AND {where} UNION ALL "
             f"SELECT substr(path, 1, {width}) AS child, measure, key, value FROM summaries_delta "
-            f"WHERE {match} AND length(path) >= {width} AND {where}"
+            f"WHERE {match} AND length(path) >= {width} AND {where}{own}"
             f") s WHERE {keep} GROUP BY child, measure",
-            [jurisdiction.pk, *params, jurisdiction.path + wildcard, *params, *kept_params],
+            [
+                jurisdiction.pk,
+                *params,
+                jurisdiction.path + wildcard,
+                *params,
+                *own_params,
+                *(params if own else []),
+                *kept_params,
+            ],
         )
         return {(child, measure): _number(value) for child, measure, value in cursor.fetchall()}

@@ -20,12 +20,17 @@ Measures (month: first day of the month; keys joined with "|"):
 - pop.*         population records by year (month = 1 January), key = kind | section: their count, and for each
                 nullable total its sum and how many records give it (a sum over none is "not recorded", not 0);
                 pop.depth, key = kind | depth of the record's place, tells whether a record can hide another.
-- grp.*         group counts by year, key = kind | section | ethnic group id.
+- grp.*         group counts by year, key = kind | section | ethnic group id, at the path of the parent of the
+                record's place (`parent_path`): a census lists 58 groups for each of a province's 20,000 communities,
+                and kept per community its facts were 2.4 M journal rows and as many totals to fold; per street they
+                are a twentieth of that. A place's own records are read from the records by every read of these
+                measures (summaries.selectors): so a record at the top of the tree, with no parent, has no facts.
 """
 
 from dataclasses import dataclass
 
 from activities.choices import OPEN_PETITION_STATUSES, FigureAggregation, PetitionKind, PetitionStatus, ReturnStatus
+from communities.models import PATH_SEGMENT_WIDTH
 
 UNITS_MONTH = "2000-01-01"
 ACTIVITY_MEASURES = (
@@ -201,6 +206,11 @@ def record_facts(d):
     return tuple(facts)
 
 
+def parent_path(path):
+    """The SQL of the path of the parent of the place whose path is `path` ('' at the top of the tree)."""
+    return f"substr({path}, 1, length({path}) - {PATH_SEGMENT_WIDTH})"
+
+
 def group_facts(d, record, count):
     """The facts of group counts `count` of population records `record` (aliases in the joins)."""
     month = d.year_start(f"{record}.year")
@@ -213,6 +223,17 @@ def group_facts(d, record, count):
         Fact("grp.male.n", month, key, "1", f"{count}.male IS NOT NULL"),
         Fact("grp.female", month, key, f"{count}.female", f"{count}.female IS NOT NULL"),
         Fact("grp.female.n", month, key, "1", f"{count}.female IS NOT NULL"),
+    )
+
+
+def group_source(d, *, path):
+    """The group counts' facts, each at the path `path` (an expression over the count's place `j`)."""
+    return Source(
+        "communities_groupcount",
+        "JOIN communities_populationrecord pr ON pr.id = r.record_id "
+        "JOIN communities_jurisdiction j ON j.id = pr.jurisdiction_id",
+        group_facts(d, "pr", "r"),
+        path=path,
     )
 
 
@@ -282,17 +303,13 @@ def sources(vendor):
         ),
         Source("activities_returncheck", to_place, (Fact("chk.broken", "r.month", "''", "r.errors + r.warnings"),)),
         Source("communities_populationrecord", to_place, record_facts(d)),
-        Source(
-            "communities_groupcount",
-            "JOIN communities_populationrecord pr ON pr.id = r.record_id "
-            "JOIN communities_jurisdiction j ON j.id = pr.jurisdiction_id",
-            group_facts(d, "pr", "r"),
-        ),
+        group_source(d, path=parent_path("j.path")),
         # A record's year, kind, section, place or declared total moves its group counts' facts.
         Source(
             "communities_populationrecord",
             "JOIN communities_groupcount g ON g.record_id = r.id " + to_place,
             group_facts(d, "r", "g"),
+            path=parent_path("j.path"),
             rebuild=False,
         ),
         Source(

@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from base import triggers as shared
 
-from .specs import LATEST_FIGURES, latest_chain, sources
+from .specs import LATEST_FIGURES, Dialect, group_source, latest_chain, sources
 from .suspension import SUSPENSION, not_suspended
 
 PREFIX = "summaries_"
@@ -46,6 +46,16 @@ def _source_select(source, relation, sign):
 
 def fact_selects(table_sources, relation, sign):
     return [_source_select(s, relation, sign) for s in table_sources]
+
+
+def own_group_facts(vendor, records):
+    """The SELECT of the group facts (path, measure, month, key, value) of the records whose ids the SQL `records`
+    selects, each at the path of the record's own place, where the summaries do not keep them (specs.parent_path),
+    for a statement with parameters."""
+    facts = _source_select(group_source(Dialect(vendor), path="j.path"), "{counts}", "1")
+    # For a statement with parameters (those of `records`): the facts' own '%' (SQLite's printf) doubled.
+    counts = f"(SELECT * FROM communities_groupcount WHERE record_id IN ({records}))"  # noqa: S608
+    return facts.replace("%", "%%").replace("{counts}", counts)
 
 
 def delta_insert(selects):

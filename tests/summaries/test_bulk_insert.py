@@ -57,7 +57,14 @@ class SummariesTests(BulkInsertCase):
             GroupCount.objects.bulk_create(self.counts(by_block, [100, 20, 10], male=4))
         caught_up = sorted(Delta.objects.filter(measure__startswith="grp.").values_list("measure", "key", "value"))
         self.assertEqual(caught_up, triggered)
-        self.assertEqual(set(Delta.objects.values_list("path", flat=True)), {self.communities[1].path})
+        # The record's own facts at its place, its group counts' at the place's parent (summaries.specs).
+        place = self.communities[1]
+        self.assertEqual(
+            set(Delta.objects.filter(measure__startswith="pop.").values_list("path", flat=True)), {place.path}
+        )
+        self.assertEqual(
+            set(Delta.objects.filter(measure__startswith="grp.").values_list("path", flat=True)), {place.parent.path}
+        )
 
     @skipUnless(SQLITE, "SQLite's row triggers are switched off; PostgreSQL's are per statement already")
     def test_inside_the_block_the_insert_trigger_is_off_and_one_statement_catches_up(self):

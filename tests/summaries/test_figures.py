@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from base.periods import Period, month_end, year_period
 from reporting.selectors import _compute_dashboard, children_ranking
 from summaries import services
-from summaries.models import Delta, Stale
+from summaries.models import Delta, Stale, Total
 from tests.summaries.operations import RandomWrites, build_tree
 
 PERIODS = (
@@ -86,6 +86,13 @@ class SameFiguresTests(TestCase):
         self.assertEqual(board, raw)
 
 
+def records_read(ctx):
+    """The captured statements that read group counts other than as a summary read's own records."""
+    return [
+        q["sql"] for q in ctx.captured_queries if "communities_groupcount" in q["sql"] and "summaries_" not in q["sql"]
+    ]
+
+
 class LeafWrites(RandomWrites):
     """Every record in a community: no record can hide another, so population too is read from the summaries."""
 
@@ -107,8 +114,8 @@ class SamePopulationTests(TestCase):
                 with self.subTest(place=place.name, period=period.label):
                     with CaptureQueriesContext(connection) as ctx:
                         kept = _compute_dashboard(jurisdiction=place, period=period, today=DAYS[1]).as_dict()
-                    read = " ".join(q["sql"] for q in ctx.captured_queries)
-                    self.assertNotIn("communities_groupcount", read)
+                    # Group counts are read only inside the summaries' own statements (a place's own records').
+                    self.assertEqual(records_read(ctx), [])
                     with from_records():
                         raw = _compute_dashboard(jurisdiction=place, period=period, today=DAYS[1]).as_dict()
                     self.assertEqual(kept, raw)
@@ -120,7 +127,7 @@ class SamePopulationTests(TestCase):
         PopulationRecord.objects.create(jurisdiction=self.places[1], year=2026, kind="resident", residents=12345)
         with CaptureQueriesContext(connection) as ctx:
             kept = _compute_dashboard(jurisdiction=self.district, period=PERIODS[0], today=DAYS[1]).as_dict()
-        self.assertIn("communities_groupcount", " ".join(q["sql"] for q in ctx.captured_queries))
+        self.assertNotEqual(records_read(ctx), [])
         with from_records():
             raw = _compute_dashboard(jurisdiction=self.district, period=PERIODS[0], today=DAYS[1]).as_dict()
         self.assertEqual(kept, raw)
@@ -206,3 +213,61 @@ class LatestFigureTests(TestCase):
         # (The first returns shown count their filled values: twenty rows at most, not the figures.)
         read = [q["sql"] for q in ctx.captured_queries if '"activities_monthlyvalue"."value"' in q["sql"]]
         self.assertEqual(read, [])
+
+
+class GroupFactsAtTheParentTests(TestCase):
+    """A record's group counts are kept at the parent of its place (summaries.specs): each read adds the group
+    counts of the place's own records (or of each child's), so every place still reads all of its own."""
+
+    @classmethod
+    def setUpTestData(cls):
+        from communities.models import EthnicGroup
+
+        cls.district, cls.places = build_tree(streets=2, communities=2)
+        cls.streets = [p for p in cls.places if p.level == "street"]
+        cls.groups = list(EthnicGroup.objects.order_by("pk")[:3])
+        # Records at one depth, the streets' (a record above others would send the reads to the records).
+        cls.record(cls.streets[0], (40, 5, 0))
+        cls.record(cls.streets[1], (7, 0, 3))
+
+    @classmethod
+    def record(cls, place, values):
+        from communities.models import GroupCount, PopulationRecord
+
+        record = PopulationRecord.objects.create(
+            jurisdiction=place, year=2026, kind="resident", residents=100, minority_total=sum(values[1:])
+        )
+        GroupCount.objects.bulk_create(
+            GroupCount(record=record, ethnic_group=g, count=v) for g, v in zip(cls.groups, values, strict=True)
+        )
+
+    def assert_same_boards(self, places):
+        for folded in (False, True):
+            if folded:
+                services.fold()
+            for place in places:
+                with self.subTest(place=place.name, folded=folded):
+                    with CaptureQueriesContext(connection) as ctx:
+                        kept = _compute_dashboard(jurisdiction=place, period=PERIODS[0], today=DAYS[1]).as_dict()
+                    self.assertEqual(records_read(ctx), [])  # from the summaries, not the records' reader
+                    with from_records():
+                        raw = _compute_dashboard(jurisdiction=place, period=PERIODS[0], today=DAYS[1]).as_dict()
+                    self.assertTrue(kept["population"])
+                    self.assertEqual(kept, raw)
+
+    def test_the_facts_are_kept_at_the_parent(self):
+        services.fold()
+        kept = Total.objects.filter(measure="grp.total", key__endswith=f"|{self.groups[0].pk}")
+        self.assertEqual({t.node: t.value for t in kept}, {self.district.path: 40 + 7})  # none at a street
+
+    def test_each_place_reads_its_own_records_and_those_below(self):
+        self.assert_same_boards([self.district, *self.streets])
+
+    def test_a_record_at_the_top_of_the_tree_is_read_from_the_records(self):
+        from communities.models import PopulationRecord
+
+        services.fold()
+        PopulationRecord.objects.all().delete()
+        self.record(self.district, (9, 8, 7))  # no parent to keep its facts at
+        self.assertFalse(Delta.objects.filter(measure__startswith="grp.", value__gt=0).exists())
+        self.assert_same_boards([self.district])

@@ -3,6 +3,7 @@ it finds the totals up to date (summaries.services.fold_after_import, run throug
 
 from datetime import date
 from io import StringIO
+from unittest import skipUnless
 
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -64,6 +65,21 @@ class FoldAfterImportTests(TransactionTestCase):
         call_command("compact_data_changes", stdout=StringIO())  # the hourly job folds what is left
         self.assertFalse(Delta.objects.exists())
         self.assertEqual(services.differences(), [])
+
+    @skipUnless(connection.vendor == "postgresql", "PostgreSQL's planner reads the table's statistics")
+    def test_the_journal_is_analysed_before_its_batches_are_planned(self):
+        # Planned with the statistics of an empty journal, one batch after a province's import ran for minutes.
+        def analyses():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'summaries_delta'")
+                return cursor.fetchone()[0]
+
+        for day in range(1, 5):
+            make_activity(self.communities[day % 4], day=date(2026, 3, day))
+        before = analyses()
+        services.fold_in_batches(batch=3)
+        self.assertEqual(analyses(), before + 1)
+        self.assertFalse(Delta.objects.exists())
 
     def test_inside_a_transaction_it_leaves_the_journal_to_the_commit(self):
         make_activity(self.communities[0], day=date(2026, 3, 1))
