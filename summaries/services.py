@@ -17,7 +17,7 @@ from communities.models import PATH_SEGMENT_WIDTH
 
 from .specs import latest_chain, sources
 from .suspension import suspended
-from .triggers import DELTA, PREFIX, fact_selects, keeps_chains
+from .triggers import PREFIX, delta_insert, fact_selects, keeps_chains
 
 logger = logging.getLogger(__name__)
 
@@ -276,14 +276,10 @@ def add_facts_for(table, where, params=(), using=None):
     if not table_sources:
         return
     selects = fact_selects(table_sources, "{rows}", "1")
-    # Not netted per key as a trigger's statement is (delta_insert): the rows are only inserted ones, whose facts
-    # rarely share a key, and the journal is a sum either way; grouping 230,000 facts per chunk of a province's
-    # census import cost a third of the statement. The facts' own SQL has % signs (strftime, printf): escaped,
-    # since `where` brings parameters.
-    sql = (
-        f"INSERT INTO {DELTA} (path, measure, month, key, value) SELECT path, measure, month, key, value "  # noqa: S608
-        f"FROM ({' UNION ALL '.join(selects)}) f WHERE value <> 0"
-    ).replace("%", "%%")
+    # Netted per key as a trigger's statement is: a chunk of a census's group counts shares its keys street by street
+    # (specs.parent_path), 232,000 facts to about 12,000 journal rows. The facts' own SQL has % signs (strftime,
+    # printf): escaped, since `where` brings parameters.
+    sql = delta_insert(selects).replace("%", "%%")
     rows = f"(SELECT * FROM {conn.ops.quote_name(table)} WHERE {where})"  # noqa: S608 (a model's table, a fixed condition)
     with conn.cursor() as cursor:
         cursor.execute(sql.replace("{rows}", rows), list(params) * len(selects))
