@@ -117,6 +117,7 @@ def measured():
     counter = QueryCounter()
     figures = {}
     server = server_cpu()
+    reset_peak()
     with connection.execute_wrapper(counter):
         wall, cpu = time.perf_counter(), time.process_time()
         yield figures
@@ -368,8 +369,18 @@ def _plan_then_apply(path, year):
     return census_import_apply(plan=plan)
 
 
+def reset_peak():
+    """Start the high-water mark of this process's memory again from its size now (Linux: clear_refs 5), so that each
+    import's peak is its own and not the largest of the imports before it in the same process."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        pass
+
+
 def peak_mb():
-    """Return this process's highest resident memory so far, in MB."""
+    """Return this process's highest resident memory since the last `reset_peak`, in MB."""
     # VmHWM belongs to the process's own memory since it started this program. ru_maxrss would not do: Linux carries
     # it over from the parent through fork and exec, so every child would report at least the parent's size.
     try:
