@@ -12,7 +12,7 @@ from django.test import TransactionTestCase
 from base import bulk
 from communities.importers.census import census_import
 from summaries import services
-from summaries.models import Delta, Total
+from summaries.models import Delta, Stale, Total
 from tests.activities.factories_activities import make_activity
 from tests.communities.test_import_census_stream import FOUR, chunks_of
 from tests.factories import csv_bytes, make_tree
@@ -107,3 +107,37 @@ class FoldAfterImportTests(TransactionTestCase):
                 pass
             raise RuntimeError
         self.assertEqual(len(calls), 1)  # a rollback runs no hook
+
+
+class PartialRebuildTests(TransactionTestCase):
+    """A stale mark that names measures recomputes those alone (a migration moving the group counts' facts need not
+    recompute a province's 31 M totals); any other mark recomputes everything."""
+
+    def setUp(self):
+        from tests.conftest import reload_reference_data
+
+        reload_reference_data()
+        self.district, self.streets, self.communities = make_tree()
+        with chunks_of(2):
+            census_import(file=csv_bytes(FOUR), filename="census.csv", year=2024)
+        make_activity(self.communities[0], day=date(2026, 3, 1), participants=12)
+        services.fold()
+        self.assertEqual(services.differences(), [])
+        # Both kinds of totals damaged, as an older release's facts would be.
+        Total.objects.filter(measure="grp.total").update(value=999)
+        Total.objects.filter(measure="act.participants").update(value=999)
+
+    def damaged(self):
+        return {measure for _node, measure, *_rest in services.differences(limit=1000)}
+
+    def test_a_mark_naming_measures_recomputes_only_those(self):
+        Stale.objects.create(reason=f"{services.MEASURES_STALE}grp.")
+        self.assertTrue(services.fold())
+        self.assertFalse(Stale.objects.exists())
+        self.assertEqual(self.damaged(), {"act.participants"})  # left as it was: not named
+
+    def test_any_other_mark_recomputes_everything(self):
+        Stale.objects.create(reason=f"{services.MEASURES_STALE}grp.")
+        Stale.objects.create(reason="moved")
+        self.assertTrue(services.fold())
+        self.assertEqual(self.damaged(), set())
