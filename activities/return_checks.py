@@ -115,7 +115,7 @@ BEGIN
     -- other writer of this return committed.
     PERFORM 1 FROM {RETURNS} WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
     {_RECOMPUTE_SOME};
-END $$ LANGUAGE plpgsql
+END $$ {triggers.STATEMENT_TRIGGER_FUNCTION}
 """
 
 _PG_RECOMPUTE_ALL = f"""
@@ -125,10 +125,10 @@ BEGIN
     -- change: this waits for writers in flight, and writers wait for it.
     LOCK TABLE {CHECKS} IN SHARE ROW EXCLUSIVE MODE;
     {_RECOMPUTE_EVERY};
-END $$ LANGUAGE plpgsql
+END $$ {triggers.STATEMENT_TRIGGER_FUNCTION}
 """
 
-_PG_VALUES = """
+_PG_VALUES = f"""
 CREATE OR REPLACE FUNCTION checks_values_changed() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -148,7 +148,7 @@ BEGIN
         ));
     END IF;
     RETURN NULL;
-END $$ LANGUAGE plpgsql
+END $$ {triggers.STATEMENT_TRIGGER_FUNCTION}
 """
 
 _PG_RETURNS = f"""
@@ -167,7 +167,7 @@ BEGIN
         WHERE c.monthly_return_id = n.id AND (c.jurisdiction_id, c.month) IS DISTINCT FROM (n.jurisdiction_id, n.month);
     END IF;
     RETURN NULL;
-END $$ LANGUAGE plpgsql
+END $$ {triggers.STATEMENT_TRIGGER_FUNCTION}
 """
 
 _OLD_RULE = ", ".join(f"o.{c}" for c in RULE_COLUMNS)
@@ -184,7 +184,7 @@ BEGIN
     END IF;
     PERFORM checks_recompute_all();
     RETURN NULL;
-END $$ LANGUAGE plpgsql
+END $$ {triggers.STATEMENT_TRIGGER_FUNCTION}
 """
 
 # A rule row inserted or deleted alone changes nothing (a rule naming no figure is never checked); its figures'
@@ -207,7 +207,7 @@ BEGIN
         PERFORM checks_recompute_all();
     END IF;
     RETURN NULL;
-END $$ LANGUAGE plpgsql
+END $$ {triggers.STATEMENT_TRIGGER_FUNCTION}
 """
 
 _PG_TRANSITIONS = {
@@ -229,12 +229,12 @@ def _pg_triggers():
     return found
 
 
-_PG_RECOMPUTE_ALL_TRIGGER = """
+_PG_RECOMPUTE_ALL_TRIGGER = f"""
 CREATE OR REPLACE FUNCTION checks_recompute_all_trigger() RETURNS trigger AS $$
 BEGIN
     PERFORM checks_recompute_all();
     RETURN NULL;
-END $$ LANGUAGE plpgsql
+END $$ {triggers.STATEMENT_TRIGGER_FUNCTION}
 """
 
 

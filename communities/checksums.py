@@ -59,7 +59,7 @@ BEGIN
         ON CONFLICT (record_id) DO UPDATE SET {_BLANK.format(table=TABLE)};
     END IF;
     RETURN NULL;
-END $body$ LANGUAGE plpgsql
+END $body$ {triggers.STATEMENT_TRIGGER_FUNCTION}
 """  # noqa: S608 (fixed table names)
 
 _POSTGRES_FORGET = f"""
@@ -67,7 +67,7 @@ CREATE OR REPLACE FUNCTION {PREFIX}forget() RETURNS trigger AS $body$
 BEGIN
     DELETE FROM {TABLE} WHERE record_id IN (SELECT id FROM old_rows);
     RETURN NULL;
-END $body$ LANGUAGE plpgsql
+END $body$ {triggers.STATEMENT_TRIGGER_FUNCTION}
 """  # noqa: S608
 
 _POSTGRES_TRIGGERS = {

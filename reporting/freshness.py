@@ -82,7 +82,7 @@ TOPICS = {
 }
 _TOPIC_OF = {label: topic for topic, labels in TOPICS.items() for label in labels}
 
-_POSTGRES_FUNCTION = """
+_POSTGRES_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION unity_log_changes() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
@@ -100,7 +100,7 @@ BEGIN
             || ', ''''), $1, 1 FROM old_rows r ' || TG_ARGV[2] USING TG_ARGV[0];
     END IF;
     RETURN NULL;
-END $$ LANGUAGE plpgsql
+END $$ {triggers.STATEMENT_TRIGGER_FUNCTION}
 """
 # Statement-level with transition tables: a bulk insert of 1,000,000 group counts logs each community it touched
 # once, in one INSERT … SELECT DISTINCT; PostgreSQL allows one event per trigger that has transition tables.

@@ -212,7 +212,7 @@ def _postgres(cursor):
                     {chains["DELETE"]}
                 END IF;
                 RETURN NULL;
-            END $body$ LANGUAGE plpgsql"""
+            END $body$ {shared.STATEMENT_TRIGGER_FUNCTION}"""
         )
         events = {
             "insert": "AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT",
@@ -228,7 +228,7 @@ def _postgres(cursor):
             )
     cursor.execute(
         f"""CREATE OR REPLACE FUNCTION {PREFIX}aggregation() RETURNS trigger AS $body$
-        BEGIN {_AGGREGATION_PG}; RETURN NULL; END $body$ LANGUAGE plpgsql"""
+        BEGIN {_AGGREGATION_PG}; RETURN NULL; END $body$ {shared.STATEMENT_TRIGGER_FUNCTION}"""
     )
     cursor.execute(
         f'CREATE OR REPLACE TRIGGER "{PREFIX}aggregation" AFTER UPDATE ON activities_monthlyfigure '
