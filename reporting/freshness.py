@@ -101,7 +101,7 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$ {triggers.STATEMENT_TRIGGER_FUNCTION}
-"""
+"""  # noqa: S608 (a fixed text and a constant)
 # Statement-level with transition tables: a bulk insert of 1,000,000 group counts logs each community it touched
 # once, in one INSERT … SELECT DISTINCT; PostgreSQL allows one event per trigger that has transition tables.
 _POSTGRES_TRIGGERS = {
