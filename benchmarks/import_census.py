@@ -80,7 +80,7 @@ def parse_args():
     # Internal: import one file in this (fresh) process and print its figures as JSON.
     parser.add_argument("--import-one", metavar="PATH", help=argparse.SUPPRESS)
     parser.add_argument("--expected-counts", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--web", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=("first", "again", "web"), help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -287,52 +287,48 @@ def time_ours(path, year, expected_counts, database_url, web=True):
     from django.db import connection
 
     connection.close()  # SQLite: leave the database to the importing process
-    output = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--import-one",
-            str(path),
-            "--year",
-            str(year),
-            "--expected-counts",
-            str(expected_counts),
-            "--database-url",
-            database_url,
-            "--web",
-            str(int(web)),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    figures = json.loads(output.strip().splitlines()[-1])
+    figures = {"web": None}
+    # Each import in a process of its own: its memory peak is its own, not what an import before it left behind.
+    for phase in ("first", "again", *(("web",) if web else ())):
+        output = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--import-one",
+                str(path),
+                "--phase",
+                phase,
+                "--year",
+                str(year),
+                "--expected-counts",
+                str(expected_counts),
+                "--database-url",
+                database_url,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        figures.update(json.loads(output.strip().splitlines()[-1]))
     return figures["first"], figures["again"], figures["web"]
 
 
-def import_one(path, year, expected_counts, web=True):
-    """Import `path` as the command does, then again unchanged, then anew as the web page's confirm does (plan, then
-    apply); print the figures as one line of JSON."""
+def import_one(path, year, expected_counts, phase):
+    """In this fresh process, import `path` as the command does ("first", then its first fold), or again unchanged
+    ("again"), or anew as the web page's confirm does, plan then apply ("web"); print the figures as a line of JSON."""
     from communities.models import GroupCount
 
-    with measured() as first:
-        _command_import(path, year)
-    first["peak"] = peak_mb()
+    if phase == "web":
+        clear_population()
+    with measured() as figures:
+        result = _plan_then_apply(path, year) if phase == "web" else _command_import(path, year)
+    figures["peak"] = peak_mb()
     assert GroupCount.objects.count() == expected_counts, GroupCount.objects.count()
-    first["fold"] = time_first_fold()
-    with measured() as again:
-        result = _command_import(path, year)
-    again["peak"] = peak_mb()
-    assert result.new == result.changed == 0, result
-    if not web:
-        print(json.dumps({"first": first, "again": again, "web": None}))
-        return
-    clear_population()
-    with measured() as web:
-        _plan_then_apply(path, year)
-    web["peak"] = peak_mb()
-    assert GroupCount.objects.count() == expected_counts, GroupCount.objects.count()
-    print(json.dumps({"first": first, "again": again, "web": web}))
+    if phase == "first":
+        figures["fold"] = time_first_fold()
+    if phase == "again":
+        assert result.new == result.changed == 0, result
+    print(json.dumps({phase: figures}))
 
 
 def time_first_fold():
@@ -445,7 +441,7 @@ def main():
     args = parse_args()
     if args.import_one:
         setup_django(None, args.database_url, migrate=False)
-        import_one(Path(args.import_one), args.year, args.expected_counts, web=bool(args.web))
+        import_one(Path(args.import_one), args.year, args.expected_counts, args.phase)
         return
     with tempfile.TemporaryDirectory(prefix="census-bench-") as tmp:
         directory = Path(tmp)
