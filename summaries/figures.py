@@ -51,9 +51,10 @@ MONTHLY_MEASURES = ("act.count", "act.participants", "act.minority_participants"
 
 
 def applies(period):
-    """Whether the summaries can answer for `period` (whole months) right now (folded, not awaiting a rebuild)."""
+    """Whether the summaries can answer for `period` (whole months) right now (folded, not awaiting a rebuild: a
+    reader never rebuilds, services.fold says why)."""
     whole_months = period.start.day == 1 and period.end == month_end(period.end.year, period.end.month)
-    return whole_months and services.fold()
+    return whole_months and services.fold(rebuild=False)
 
 
 class SubtreeFigures:

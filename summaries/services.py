@@ -68,11 +68,14 @@ def _lock(conn, *, wait):
         return cursor.fetchone()[0]
 
 
-def fold(using=None, *, wait=False):
+def fold(using=None, *, wait=False, rebuild=True):
     """Move the journal into the totals (or rebuild them when marked stale); return whether the totals are usable.
 
-    False only when they are marked stale and this call could not rebuild them now: the caller then reads the
-    records themselves.
+    False only when they are marked stale and this call did not rebuild them: the caller then reads the records
+    themselves. A reader passes `rebuild=False`: a whole rebuild outlasts any request at a province's scale (12.4 min
+    for the benchmark's city and province, 22 s for its SQLite city), and a request cut off by the server's timeout
+    rolled it back, for the next reader to start again. Marked totals are rebuilt by the hourly
+    `compact_data_changes` and by `rebuild_summaries --if-stale` at deployment; meanwhile pages read the records.
     """
     conn = connections[using or DEFAULT_DB_ALIAS]
     try:
@@ -80,6 +83,8 @@ def fold(using=None, *, wait=False):
             if not _lock(conn, wait=wait):
                 return not _stale(conn)
             if _stale(conn):
+                if not rebuild:
+                    return False
                 _rebuild(conn, _stale_measures(conn))
             else:
                 _fold(conn)
@@ -177,9 +182,13 @@ def fold_after_import(using=None):
     return fold_in_batches(using, seconds=IMPORT_FOLD_SECONDS)
 
 
-def rebuild(using=None):
-    """Recompute every total from the records (the `rebuild_summaries` command); waits for a running fold."""
+def rebuild(using=None, *, if_stale=False):
+    """Recompute every total from the records (the `rebuild_summaries` command); waits for a running fold. With
+    `if_stale`, only totals marked stale, and only the measures the marks name (the hourly job, deployment); return
+    whether it rebuilt."""
     conn = connections[using or DEFAULT_DB_ALIAS]
+    if if_stale and not _stale(conn):
+        return False
     with transaction.atomic(using=conn.alias):
         if conn.vendor == "postgresql" and not _nested(conn):
             # One snapshot for the whole rebuild: the journal rows it deletes are exactly those of the records it
@@ -187,7 +196,10 @@ def rebuild(using=None):
             with conn.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         _lock(conn, wait=True)
-        _rebuild(conn)
+        if if_stale and not _stale(conn):
+            return False
+        _rebuild(conn, _stale_measures(conn) if if_stale else None)
+    return True
 
 
 def _nested(conn):

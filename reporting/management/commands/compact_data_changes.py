@@ -5,20 +5,21 @@ from django.utils.translation import gettext as _
 
 from reporting.freshness import compact_changes, tidy_changes
 from reporting.models import DataChange
-from summaries.services import fold_in_batches, tidy_journal
+from summaries.services import fold_in_batches, rebuild, tidy_journal
 
 
 class Command(BaseCommand):
     help = (
         "Fold the rows the triggers logged for each jurisdiction path into one row of the same weight, so reading a "
-        "subtree's version stays one short index scan (PostgreSQL; SQLite folds as it writes); fold the summaries' "
-        "journal into their totals in batches and vacuum it. Versions do not move; writers are never held up. "
-        "Run it hourly."
+        "subtree's version stays one short index scan (PostgreSQL; SQLite folds as it writes); rebuild the summaries' "
+        "totals if they are marked stale (on SQLite a rebuild holds the write lock while it runs); fold their journal "
+        "into them in batches and vacuum it. Versions do not move. Run it hourly."
     )
 
     def handle(self, *args, **options):
         removed = compact_changes()
         tidy_changes(removed)
+        rebuild(if_stale=True)  # totals marked stale (a place moved): readers never rebuild, they read the records
         fold_in_batches()  # what an import's own fold left, in batches that each free the database
         tidy_journal()
         self.stdout.write(

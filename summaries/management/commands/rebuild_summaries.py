@@ -17,6 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, check=False, if_stale=False, **options):
         if if_stale:
+            services.rebuild(if_stale=True)
             services.fold(wait=True)
             services.tidy()
             self.stdout.write(_("汇总表已是最新。"))
