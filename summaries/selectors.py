@@ -37,12 +37,12 @@ def _filters(measures, start, end):
     return sql, params
 
 
-def _own_groups(measures, places, place_params, start, end):
-    """The relation of the group facts (path, measure, month, key, value) of the records at the places the SQL
-    `places` selects, for a read of `measures` from `start` to `end`, with its parameters; None when the read asks
-    for no group measure."""
+def _own_groups(measures, columns, places, place_params, start, end, where, where_params):
+    """The `UNION ALL` branch (with its parameters) adding to a read of `measures` from `start` to `end`, filtered by
+    `where`, the group facts of the records at the places the SQL `places` selects, as `columns` of (path, measure,
+    month, key, value); ('', []) when the read asks for no group measure."""
     if not any(measure.startswith("grp.") for measure in measures):
-        return None, []
+        return "", []
     records = f"SELECT id FROM communities_populationrecord WHERE jurisdiction_id IN ({places})"  # noqa: S608
     params = list(place_params)
     # Years around the months asked for; the read's own month filter is exact.
@@ -52,7 +52,8 @@ def _own_groups(measures, places, place_params, start, end):
     if end is not None:
         records += " AND year <= %s"
         params.append(end.year)
-    return f"({own_group_facts(connection.vendor, records)})", params
+    facts = own_group_facts(connection.vendor, records)
+    return f" UNION ALL SELECT {columns} FROM ({facts}) o WHERE {where}", [*params, *where_params]
 
 
 def _month(value):
@@ -77,15 +78,16 @@ def subtree_rows(jurisdiction, measures, *, start=None, end=None, by_key=True):
     where, params = _filters(measures, start, end)
     match, wildcard = _prefix()
     key = "key" if by_key else "''"
-    own, own_params = _own_groups(measures, "%s", [jurisdiction.pk], start, end)
-    own = f" UNION ALL SELECT measure, month, key, value FROM {own} o WHERE {where}" if own else ""
+    own, own_params = _own_groups(
+        measures, "measure, month, key, value", "%s", [jurisdiction.pk], start, end, where, params
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT measure, month, {key}, SUM(value) FROM ("
             f"SELECT measure, month, key, value FROM summaries_total WHERE node = %s AND {where} UNION ALL "
             f"SELECT measure, month, key, value FROM summaries_delta WHERE {match} AND {where}{own}"
             f") s GROUP BY measure, month{', key' if by_key else ''}",
-            [jurisdiction.path, *params, jurisdiction.path + wildcard, *params, *own_params, *(params if own else [])],
+            [jurisdiction.path, *params, jurisdiction.path + wildcard, *params, *own_params],
         )
         return [Row(m, _month(mo), k, _number(v)) for m, mo, k, v in cursor.fetchall()]
 
@@ -98,8 +100,9 @@ def children_rows(jurisdiction, measures, *, start=None, end=None):
     where, params = _filters(measures, start, end)
     match, wildcard = _prefix()
     width = (jurisdiction.depth + 2) * PATH_SEGMENT_WIDTH
-    own, own_params = _own_groups(measures, _CHILDREN, [jurisdiction.pk], start, end)
-    own = f" UNION ALL SELECT path, measure, month, key, value FROM {own} o WHERE {where}" if own else ""
+    own, own_params = _own_groups(
+        measures, "path, measure, month, key, value", _CHILDREN, [jurisdiction.pk], start, end, where, params
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT child, measure, month, key, SUM(value) FROM ("
@@ -108,7 +111,7 @@ def children_rows(jurisdiction, measures, *, start=None, end=None):
             f"SELECT substr(path, 1, {width}) AS child, measure, month, key, value FROM summaries_delta "
             f"WHERE {match} AND length(path) >= {width} AND {where}{own}"
             f") s GROUP BY child, measure, month, key",
-            [jurisdiction.pk, *params, jurisdiction.path + wildcard, *params, *own_params, *(params if own else [])],
+            [jurisdiction.pk, *params, jurisdiction.path + wildcard, *params, *own_params],
         )
         return [ChildRow(c, m, _month(mo), k, _number(v)) for c, m, mo, k, v in cursor.fetchall()]
 
@@ -129,8 +132,9 @@ def children_totals(jurisdiction, measures, *, start=None, end=None, key_bounds=
         kept.append(f"(measure <> %s OR substr(key, length(key) - {int(key_width) - 1}) {operator} %s)")
         kept_params += [measure, bound]
     keep = " AND ".join(kept) or "true"
-    own, own_params = _own_groups(measures, _CHILDREN, [jurisdiction.pk], start, end)
-    own = f" UNION ALL SELECT path, measure, key, value FROM {own} o WHERE {where}" if own else ""
+    own, own_params = _own_groups(
+        measures, "path, measure, key, value", _CHILDREN, [jurisdiction.pk], start, end, where, params
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT child, measure, SUM(value) FROM ("
@@ -145,7 +149,6 @@ def children_totals(jurisdiction, measures, *, start=None, end=None, key_bounds=
                 jurisdiction.path + wildcard,
                 *params,
                 *own_params,
-                *(params if own else []),
                 *kept_params,
             ],
         )
