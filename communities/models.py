@@ -550,7 +550,7 @@ class TriggerSuspension(models.Model):
         return f"{self.owner} {self.table}"
 
 
-class CountsChecksum(models.Model):
+class CountsChecksum(ProvinceCoded):
     """The checksums of one population record's group counts, as the census import last wrote or found them.
 
     An unchanged census re-import compares these with the file's records instead of reading 1.16 M stored counts
@@ -571,6 +571,9 @@ class CountsChecksum(models.Model):
     split = models.CharField(_("男女人数校验值"), max_length=32, null=True, blank=True)
     # Moved on by every trigger that blanks the row: the import writes its checksum only over the version it read.
     version = models.PositiveIntegerField(_("版本"), default=0)
+
+    # One row per record, distributed with its record on Citus (docs/scale.md section 4); set by base.provinces.
+    province_source = "record"
 
     class Meta:
         verbose_name = _("分民族人数校验值")

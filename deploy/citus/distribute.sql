@@ -84,7 +84,7 @@ DECLARE
         'activities_activity', 'activities_activityphoto', 'activities_project', 'activities_projectfunding',
         'activities_petition', 'activities_petitionstatuschange',
         'activities_monthlyreturn', 'activities_monthlyvalue', 'activities_yearlyvalue', 'activities_returncheck',
-        'activities_activity_indicators'];
+        'activities_activity_indicators', 'communities_countschecksum'];
     fk record;
     uq record;
 BEGIN
@@ -123,6 +123,8 @@ ALTER TABLE activities_monthlyvalue DROP CONSTRAINT activities_monthlyvalue_pkey
 ALTER TABLE activities_yearlyvalue DROP CONSTRAINT activities_yearlyvalue_pkey, ADD PRIMARY KEY (id, province_code);
 ALTER TABLE activities_returncheck DROP CONSTRAINT activities_returncheck_pkey, ADD PRIMARY KEY (monthly_return_id, province_code);
 ALTER TABLE activities_activity_indicators DROP CONSTRAINT activities_activity_indicators_pkey, ADD PRIMARY KEY (id, province_code);
+-- The census checksums' key is their record's (one row per record).
+ALTER TABLE communities_countschecksum DROP CONSTRAINT communities_countschecksum_pkey, ADD PRIMARY KEY (record_id, province_code);
 
 -- Unique keys. Three already carry the code in the Django models (monthly_return_one_per_month,
 -- yearly_value_one_per_year, population_record_unique_per_year_kind_section). These two stay narrow in Django: their
@@ -146,6 +148,8 @@ ALTER TABLE activities_monthlyvalue ADD CONSTRAINT monthlyvalue_return_fk FOREIG
     REFERENCES activities_monthlyreturn (id, province_code) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE activities_activity_indicators ADD CONSTRAINT activity_indicator_activity_fk
     FOREIGN KEY (activity_id, province_code) REFERENCES activities_activity (id, province_code) DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE communities_countschecksum ADD CONSTRAINT countschecksum_record_fk FOREIGN KEY (record_id, province_code)
+    REFERENCES communities_populationrecord (id, province_code) DEFERRABLE INITIALLY DEFERRED;
 -- The return checks' key is their return's: the triggers delete a check with its return (DO_NOTHING in Django).
 ALTER TABLE activities_returncheck ADD CONSTRAINT returncheck_return_fk FOREIGN KEY (monthly_return_id, province_code)
     REFERENCES activities_monthlyreturn (id, province_code) DEFERRABLE INITIALLY DEFERRED;
@@ -167,6 +171,7 @@ SELECT create_distributed_table('activities_monthlyvalue', 'province_code', colo
 SELECT create_distributed_table('activities_yearlyvalue', 'province_code', colocate_with => 'communities_populationrecord');
 SELECT create_distributed_table('activities_returncheck', 'province_code', colocate_with => 'communities_populationrecord');
 SELECT create_distributed_table('activities_activity_indicators', 'province_code', colocate_with => 'communities_populationrecord');
+SELECT create_distributed_table('communities_countschecksum', 'province_code', colocate_with => 'communities_populationrecord');
 
 ------------------------------------------------------------------------------------------------------------------
 -- Not covered here (docs/scale.md, "Left undone"):
@@ -176,5 +181,7 @@ SELECT create_distributed_table('activities_activity_indicators', 'province_code
 --   across the cluster;
 -- - a place moved between provinces: Citus does not update a distribution column, so the cascade triggers of
 --   base/provinces.py (one UPDATE of the code per table) must become a delete and re-insert of the subtree's rows;
+-- - the census checksums' upserts (communities/checksums.py: the import's save() and the triggers' blanking) name
+--   ON CONFLICT (record_id); with the key widened above they must name (record_id, province_code);
 -- - the audit trail (communities_auditentry) stays on the coordinator (its jurisdiction is optional).
 ------------------------------------------------------------------------------------------------------------------

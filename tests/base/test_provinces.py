@@ -32,7 +32,7 @@ from base import provinces
 from base.provinces import ProvinceCoded, province_code, province_code_sql
 from communities.choices import JurisdictionLevel, Role
 from communities.importers.census import census_import_apply, census_import_plan
-from communities.models import GroupCount, Jurisdiction, PopulationRecord
+from communities.models import CountsChecksum, GroupCount, Jurisdiction, PopulationRecord
 from tests.activities.factories_petitions import make_petition
 from tests.activities.factories_registers import ACTIVITY_HEADER, activity_rows
 from tests.communities.test_admin import record_form
@@ -53,6 +53,7 @@ EXPECTED_TABLES = {
     "activities_yearlyvalue",
     "communities_populationrecord",
     "communities_groupcount",
+    "communities_countschecksum",
 }
 
 
@@ -205,10 +206,12 @@ class EveryWritePathTests(TestCase):
         step = make_petition(community).status_changes.first()
         record = make_population(street, 2026, {"汉族": 10})
         count = record.group_counts.get()
+        checksum, _created = CountsChecksum.objects.update_or_create(record=record, defaults={"counts": "0" * 32})
+        self.assertCode(checksum, self.home)
         staying = make_population(self.home, 2026, {"汉族": 10})
         street.parent = self.away
         street.save()
-        for obj in (activity, monthly_return, value, check, step, record, count):
+        for obj in (activity, monthly_return, value, check, step, record, count, checksum):
             with self.subTest(table=obj._meta.db_table):
                 self.assertCode(obj, self.away)
         self.assertCode(staying, self.home)
@@ -356,6 +359,26 @@ class MigrationFillsExistingRowsTests(TransactionTestCase):
     def _fixture_teardown(self):
         super()._fixture_teardown()
         reload_reference_data()
+
+    def test_existing_checksum_rows_get_their_records_code(self):
+        self._drop()
+        executor = MigrationExecutor(connection)
+        executor.migrate([("communities", "0015_groupcount_no_group_index")])
+        old = executor.loader.project_state([("communities", "0015_groupcount_no_group_index")]).apps
+        root = old.get_model("communities", "Jurisdiction").objects.create(
+            name="区", level="district", code="520115000000"
+        )
+        root.path = f"{root.pk:08d}/"
+        root.save()
+        record = old.get_model("communities", "PopulationRecord").objects.create(
+            jurisdiction=root, year=2024, province_code=f"{root.pk:08d}"
+        )
+        old.get_model("communities", "CountsChecksum").objects.create(record=record, counts="0" * 32)
+
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        self.assertEqual(list(CountsChecksum.objects.values_list("province_code", flat=True)), [f"{root.pk:08d}"])
 
     def test_existing_rows_get_their_province_code(self):
         self._drop()
