@@ -67,7 +67,8 @@ def _statistics_kept(conn, table):
     The first census import into an empty table was planned as if the table stayed empty: the next chunk's record
     trigger joined each new record to every group count by a full index scan, 17-22 s a statement (stop 21).
     Autovacuum analyses only after the import commits. ANALYZE counts the transaction's own rows and takes no lock a
-    reader or writer waits for."""
+    reader or writer waits for; its lock, held to the commit, makes a second import's ANALYZE of the same table (and
+    autovacuum) wait for the first import to commit."""
     quoted = conn.ops.quote_name(table)
     with conn.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608 (a table name from the caller's model)

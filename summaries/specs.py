@@ -22,9 +22,10 @@ Measures (month: first day of the month; keys joined with "|"):
                 pop.depth, key = kind | depth of the record's place, tells whether a record can hide another.
 - grp.*         group counts by year, key = kind | section | ethnic group id, at the path of the parent of the
                 record's place (`parent_path`): a census lists 58 groups for each of a province's 20,000 communities,
-                and kept per community its facts were 2.4 M journal rows and as many totals to fold; per street they
-                are a twentieth of that. A place's own records are read from the records by every read of these
-                measures (summaries.selectors): so a record at the top of the tree, with no parent, has no facts.
+                and kept per community its facts were 2.4 M journal rows and as many totals to fold; kept per street,
+                one row per group and year serves all its communities (about 23,000 rows for the benchmark's
+                province). A place's own records are read from the records by every read of these measures
+                (summaries.selectors): so a record at the top of the tree, with no parent, has no facts.
 """
 
 from dataclasses import dataclass
