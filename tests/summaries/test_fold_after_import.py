@@ -136,6 +136,13 @@ class PartialRebuildTests(TransactionTestCase):
         self.assertFalse(Stale.objects.exists())
         self.assertEqual(self.damaged(), {"act.participants"})  # left as it was: not named
 
+    def test_the_deployment_and_hourly_rebuild_recomputes_only_the_named_measures(self):
+        Stale.objects.create(reason=f"{services.MEASURES_STALE}grp.")
+        call_command("rebuild_summaries", "--if-stale", stdout=StringIO())
+        self.assertFalse(Stale.objects.exists())
+        self.assertEqual(self.damaged(), {"act.participants"})
+        self.assertFalse(services.rebuild(if_stale=True))  # nothing marked: nothing recomputed
+
     def test_any_other_mark_recomputes_everything(self):
         Stale.objects.create(reason=f"{services.MEASURES_STALE}grp.")
         Stale.objects.create(reason="moved")
