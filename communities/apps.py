@@ -11,7 +11,7 @@ class CommunitiesConfig(AppConfig):
         # Imports are refused in base.staging, which may not import this app: the audit row is written here.
         from base import provinces
 
-        from . import checksums, receivers  # noqa: F401
+        from . import checksums, count_keys, receivers  # noqa: F401
 
         # The province codes of the records follow their jurisdiction's path (base.provinces).
         post_migrate.connect(provinces.install_triggers, sender=self, dispatch_uid="base.provinces.install_triggers")
@@ -21,3 +21,6 @@ class CommunitiesConfig(AppConfig):
         # The census checksums are blanked by trigger whenever group counts change (communities.checksums).
         post_migrate.connect(checksums.install_triggers, sender=self, dispatch_uid="communities.checksums.install")
         pre_migrate.connect(checksums.drop_sqlite_triggers, sender=self, dispatch_uid="communities.checksums.drop")
+        # The group counts' record and group keys, checked a statement at a time (communities.count_keys).
+        post_migrate.connect(count_keys.install_triggers, sender=self, dispatch_uid="communities.count_keys.install")
+        pre_migrate.connect(count_keys.drop_sqlite_triggers, sender=self, dispatch_uid="communities.count_keys.drop")

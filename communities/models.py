@@ -333,19 +333,26 @@ class GroupCount(ProvinceCoded):
     province_by_trigger = False
 
     # No index of its own: the unique (record, ethnic_group) index starts with it and serves every lookup by record
-    # (a second index on 1.16 M counts a province only slowed the import's inserts).
+    # (a second index on 1.16 M counts a province only slowed the import's inserts). No declared foreign key, here
+    # or on the group: triggers check both keys a statement at a time (communities.count_keys says why and what).
     record = models.ForeignKey(
         PopulationRecord,
         verbose_name=_("人口记录"),
         on_delete=models.CASCADE,
         related_name="group_counts",
         db_index=False,
+        db_constraint=False,
     )
     # No index of its own either: nothing reads the counts by group alone (every read goes through its records), and
     # its 1.16 M entries per province, inserted in no order, cost a census import 1.2 s of 3.3 s of inserts (SQLite,
     # stop 21). Deleting an ethnic group (PROTECT) scans the counts once.
     ethnic_group = models.ForeignKey(
-        EthnicGroup, verbose_name=_("民族"), on_delete=models.PROTECT, related_name="group_counts", db_index=False
+        EthnicGroup,
+        verbose_name=_("民族"),
+        on_delete=models.PROTECT,
+        related_name="group_counts",
+        db_index=False,
+        db_constraint=False,
     )
     count = models.PositiveIntegerField(_("人数"))
     male = models.PositiveIntegerField(_("男"), null=True, blank=True)

@@ -217,7 +217,7 @@ def _from_records(vendor, prefixes=None):
         select
         for source in sources(vendor)
         if source.rebuild and any(wanted(fact.measure) for fact in source.facts)
-        for select in fact_selects([source], source.table, "1")
+        for select in fact_selects([source], source.table, "1", grouped=True)
     ]
     if any(wanted(measure) for measure in LATEST_MEASURES):
         selects.append(latest_chain(vendor))
@@ -319,7 +319,7 @@ def add_facts_for(table, where, params=(), using=None):
     table_sources = [source for source in sources(conn.vendor) if source.table == table]
     if not table_sources:
         return
-    selects = fact_selects(table_sources, "{rows}", "1")
+    selects = fact_selects(table_sources, "{rows}", "1", grouped=True)
     # Netted per key as a trigger's statement is: a chunk of a census's group counts shares its keys street by street
     # (specs.parent_path), 232,000 facts to about 2,300 journal rows. The facts' own SQL has % signs (strftime,
     # printf): escaped, since `where` brings parameters.

@@ -20,39 +20,61 @@ PREFIX = "summaries_"
 DELTA = "summaries_delta"
 
 
-def _source_select(source, relation, sign):
+def _source_select(source, relation, sign, *, grouped=False):
     """One SELECT of all of a source's facts for the rows `relation`: the row joins its jurisdiction once and is
     crossed with the measures, each measure picking its month, key and value (NULL where the fact does not apply).
 
-    One pass instead of one per fact: on SQLite's row triggers that is the cost of every write of a group count."""
+    One pass instead of one per fact: on SQLite's row triggers that is the cost of every write of a group count.
+    `grouped`, for a relation of many rows: the rows are summed per path, month and key first and the sums crossed
+    with the measures, so the measures multiply the groups, not the rows (a province's census chunk: 116,000 counts
+    to about 1,000 groups before the seven group measures, instead of 812,000 facts to sort)."""
     facts = source.facts
 
     def case(pick):
         whens = " ".join(f"WHEN '{f.measure}' THEN {pick(f)}" for f in facts)
         return f"CASE m.measure {whens} END"
 
+    def value(f):
+        return f"(CASE WHEN {f.where} THEN {sign} * ({f.value}) END)" if f.where else f"{sign} * ({f.value})"
+
     measures = " UNION ALL ".join(f"SELECT '{f.measure}' AS measure" for f in facts)
-    value = case(
-        lambda f: f"(CASE WHEN {f.where} THEN {sign} * ({f.value}) END)" if f.where else f"{sign} * ({f.value})"
+    if not grouped:
+        return (
+            f"SELECT path, measure, month, key, value FROM ("  # noqa: S608
+            f"SELECT {source.path} AS path, m.measure AS measure, {case(lambda f: f.month)} AS month, "
+            f"COALESCE({case(lambda f: f.key)}, '') AS key, {case(value)} AS value "
+            f"FROM {relation} r {source.joins} CROSS JOIN ({measures}) m WHERE {source.path} <> ''"
+            f") facts WHERE value IS NOT NULL"
+        )
+    # Each distinct month and key expression once, however many measures share it.
+    months = {expr: f"m{i}" for i, expr in enumerate(dict.fromkeys(f.month for f in facts))}
+    keys = {expr: f"k{i}" for i, expr in enumerate(dict.fromkeys(f.key for f in facts))}
+    columns = [f"{expr} AS {name}" for expr, name in (*months.items(), *keys.items())]
+    sums = [f"SUM({value(f)}) AS v{i}" for i, f in enumerate(facts)]
+    groups = ", ".join(["g_path", *months.values(), *keys.values()])
+    summed = (
+        f"SELECT {source.path} AS g_path, {', '.join(columns + sums)} "  # noqa: S608
+        f"FROM {relation} r {source.joins} WHERE {source.path} <> '' GROUP BY {groups}"
     )
+    pick_value = {f.measure: f"g.v{i}" for i, f in enumerate(facts)}
     return (
         f"SELECT path, measure, month, key, value FROM ("  # noqa: S608
-        f"SELECT {source.path} AS path, m.measure AS measure, {case(lambda f: f.month)} AS month, "
-        f"COALESCE({case(lambda f: f.key)}, '') AS key, {value} AS value "
-        f"FROM {relation} r {source.joins} CROSS JOIN ({measures}) m WHERE {source.path} <> ''"
+        f"SELECT g.g_path AS path, m.measure AS measure, {case(lambda f: 'g.' + months[f.month])} AS month, "
+        f"COALESCE({case(lambda f: 'g.' + keys[f.key])}, '') AS key, {case(lambda f: pick_value[f.measure])} AS value "
+        f"FROM ({summed}) g CROSS JOIN ({measures}) m"
         f") facts WHERE value IS NOT NULL"
     )
 
 
-def fact_selects(table_sources, relation, sign):
-    return [_source_select(s, relation, sign) for s in table_sources]
+def fact_selects(table_sources, relation, sign, *, grouped=False):
+    return [_source_select(s, relation, sign, grouped=grouped) for s in table_sources]
 
 
 def own_group_facts(vendor, records):
     """The SELECT of the group facts (path, measure, month, key, value) of the records whose ids the SQL `records`
     selects, each at the path of the record's own place, where the summaries do not keep them (specs.parent_path),
     for a statement with parameters."""
-    facts = _source_select(group_source(Dialect(vendor), path="j.path"), "{counts}", "1")
+    facts = _source_select(group_source(Dialect(vendor), path="j.path"), "{counts}", "1", grouped=True)
     # For a statement with parameters (those of `records`): the facts' own '%' (SQLite's printf) doubled.
     counts = f"(SELECT * FROM communities_groupcount WHERE record_id IN ({records}))"  # noqa: S608
     return facts.replace("%", "%%").replace("{counts}", counts)
@@ -187,10 +209,12 @@ _MOVED_PG = (
 
 def _postgres(cursor):
     for table, table_sources in _by_table("postgresql").items():
-        new = delta_insert(fact_selects(table_sources, "new_rows", "1"))
-        old = delta_insert(fact_selects(table_sources, "old_rows", "-1"))
+        # Statement triggers see every row of a bulk write: their facts are summed before the measures cross them.
+        new = delta_insert(fact_selects(table_sources, "new_rows", "1", grouped=True))
+        old = delta_insert(fact_selects(table_sources, "old_rows", "-1", grouped=True))
         both = delta_insert(
-            fact_selects(table_sources, "new_rows", "1") + fact_selects(table_sources, "old_rows", "-1")
+            fact_selects(table_sources, "new_rows", "1", grouped=True)
+            + fact_selects(table_sources, "old_rows", "-1", grouped=True)
         )
         moved = f"{_MOVED_PG};" if table == "communities_jurisdiction" else ""
         chains = _postgres_chains(table)

@@ -85,5 +85,6 @@ def copy_counts(rows):
     ]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = connection.ops.quote_name(GroupCount._meta.db_table)
-    with connection.cursor() as cursor:
+    # The driver's cursor itself (Django's wrapper has no COPY): its errors made Django's, as every query's are.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", _Lines(rows), size=1 << 16)

@@ -9,6 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import TransactionTestCase
 
 from tests.conftest import reload_reference_data
+from tests.migrating import after_migrating, before_migrating
 
 BEFORE = [("activities", "0014_population_figure_report_phrase")]
 AFTER = [("activities", "0015_projects_funding_rows")]
@@ -16,36 +17,17 @@ AFTER = [("activities", "0015_projects_funding_rows")]
 
 class ProjectsMigrationTests(TransactionTestCase):
     def migrate(self, targets):
-        from activities import return_checks
-        from base import provinces
-        from communities import checksums
-        from reporting import freshness
-        from summaries import triggers
-
-        # As `migrate` does first (pre_migrate): SQLite's table remakes need the triggers out of the way.
-        for module in (freshness, triggers, return_checks, provinces, checksums):
-            module.drop_sqlite_triggers()
+        before_migrating()
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(targets)
         return executor.loader.project_state(targets).apps
 
     def tearDown(self):
-        # Leave the schema as every other test expects it: all migrations applied.
-        from activities import return_checks
-        from base import provinces
-        from communities import checksums
-        from reporting import freshness
-        from summaries import triggers
-
+        # Leave the schema as every other test expects it: all migrations applied, every trigger back.
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
-        # As after `migrate`: migrating back dropped the check triggers with their table (migration 0017).
-        return_checks.install_triggers(plan=True)
-        provinces.install_triggers(plan=True)  # dropped by migrating back (communities 0011, activities 0019)
-        freshness.install_triggers()
-        triggers.install_triggers()
-        checksums.install_triggers()
+        after_migrating()
         super().tearDown()
 
     def _fixture_teardown(self):

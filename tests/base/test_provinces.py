@@ -38,6 +38,7 @@ from tests.activities.factories_registers import ACTIVITY_HEADER, activity_rows
 from tests.communities.test_admin import record_form
 from tests.conftest import reload_reference_data
 from tests.factories import csv_bytes, group, make_jurisdiction, make_member, make_population, make_user
+from tests.migrating import after_migrating, before_migrating
 from tests.summaries.operations import RandomWrites, build_tree
 
 EXPECTED_TABLES = {
@@ -329,31 +330,12 @@ class MigrationFillsExistingRowsTests(TransactionTestCase):
 
     before = [("communities", "0010_security_sign_in_audit"), ("activities", "0018_dashboard_indexes")]
 
-    def _drop(self):
-        from activities import return_checks
-        from communities import checksums
-        from reporting import freshness
-        from summaries import triggers
-
-        # As `migrate` does first (pre_migrate): SQLite's table remakes need the triggers out of the way.
-        for module in (freshness, triggers, return_checks, provinces, checksums):
-            module.drop_sqlite_triggers()
-
     def tearDown(self):
-        from activities import return_checks
-        from communities import checksums
-        from reporting import freshness
-        from summaries import triggers
-
-        self._drop()
+        before_migrating()
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
-        freshness.install_triggers()
-        triggers.install_triggers()
-        return_checks.install_triggers(plan=True)
-        provinces.install_triggers(plan=True)
-        checksums.install_triggers()
+        after_migrating()
         super().tearDown()
 
     def _fixture_teardown(self):
@@ -361,7 +343,7 @@ class MigrationFillsExistingRowsTests(TransactionTestCase):
         reload_reference_data()
 
     def test_existing_checksum_rows_get_their_records_code(self):
-        self._drop()
+        before_migrating()
         executor = MigrationExecutor(connection)
         executor.migrate([("communities", "0015_groupcount_no_group_index")])
         old = executor.loader.project_state([("communities", "0015_groupcount_no_group_index")]).apps
@@ -381,7 +363,7 @@ class MigrationFillsExistingRowsTests(TransactionTestCase):
         self.assertEqual(list(CountsChecksum.objects.values_list("province_code", flat=True)), [f"{root.pk:08d}"])
 
     def test_existing_rows_get_their_province_code(self):
-        self._drop()
+        before_migrating()
         executor = MigrationExecutor(connection)
         executor.migrate(self.before)
         old = executor.loader.project_state(self.before).apps

@@ -15,6 +15,7 @@ from communities.selectors import children_population, population_summary
 from tests.communities.test_admin import record_form
 from tests.conftest import reload_reference_data
 from tests.factories import csv_bytes, group, make_jurisdiction, make_member, make_user
+from tests.migrating import after_migrating, before_migrating
 from tests.population_seeds import YEAR, make_record, make_township_schools
 
 STUDENT, STAFF = PopulationKind.STUDENT, PopulationKind.STAFF
@@ -227,34 +228,13 @@ class SectionMigrationTests(TransactionTestCase):
     after = [("communities", "0008_population_sections_minority_total")]
 
     def setUp(self):
-        from activities import return_checks
-        from base import provinces
-        from communities import checksums
-        from reporting.freshness import drop_sqlite_triggers
-        from summaries import triggers
-
-        # As `migrate` does first (pre_migrate): SQLite's table remakes need the triggers out of the way.
-        drop_sqlite_triggers()
-        triggers.drop_sqlite_triggers()
-        return_checks.drop_sqlite_triggers()
-        provinces.drop_sqlite_triggers()
-        checksums.drop_sqlite_triggers()
+        before_migrating()
 
     def tearDown(self):
-        from activities import return_checks
-        from base import provinces
-        from communities import checksums
-        from reporting.freshness import install_triggers
-        from summaries import triggers
-
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
-        install_triggers()
-        triggers.install_triggers()
-        return_checks.install_triggers(plan=True)  # as after `migrate`: triggers back, rows rebuilt
-        provinces.install_triggers(plan=True)
-        checksums.install_triggers()
+        after_migrating()
 
     def _fixture_teardown(self):
         super()._fixture_teardown()
