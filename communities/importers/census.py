@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from base.bulk import bulk_insert
 from base.provinces import province_code
+from base.read_ahead import read_ahead
 from base.spreadsheets import ImportIssue, SpreadsheetError, current_limits, open_sheet
 
 from .. import checksums
@@ -216,7 +217,8 @@ def _run(source, *, write, scope_actor=None):
         )
         plan.issues = reader.issues
         plan.group_names = reader.group_names
-        for records in reader.chunks():
+        # The next chunk is read and checked while this one is compared and written (base.read_ahead).
+        for records in read_ahead(reader.chunks()):
             plan.layout, plan.sexes_provided = reader.layout, reader.sexes_provided
             if not reader.issues:
                 _compare(plan, records)
