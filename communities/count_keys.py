@@ -38,13 +38,26 @@ GROUP_IN_USE = f"{GROUPS}: an ethnic group that group counts refer to cannot be 
 
 _POSTGRES = f"""
 CREATE OR REPLACE FUNCTION {PREFIX}check() RETURNS trigger AS $body$
+DECLARE
+    records bigint[];
+    groups bigint[];
 BEGIN
-    PERFORM 1 FROM {RECORDS} p WHERE p.id IN (SELECT record_id FROM new_rows) FOR KEY SHARE OF p;
-    PERFORM 1 FROM {GROUPS} g WHERE g.id IN (SELECT ethnic_group_id FROM new_rows) FOR KEY SHARE OF g;
-    IF EXISTS (SELECT 1 FROM new_rows c WHERE NOT EXISTS (SELECT 1 FROM {RECORDS} p WHERE p.id = c.record_id)) THEN
+    -- The distinct keys of the statement's rows in one pass (a census chunk: 116,000 counts, 2,000 records, 58
+    -- groups); each is then locked as a foreign key locks it, and one that is missing cannot be locked.
+    SELECT array_agg(record_id) FILTER (WHERE record_id IS NOT NULL),
+           array_agg(ethnic_group_id) FILTER (WHERE ethnic_group_id IS NOT NULL)
+    INTO records, groups
+    FROM (SELECT record_id, ethnic_group_id FROM new_rows
+          GROUP BY GROUPING SETS ((record_id), (ethnic_group_id))) keys;
+    IF records IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF (SELECT count(*) FROM (SELECT 1 FROM {RECORDS} p WHERE p.id = ANY (records) FOR KEY SHARE OF p) locked)
+            < cardinality(records) THEN
         RAISE EXCEPTION '{MISSING_RECORD}' USING ERRCODE = 'foreign_key_violation';
     END IF;
-    IF EXISTS (SELECT 1 FROM new_rows c WHERE NOT EXISTS (SELECT 1 FROM {GROUPS} g WHERE g.id = c.ethnic_group_id)) THEN
+    IF (SELECT count(*) FROM (SELECT 1 FROM {GROUPS} g WHERE g.id = ANY (groups) FOR KEY SHARE OF g) locked)
+            < cardinality(groups) THEN
         RAISE EXCEPTION '{MISSING_GROUP}' USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN NULL;
