@@ -135,7 +135,9 @@ ALTER TABLE communities_groupcount DROP CONSTRAINT group_count_unique_per_record
 ALTER TABLE activities_monthlyvalue DROP CONSTRAINT monthly_value_one_per_figure,
     ADD CONSTRAINT monthly_value_one_per_figure UNIQUE (monthly_return_id, figure_id, province_code);
 
--- Composite foreign keys (the row's code with its parent's id), deferred to commit as Django's are.
+-- Composite foreign keys (the row's code with its parent's id), deferred to commit as Django's are. The group counts
+-- have no declared key on one server (communities.count_keys checks a statement's keys at once); on the cluster the
+-- composite key is declared, which Citus checks shard by shard.
 ALTER TABLE communities_groupcount ADD CONSTRAINT groupcount_record_fk FOREIGN KEY (record_id, province_code)
     REFERENCES communities_populationrecord (id, province_code) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE activities_activityphoto ADD CONSTRAINT activityphoto_activity_fk FOREIGN KEY (activity_id, province_code)
