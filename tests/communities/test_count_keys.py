@@ -137,72 +137,64 @@ class CountKeysSummariesTests(TransactionTestCase):
         self.assertEqual(services.differences(), [])
         self.assertEqual(GroupCount.objects.count(), 1)
 
-    @skipUnless(connection.vendor == "postgresql", "SQLite has one writer at a time")
-    def test_a_record_deleted_while_another_transaction_writes_its_counts_leaves_no_count_behind(self):
-        record = make_population(self.one, 2024, {"汉族": 100})
-        miao = group("苗族")
-        wrote, release = threading.Event(), threading.Event()
-        errors = []
+    def held_open(self, write):
+        """Run `write` in a transaction of another connection and keep it open for 0.5 s once done; return a function
+        that waits for that transaction's end and returns what it raised (None)."""
+        done, errors = threading.Event(), []
 
-        def write_count():
+        def run():
             try:
                 with transaction.atomic():
-                    GroupCount.objects.create(
-                        record_id=record.pk, ethnic_group=miao, count=20, province_code=record.province_code
-                    )
-                    wrote.set()
-                    release.wait(15)
-            except Exception as exc:  # noqa: BLE001 — reported below
+                    write()
+                    done.set()
+                    time.sleep(0.5)
+            except Exception as exc:  # noqa: BLE001 — returned to the test
                 errors.append(exc)
+                done.set()
             finally:
                 connection.close()
 
-        writer = threading.Thread(target=write_count)
-        writer.start()
-        self.assertTrue(wrote.wait(10))
-        # The delete waits for the writer's key-share lock on the record, as a foreign key's would make it.
-        threading.Timer(0.5, release.set).start()
-        began = time.monotonic()
+        thread = threading.Thread(target=run)
+        thread.start()
+        self.assertTrue(done.wait(10))
+
+        def finished():
+            thread.join(20)
+            close_old_connections()
+            return errors[0] if errors else None
+
+        return finished
+
+    def delete_record(self, record):
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM communities_populationrecord WHERE id = %s", [record.pk])
+
+    def write_count(self, record):
+        GroupCount.objects.create(
+            record_id=record.pk, ethnic_group=group("苗族"), count=20, province_code=record.province_code
+        )
+
+    @skipUnless(connection.vendor == "postgresql", "SQLite has one writer at a time")
+    def test_a_record_deleted_while_another_transaction_writes_its_counts_leaves_no_count_behind(self):
+        record = make_population(self.one, 2024, {"汉族": 100})
+        finished = self.held_open(lambda: self.write_count(record))
+        # The delete waits for the writer's key-share lock on the record, as a foreign key's would make it, and
+        # then deletes the count the writer committed.
+        began = time.monotonic()
+        self.delete_record(record)
         waited = time.monotonic() - began
-        writer.join(20)
-        close_old_connections()
-        self.assertEqual(errors, [])
+        self.assertIsNone(finished())
         self.assertGreater(waited, 0.3)
         self.assertEqual(GroupCount.objects.filter(record_id=record.pk).count(), 0)
 
     @skipUnless(connection.vendor == "postgresql", "SQLite has one writer at a time")
     def test_a_count_written_after_its_record_was_deleted_elsewhere_is_refused(self):
         record = make_population(self.one, 2024, {"汉族": 100})
-        miao = group("苗族")
-        deleted, release = threading.Event(), threading.Event()
-        errors = []
-
-        def delete_record():
-            try:
-                with transaction.atomic():
-                    with connection.cursor() as cursor:
-                        cursor.execute("DELETE FROM communities_populationrecord WHERE id = %s", [record.pk])
-                    deleted.set()
-                    release.wait(15)
-            except Exception as exc:  # noqa: BLE001 — reported below
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        deleter = threading.Thread(target=delete_record)
-        deleter.start()
-        self.assertTrue(deleted.wait(10))
-        threading.Timer(0.5, release.set).start()
+        finished = self.held_open(lambda: self.delete_record(record))
         # The writer waits for the deleter's commit, then finds the record gone.
         with self.assertRaises(IntegrityError), transaction.atomic():
-            GroupCount.objects.create(
-                record_id=record.pk, ethnic_group=miao, count=20, province_code=record.province_code
-            )
-        deleter.join(20)
-        close_old_connections()
-        self.assertEqual(errors, [])
+            self.write_count(record)
+        self.assertIsNone(finished())
         self.assertFalse(GroupCount.objects.filter(record_id=record.pk).exists())
 
     @skipUnless(connection.vendor == "postgresql", "TRUNCATE is PostgreSQL's")
