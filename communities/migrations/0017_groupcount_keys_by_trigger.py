@@ -28,6 +28,16 @@ def drop_triggers(apps, schema_editor):
                 cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
 
 
+def analyse_counts(apps, schema_editor):
+    """SQLite remakes the counts' table to drop its keys, and with it the planner's statistics of the table (as 0011
+    says): gathered again, where the database had statistics to lose."""
+    connection = schema_editor.connection
+    if connection.vendor == "sqlite" and "sqlite_stat1" not in connection.introspection.table_names():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE communities_groupcount")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("communities", "0016_countschecksum_province_code"),
@@ -60,4 +70,5 @@ class Migration(migrations.Migration):
                 verbose_name="人口记录",
             ),
         ),
+        migrations.RunPython(analyse_counts, migrations.RunPython.noop),
     ]

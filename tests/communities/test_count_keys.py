@@ -5,6 +5,7 @@ import time
 from unittest import skipUnless
 
 from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
 from django.test import TestCase, TransactionTestCase
 
@@ -12,6 +13,7 @@ from communities import count_keys
 from communities.models import EthnicGroup, GroupCount, PopulationRecord
 from summaries import services
 from tests.factories import group, make_jurisdiction, make_population
+from tests.migrating import after_migrating, before_migrating
 from tests.summaries.operations import build_tree
 
 COLUMNS = "(record_id, ethnic_group_id, count, province_code)"
@@ -203,3 +205,65 @@ class CountKeysSummariesTests(TransactionTestCase):
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE communities_populationrecord, communities_countschecksum")
         self.assertEqual(GroupCount.objects.count(), 0)
+
+
+class CountKeysMigrationTests(TransactionTestCase):
+    """communities 0017 moves the keys from foreign keys to the triggers, and back."""
+
+    before = [("communities", "0016_countschecksum_province_code")]
+
+    def tearDown(self):
+        before_migrating()
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        after_migrating()
+        super().tearDown()
+
+    def _fixture_teardown(self):
+        super()._fixture_teardown()
+        from tests.conftest import reload_reference_data
+
+        reload_reference_data()
+
+    def declared_keys(self):
+        with connection.cursor() as cursor:
+            keys = connection.introspection.get_constraints(cursor, GroupCount._meta.db_table)
+        return sorted(c["columns"][0] for c in keys.values() if c["foreign_key"])
+
+    def test_migrating_back_declares_the_keys_again_and_drops_the_triggers(self):
+        before_migrating()
+        MigrationExecutor(connection).migrate(self.before)
+        self.assertEqual(self.declared_keys(), ["ethnic_group_id", "record_id"])
+        self.assertEqual(count_keys.installed(), set())
+
+    @skipUnless(connection.vendor == "sqlite", "SQLite's table remake drops the statistics")
+    def test_the_remade_table_keeps_its_planner_statistics(self):
+        before_migrating()
+        executor = MigrationExecutor(connection)
+        executor.migrate(self.before)
+        old = executor.loader.project_state(self.before).apps
+        root = old.get_model("communities", "Jurisdiction").objects.create(
+            name="区", level="district", code="520115000000"
+        )
+        root.path = f"{root.pk:08d}/"
+        root.save()
+        record = old.get_model("communities", "PopulationRecord").objects.create(
+            jurisdiction=root, year=2024, province_code=f"{root.pk:08d}"
+        )
+        Group = old.get_model("communities", "EthnicGroup")
+        old.get_model("communities", "GroupCount").objects.bulk_create(
+            old.get_model("communities", "GroupCount")(
+                record=record, ethnic_group=g, count=1, province_code=record.province_code
+            )
+            for g in Group.objects.all()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'communities_groupcount'")
+            self.assertGreater(cursor.fetchone()[0], 0)
+        self.assertEqual(self.declared_keys(), [])
