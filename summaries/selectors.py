@@ -15,7 +15,7 @@ from django.db import connection
 
 from communities.models import PATH_SEGMENT_WIDTH
 
-from .triggers import own_group_facts
+from .triggers import own_facts
 
 Row = namedtuple("Row", "measure month key value")
 ChildRow = namedtuple("ChildRow", "child measure month key value")
@@ -37,11 +37,16 @@ def _filters(measures, start, end):
     return sql, params
 
 
-def _own_groups(measures, columns, places, place_params, start, end, where, where_params):
+# The measures whose facts the summaries keep at the parent of the record's place (specs.parent_path).
+OWN_PREFIXES = ("pop.", "grp.")
+
+
+def _own_facts(measures, columns, places, place_params, start, end, where, where_params):
     """The `UNION ALL` branch (with its parameters) adding to a read of `measures` from `start` to `end`, filtered by
-    `where`, the group facts of the records at the places the SQL `places` selects, as `columns` of (path, measure,
-    month, key, value); ('', []) when the read asks for no group measure."""
-    if not any(measure.startswith("grp.") for measure in measures):
+    `where`, the population and group facts of the records at the places the SQL `places` selects, as `columns` of
+    (path, measure, month, key, value); ('', []) when the read asks for none of those measures."""
+    prefixes = {prefix for prefix in OWN_PREFIXES if any(measure.startswith(prefix) for measure in measures)}
+    if not prefixes:
         return "", []
     records = f"SELECT id FROM communities_populationrecord WHERE jurisdiction_id IN ({places})"  # noqa: S608
     params = list(place_params)
@@ -52,8 +57,8 @@ def _own_groups(measures, columns, places, place_params, start, end, where, wher
     if end is not None:
         records += " AND year <= %s"
         params.append(end.year)
-    facts = own_group_facts(connection.vendor, records)
-    return f" UNION ALL SELECT {columns} FROM ({facts}) o WHERE {where}", [*params, *where_params]
+    facts, copies = own_facts(connection.vendor, records, prefixes)
+    return f" UNION ALL SELECT {columns} FROM ({facts}) o WHERE {where}", [*params * copies, *where_params]
 
 
 def _month(value):
@@ -78,7 +83,7 @@ def subtree_rows(jurisdiction, measures, *, start=None, end=None, by_key=True):
     where, params = _filters(measures, start, end)
     match, wildcard = _prefix()
     key = "key" if by_key else "''"
-    own, own_params = _own_groups(
+    own, own_params = _own_facts(
         measures, "measure, month, key, value", "%s", [jurisdiction.pk], start, end, where, params
     )
     with connection.cursor() as cursor:
@@ -100,7 +105,7 @@ def children_rows(jurisdiction, measures, *, start=None, end=None):
     where, params = _filters(measures, start, end)
     match, wildcard = _prefix()
     width = (jurisdiction.depth + 2) * PATH_SEGMENT_WIDTH
-    own, own_params = _own_groups(
+    own, own_params = _own_facts(
         measures, "path, measure, month, key, value", _CHILDREN, [jurisdiction.pk], start, end, where, params
     )
     with connection.cursor() as cursor:
@@ -132,7 +137,7 @@ def children_totals(jurisdiction, measures, *, start=None, end=None, key_bounds=
         kept.append(f"(measure <> %s OR substr(key, length(key) - {int(key_width) - 1}) {operator} %s)")
         kept_params += [measure, bound]
     keep = " AND ".join(kept) or "true"
-    own, own_params = _own_groups(
+    own, own_params = _own_facts(
         measures, "path, measure, key, value", _CHILDREN, [jurisdiction.pk], start, end, where, params
     )
     with connection.cursor() as cursor:

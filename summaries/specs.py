@@ -19,13 +19,16 @@ Measures (month: first day of the month; keys joined with "|"):
 - units         jurisdictions (month 2000-01-01), key = level: the units that file returns.
 - pop.*         population records by year (month = 1 January), key = kind | section: their count, and for each
                 nullable total its sum and how many records give it (a sum over none is "not recorded", not 0);
-                pop.depth, key = kind | depth of the record's place, tells whether a record can hide another.
+                pop.depth, key = kind | depth of the record's place, tells whether a record can hide another. At the
+                path of the parent of the record's place, as the group counts' (a province census: about 160,000
+                journal rows kept per community, 1 to 2 s of the import's triggers and fold; per street, 8,000).
 - grp.*         group counts by year, key = kind | section | ethnic group id, at the path of the parent of the
                 record's place (`parent_path`): a census lists 58 groups for each of a province's 20,000 communities,
                 and kept per community its facts were 2.4 M journal rows and as many totals to fold; kept per street,
                 one row per group and year serves all its communities (about 23,000 rows for the benchmark's
-                province). A place's own records are read from the records by every read of these measures
-                (summaries.selectors): so a record at the top of the tree, with no parent, has no facts.
+                province). A place's own records (and their counts) are read from the records by every read of the
+                pop.* and grp.* measures (summaries.selectors): so a record at the top of the tree, with no parent,
+                has no facts.
 """
 
 from dataclasses import dataclass
@@ -227,6 +230,16 @@ def group_facts(d, record, count):
     )
 
 
+def record_source(d, *, path):
+    """The population records' facts, each at the path `path` (an expression over the record's place `j`)."""
+    return Source(
+        "communities_populationrecord",
+        "JOIN communities_jurisdiction j ON j.id = r.jurisdiction_id",
+        record_facts(d),
+        path=path,
+    )
+
+
 def group_source(d, *, path):
     """The group counts' facts, each at the path `path` (an expression over the count's place `j`)."""
     return Source(
@@ -303,7 +316,7 @@ def sources(vendor):
             "activities_monthlyreturn", to_place, (Fact("ret.status", "r.month", "r.status || '|' || j.level", "1"),)
         ),
         Source("activities_returncheck", to_place, (Fact("chk.broken", "r.month", "''", "r.errors + r.warnings"),)),
-        Source("communities_populationrecord", to_place, record_facts(d)),
+        record_source(d, path=parent_path("j.path")),
         group_source(d, path=parent_path("j.path")),
         # A record's year, kind, section, place or declared total moves its group counts' facts.
         Source(

@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from base import triggers as shared
 
-from .specs import LATEST_FIGURES, Dialect, group_source, latest_chain, sources
+from .specs import LATEST_FIGURES, Dialect, group_source, latest_chain, record_source, sources
 from .suspension import SUSPENSION, not_suspended
 
 PREFIX = "summaries_"
@@ -70,14 +70,25 @@ def fact_selects(table_sources, relation, sign, *, grouped=False):
     return [_source_select(s, relation, sign, grouped=grouped) for s in table_sources]
 
 
-def own_group_facts(vendor, records):
-    """The SELECT of the group facts (path, measure, month, key, value) of the records whose ids the SQL `records`
-    selects, each at the path of the record's own place, where the summaries do not keep them (specs.parent_path),
-    for a statement with parameters."""
-    facts = _source_select(group_source(Dialect(vendor), path="j.path"), "{counts}", "1", grouped=True)
-    # For a statement with parameters (those of `records`): the facts' own '%' (SQLite's printf) doubled.
-    counts = f"(SELECT * FROM communities_groupcount WHERE record_id IN ({records}))"  # noqa: S608
-    return facts.replace("%", "%%").replace("{counts}", counts)
+def own_facts(vendor, records, prefixes):
+    """The SELECT of the population facts (path, measure, month, key, value) of the records whose ids the SQL `records`
+    selects, and of their group counts, each at the path of the record's own place, where the summaries do not keep
+    them (specs.parent_path); only the sources with measures starting with one of `prefixes` ("pop.", "grp."), for a
+    statement with parameters (each source's own copy of those of `records`)."""
+    d = Dialect(vendor)
+    sources = []
+    if "pop." in prefixes:
+        sources.append((record_source(d, path="j.path"), "communities_populationrecord WHERE id"))
+    if "grp." in prefixes:
+        sources.append((group_source(d, path="j.path"), "communities_groupcount WHERE record_id"))
+    # The facts' own '%' (SQLite's printf) doubled for the statement's parameters, before `records` (which has some).
+    selects = [
+        _source_select(source, "{rows}", "1", grouped=True)
+        .replace("%", "%%")
+        .replace("{rows}", f"(SELECT * FROM {rows} IN ({records}))")
+        for source, rows in sources
+    ]
+    return " UNION ALL ".join(selects), len(selects)
 
 
 def delta_insert(selects):

@@ -58,10 +58,10 @@ class SummariesTests(BulkInsertCase):
             GroupCount.objects.bulk_create(self.counts(by_block, [100, 20, 10], male=4))
         caught_up = sorted(Delta.objects.filter(measure__startswith="grp.").values_list("measure", "key", "value"))
         self.assertEqual(caught_up, triggered)
-        # The record's own facts at its place, its group counts' at the place's parent (summaries.specs).
+        # The record's facts and its group counts' at the parent of its place (summaries.specs).
         place = self.communities[1]
         self.assertEqual(
-            set(Delta.objects.filter(measure__startswith="pop.").values_list("path", flat=True)), {place.path}
+            set(Delta.objects.filter(measure__startswith="pop.").values_list("path", flat=True)), {place.parent.path}
         )
         self.assertEqual(
             set(Delta.objects.filter(measure__startswith="grp.").values_list("path", flat=True)), {place.parent.path}
