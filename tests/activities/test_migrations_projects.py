@@ -4,37 +4,15 @@ project may then hold several rows of one source. Runs on SQLite and, with scrip
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
-from django.test import TransactionTestCase
+from django.db import IntegrityError, transaction
 
-from tests.conftest import reload_reference_data
-from tests.migrating import after_migrating, before_migrating
+from tests.migrating import MigrationTestCase
 
 BEFORE = [("activities", "0014_population_figure_report_phrase")]
 AFTER = [("activities", "0015_projects_funding_rows")]
 
 
-class ProjectsMigrationTests(TransactionTestCase):
-    def migrate(self, targets):
-        before_migrating()
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
-    def tearDown(self):
-        # Leave the schema as every other test expects it: all migrations applied, every trigger back.
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
-        after_migrating()
-        super().tearDown()
-
-    def _fixture_teardown(self):
-        super()._fixture_teardown()
-        # The flush emptied the tables the migrations fill; the next tests in this worker need them.
-        reload_reference_data()
-
+class ProjectsMigrationTests(MigrationTestCase):
     def test_existing_projects_get_years_and_their_rows_stay_cash(self):
         old = self.migrate(BEFORE)
         Jurisdiction = old.get_model("communities", "Jurisdiction")

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.forms import modelform_factory
-from django.test import TestCase, TransactionTestCase
+from django.test import TestCase
 from django.urls import reverse
 
 from activities.choices import FundingSource, ProjectKind
@@ -36,9 +36,8 @@ from communities.models import CountsChecksum, GroupCount, Jurisdiction, Populat
 from tests.activities.factories_petitions import make_petition
 from tests.activities.factories_registers import ACTIVITY_HEADER, activity_rows
 from tests.communities.test_admin import record_form
-from tests.conftest import reload_reference_data
 from tests.factories import csv_bytes, group, make_jurisdiction, make_member, make_population, make_user
-from tests.migrating import after_migrating, before_migrating
+from tests.migrating import MigrationTestCase, before_migrating
 from tests.summaries.operations import RandomWrites, build_tree
 
 EXPECTED_TABLES = {
@@ -325,22 +324,10 @@ class InSubtreeTests(TestCase):
         self.assertIn('"activities_monthlyreturn"."province_code" =', sql)
 
 
-class MigrationFillsExistingRowsTests(TransactionTestCase):
+class MigrationFillsExistingRowsTests(MigrationTestCase):
     """The migrations fill the existing rows (one UPDATE per table) on a database that holds some."""
 
     before = [("communities", "0010_security_sign_in_audit"), ("activities", "0018_dashboard_indexes")]
-
-    def tearDown(self):
-        before_migrating()
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
-        after_migrating()
-        super().tearDown()
-
-    def _fixture_teardown(self):
-        super()._fixture_teardown()
-        reload_reference_data()
 
     def test_existing_checksum_rows_get_their_records_code(self):
         before_migrating()

@@ -13,7 +13,7 @@ from communities import count_keys
 from communities.models import EthnicGroup, GroupCount, PopulationRecord
 from summaries import services
 from tests.factories import group, make_jurisdiction, make_population
-from tests.migrating import after_migrating, before_migrating
+from tests.migrating import MigrationTestCase, before_migrating
 from tests.summaries.operations import build_tree
 
 COLUMNS = "(record_id, ethnic_group_id, count, province_code)"
@@ -207,24 +207,10 @@ class CountKeysSummariesTests(TransactionTestCase):
         self.assertEqual(GroupCount.objects.count(), 0)
 
 
-class CountKeysMigrationTests(TransactionTestCase):
+class CountKeysMigrationTests(MigrationTestCase):
     """communities 0017 moves the keys from foreign keys to the triggers, and back."""
 
     before = [("communities", "0016_countschecksum_province_code")]
-
-    def tearDown(self):
-        before_migrating()
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
-        after_migrating()
-        super().tearDown()
-
-    def _fixture_teardown(self):
-        super()._fixture_teardown()
-        from tests.conftest import reload_reference_data
-
-        reload_reference_data()
 
     def declared_keys(self):
         with connection.cursor() as cursor:

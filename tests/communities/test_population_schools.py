@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.test import TestCase, TransactionTestCase
+from django.test import TestCase
 from django.urls import reverse
 
 from communities.choices import JurisdictionLevel, PopulationKind, Role
@@ -13,9 +13,8 @@ from communities.importers.census import census_import_apply, census_import_plan
 from communities.models import GroupCount, PopulationRecord
 from communities.selectors import children_population, population_summary
 from tests.communities.test_admin import record_form
-from tests.conftest import reload_reference_data
 from tests.factories import csv_bytes, group, make_jurisdiction, make_member, make_user
-from tests.migrating import after_migrating, before_migrating
+from tests.migrating import MigrationTestCase, before_migrating
 from tests.population_seeds import YEAR, make_record, make_township_schools
 
 STUDENT, STAFF = PopulationKind.STUDENT, PopulationKind.STAFF
@@ -221,7 +220,7 @@ class SchoolPageTests(TestCase):
         self.assertEqual(self.page(self.sibling.children.get(), year=YEAR).status_code, 404)
 
 
-class SectionMigrationTests(TransactionTestCase):
+class SectionMigrationTests(MigrationTestCase):
     """0007 adds sections to existing records (blank: the whole unit) and widens the unique constraint."""
 
     before = [("communities", "0007_cockpit_audit_display")]
@@ -229,17 +228,6 @@ class SectionMigrationTests(TransactionTestCase):
 
     def setUp(self):
         before_migrating()
-
-    def tearDown(self):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
-        after_migrating()
-
-    def _fixture_teardown(self):
-        super()._fixture_teardown()
-        # The flush emptied the tables the migrations fill; the next tests in this worker need them.
-        reload_reference_data()
 
     def test_existing_records_become_whole_unit_records(self):
         executor = MigrationExecutor(connection)

@@ -2,30 +2,16 @@
 
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.test import TransactionTestCase
 
 from summaries.models import Stale
-from tests.conftest import reload_reference_data
 from tests.factories import make_jurisdiction, make_population
-from tests.migrating import after_migrating, before_migrating
+from tests.migrating import MigrationTestCase, before_migrating
 
 BEFORE = [("summaries", "0004_group_facts_at_parent")]
 AFTER = [("summaries", "0005_record_facts_at_parent")]
 
 
-class RecordFactsMigrationTests(TransactionTestCase):
-    def tearDown(self):
-        before_migrating()
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
-        after_migrating()
-        super().tearDown()
-
-    def _fixture_teardown(self):
-        super()._fixture_teardown()
-        reload_reference_data()
-
+class RecordFactsMigrationTests(MigrationTestCase):
     def migrate_again(self):
         before_migrating()
         executor = MigrationExecutor(connection)
