@@ -37,17 +37,11 @@ def _filters(measures, start, end):
     return sql, params
 
 
-# The measures whose facts the summaries keep at the parent of the record's place (specs.parent_path).
-OWN_PREFIXES = ("pop.", "grp.")
-
-
 def _own_facts(measures, columns, places, place_params, start, end, where, where_params):
     """The `UNION ALL` branch (with its parameters) adding to a read of `measures` from `start` to `end`, filtered by
-    `where`, the population and group facts of the records at the places the SQL `places` selects, as `columns` of
-    (path, measure, month, key, value); ('', []) when the read asks for none of those measures."""
-    prefixes = {prefix for prefix in OWN_PREFIXES if any(measure.startswith(prefix) for measure in measures)}
-    if not prefixes:
-        return "", []
+    `where`, the facts the summaries keep one level up (the population records' and their group counts') of the
+    records at the places the SQL `places` selects, as `columns` of (path, measure, month, key, value); ('', []) when
+    the read asks for none of those measures."""
     records = f"SELECT id FROM communities_populationrecord WHERE jurisdiction_id IN ({places})"  # noqa: S608
     params = list(place_params)
     # Years around the months asked for; the read's own month filter is exact.
@@ -57,7 +51,9 @@ def _own_facts(measures, columns, places, place_params, start, end, where, where
     if end is not None:
         records += " AND year <= %s"
         params.append(end.year)
-    facts, copies = own_facts(connection.vendor, records, prefixes)
+    facts, copies = own_facts(connection.vendor, records, measures)
+    if not copies:
+        return "", []
     return f" UNION ALL SELECT {columns} FROM ({facts}) o WHERE {where}", [*params * copies, *where_params]
 
 

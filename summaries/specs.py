@@ -230,14 +230,19 @@ def group_facts(d, record, count):
     )
 
 
+TO_PLACE = "JOIN communities_jurisdiction j ON j.id = r.jurisdiction_id"
+
+
 def record_source(d, *, path):
     """The population records' facts, each at the path `path` (an expression over the record's place `j`)."""
-    return Source(
-        "communities_populationrecord",
-        "JOIN communities_jurisdiction j ON j.id = r.jurisdiction_id",
-        record_facts(d),
-        path=path,
-    )
+    return Source("communities_populationrecord", TO_PLACE, record_facts(d), path=path)
+
+
+def own_place_sources(d):
+    """The sources the summaries keep at the parent of the record's place (`parent_path`, in `sources`), each here at
+    the record's own place, with the column of its rows that names the record: what a read adds from the records
+    of the places it reads (summaries.selectors)."""
+    return ((record_source(d, path="j.path"), "id"), (group_source(d, path="j.path"), "record_id"))
 
 
 def group_source(d, *, path):
@@ -290,10 +295,9 @@ def latest_chain(vendor, *, pairs=None, values="activities_monthlyvalue", return
 def sources(vendor):
     """Return the summary sources for `vendor`'s SQL."""
     d = Dialect(vendor)
-    to_place = "JOIN communities_jurisdiction j ON j.id = r.jurisdiction_id"
     return (
-        Source("activities_activity", to_place, activity_facts(d)),
-        Source("activities_petition", to_place, petition_facts(d)),
+        Source("activities_activity", TO_PLACE, activity_facts(d)),
+        Source("activities_petition", TO_PLACE, petition_facts(d)),
         Source(
             "activities_monthlyvalue",
             "JOIN activities_monthlyreturn mr ON mr.id = r.monthly_return_id "
@@ -305,7 +309,7 @@ def sources(vendor):
         ),
         Source(
             "activities_monthlyreturn",
-            "JOIN activities_monthlyvalue v ON v.monthly_return_id = r.id " + to_place,
+            "JOIN activities_monthlyvalue v ON v.monthly_return_id = r.id " + TO_PLACE,
             (
                 Fact("mv.value", "r.month", f"{d.text('v.figure_id')} || '|' || r.status", "v.value"),
                 Fact("mv.returns", "r.month", f"{d.text('v.figure_id')} || '|' || r.status", "1"),
@@ -313,15 +317,15 @@ def sources(vendor):
             rebuild=False,
         ),
         Source(
-            "activities_monthlyreturn", to_place, (Fact("ret.status", "r.month", "r.status || '|' || j.level", "1"),)
+            "activities_monthlyreturn", TO_PLACE, (Fact("ret.status", "r.month", "r.status || '|' || j.level", "1"),)
         ),
-        Source("activities_returncheck", to_place, (Fact("chk.broken", "r.month", "''", "r.errors + r.warnings"),)),
+        Source("activities_returncheck", TO_PLACE, (Fact("chk.broken", "r.month", "''", "r.errors + r.warnings"),)),
         record_source(d, path=parent_path("j.path")),
         group_source(d, path=parent_path("j.path")),
         # A record's year, kind, section, place or declared total moves its group counts' facts.
         Source(
             "communities_populationrecord",
-            "JOIN communities_groupcount g ON g.record_id = r.id " + to_place,
+            "JOIN communities_groupcount g ON g.record_id = r.id " + TO_PLACE,
             group_facts(d, "r", "g"),
             path=parent_path("j.path"),
             rebuild=False,

@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from base import triggers as shared
 
-from .specs import LATEST_FIGURES, Dialect, group_source, latest_chain, record_source, sources
+from .specs import LATEST_FIGURES, Dialect, latest_chain, own_place_sources, sources
 from .suspension import SUSPENSION, not_suspended
 
 PREFIX = "summaries_"
@@ -70,24 +70,18 @@ def fact_selects(table_sources, relation, sign, *, grouped=False):
     return [_source_select(s, relation, sign, grouped=grouped) for s in table_sources]
 
 
-def own_facts(vendor, records, prefixes):
-    """The SELECT of the population facts (path, measure, month, key, value) of the records whose ids the SQL `records`
-    selects, and of their group counts, each at the path of the record's own place, where the summaries do not keep
-    them (specs.parent_path); only the sources with measures starting with one of `prefixes` ("pop.", "grp."), for a
-    statement with parameters (each source's own copy of those of `records`)."""
-    d = Dialect(vendor)
-    sources = []
-    if "pop." in prefixes:
-        sources.append((record_source(d, path="j.path"), "communities_populationrecord WHERE id"))
-    if "grp." in prefixes:
-        sources.append((group_source(d, path="j.path"), "communities_groupcount WHERE record_id"))
-    # The facts' own '%' (SQLite's printf) doubled for the statement's parameters, before `records` (which has some).
-    selects = [
-        _source_select(source, "{rows}", "1", grouped=True)
-        .replace("%", "%%")
-        .replace("{rows}", f"(SELECT * FROM {rows} IN ({records}))")
-        for source, rows in sources
-    ]
+def own_facts(vendor, records, measures):
+    """The SELECT of the facts (path, measure, month, key, value) that the records whose ids the SQL `records` selects
+    give to `measures`, of the sources the summaries keep one level up (specs.own_place_sources), each at the path
+    of the record's own place; with how many times the statement must be given the parameters of `records` (once
+    per source read). ('', 0) when `measures` has none of those sources' measures."""
+    selects = []
+    for source, record_column in own_place_sources(Dialect(vendor)):
+        if not any(fact.measure in measures for fact in source.facts):
+            continue
+        rows = f"(SELECT * FROM {source.table} WHERE {record_column} IN ({records}))"  # noqa: S608
+        # The facts' own '%' (SQLite's printf) doubled for the statement's parameters, before `records` (with some).
+        selects.append(_source_select(source, "{rows}", "1", grouped=True).replace("%", "%%").replace("{rows}", rows))
     return " UNION ALL ".join(selects), len(selects)
 
 
