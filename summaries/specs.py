@@ -86,6 +86,11 @@ class Source:
     joins: str
     facts: tuple
     path: str = "j.path"
+    # The columns every fact's month and key are computed from, when a few plain columns are: rows summed in bulk
+    # (a statement trigger, a catch-up, a rebuild) are grouped by them, and each group's month and key computed
+    # once, instead of computing and sorting text for every row (a census chunk's 116,000 counts: 0.32 s to 0.23 s on
+    # SQLite). PostgreSQL refuses a month or key that uses a column not in it.
+    grain: tuple = ()
     # False for a table that only moves another table's facts (a return's status moves its values'): a rebuild
     # reads each fact once, from its own table.
     rebuild: bool = True
@@ -235,7 +240,13 @@ TO_PLACE = "JOIN communities_jurisdiction j ON j.id = r.jurisdiction_id"
 
 def record_source(d, *, path):
     """The population records' facts, each at the path `path` (an expression over the record's place `j`)."""
-    return Source("communities_populationrecord", TO_PLACE, record_facts(d), path=path)
+    return Source(
+        "communities_populationrecord",
+        TO_PLACE,
+        record_facts(d),
+        path=path,
+        grain=("r.year", "r.kind", "r.section", "j.depth"),
+    )
 
 
 def own_place_sources(d):
@@ -253,6 +264,7 @@ def group_source(d, *, path):
         "JOIN communities_jurisdiction j ON j.id = pr.jurisdiction_id",
         group_facts(d, "pr", "r"),
         path=path,
+        grain=("pr.year", "pr.kind", "pr.section", "r.ethnic_group_id"),
     )
 
 

@@ -51,7 +51,7 @@ def _source_select(source, relation, sign, *, grouped=False):
     keys = {expr: f"k{i}" for i, expr in enumerate(dict.fromkeys(f.key for f in facts))}
     columns = [f"{expr} AS {name}" for expr, name in (*months.items(), *keys.items())]
     sums = [f"SUM({value(f)}) AS v{i}" for i, f in enumerate(facts)]
-    groups = ", ".join(["g_path", *months.values(), *keys.values()])
+    groups = ", ".join(["g_path", *(source.grain or (*months.values(), *keys.values()))])
     summed = (
         f"SELECT {source.path} AS g_path, {', '.join(columns + sums)} "  # noqa: S608
         f"FROM {relation} r {source.joins} WHERE {source.path} <> '' GROUP BY {groups}"
