@@ -17,7 +17,7 @@ from communities.models import PATH_SEGMENT_WIDTH
 
 from .specs import LATEST_MEASURES, latest_chain, sources
 from .suspension import suspended
-from .triggers import PREFIX, delta_insert, fact_selects, keeps_chains
+from .triggers import PREFIX, delta_insert, fact_selects, inserted, keeps_chains
 
 logger = logging.getLogger(__name__)
 
@@ -316,7 +316,7 @@ def add_facts_for(table, where, params=(), using=None):
     For rows inserted while the trigger was switched off (catch_up_bulk_insert): added twice, a row counts twice.
     """
     conn = connections[using or DEFAULT_DB_ALIAS]
-    table_sources = [source for source in sources(conn.vendor) if source.table == table]
+    table_sources = inserted(source for source in sources(conn.vendor) if source.table == table)
     if not table_sources:
         return
     selects = fact_selects(table_sources, "{rows}", "1", grouped=True)

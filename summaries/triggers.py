@@ -66,6 +66,11 @@ def _source_select(source, relation, sign, *, grouped=False):
     )
 
 
+def inserted(table_sources):
+    """The sources whose facts an INSERT of the table's rows gives (specs.Source.on_insert)."""
+    return [source for source in table_sources if source.on_insert]
+
+
 def fact_selects(table_sources, relation, sign, *, grouped=False):
     return [_source_select(s, relation, sign, grouped=grouped) for s in table_sources]
 
@@ -215,7 +220,7 @@ _MOVED_PG = (
 def _postgres(cursor):
     for table, table_sources in _by_table("postgresql").items():
         # Statement triggers see every row of a bulk write: their facts are summed before the measures cross them.
-        new = delta_insert(fact_selects(table_sources, "new_rows", "1", grouped=True))
+        new = delta_insert(fact_selects(inserted(table_sources), "new_rows", "1", grouped=True))
         old = delta_insert(fact_selects(table_sources, "old_rows", "-1", grouped=True))
         both = delta_insert(
             fact_selects(table_sources, "new_rows", "1", grouped=True)
@@ -274,7 +279,7 @@ def _sqlite(cursor):
             return _sqlite_row(which, columns)
 
         bodies = {
-            "INSERT": fact_selects(table_sources, row("NEW"), "1"),
+            "INSERT": fact_selects(inserted(table_sources), row("NEW"), "1"),
             "UPDATE": fact_selects(table_sources, row("NEW"), "1") + fact_selects(table_sources, row("OLD"), "-1"),
             "DELETE": fact_selects(table_sources, row("OLD"), "-1"),
         }
