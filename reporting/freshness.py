@@ -83,6 +83,10 @@ TOPICS = {
 _TOPIC_OF = {label: topic for topic, labels in TOPICS.items() for label in labels}
 
 _POSTGRES_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION unity_distinct_rows(rows text, key_column text) RETURNS text AS $$
+    SELECT CASE WHEN key_column = '' THEN rows
+        ELSE '(SELECT DISTINCT ' || quote_ident(key_column) || ' FROM ' || rows || ')' END
+$$ LANGUAGE sql IMMUTABLE;
 CREATE OR REPLACE FUNCTION unity_log_changes() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
@@ -91,13 +95,17 @@ BEGIN
     END IF;
     -- TG_ARGV[0]: the table's topic; TG_ARGV[1]: the path expression over the joins in TG_ARGV[2], for the
     -- statement's rows `r`.
+    -- TG_ARGV[3]: the one column of `r` they read ('' for none): the rows' distinct values of it are joined, not
+    -- every row (a census chunk: 116,000 counts, 2,000 records).
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         EXECUTE 'INSERT INTO reporting_datachange (path, topic, weight) SELECT DISTINCT COALESCE(' || TG_ARGV[1]
-            || ', ''''), $1, 1 FROM new_rows r ' || TG_ARGV[2] USING TG_ARGV[0];
+            || ', ''''), $1, 1 FROM ' || unity_distinct_rows('new_rows', TG_ARGV[3]) || ' r ' || TG_ARGV[2]
+            USING TG_ARGV[0];
     END IF;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
         EXECUTE 'INSERT INTO reporting_datachange (path, topic, weight) SELECT DISTINCT COALESCE(' || TG_ARGV[1]
-            || ', ''''), $1, 1 FROM old_rows r ' || TG_ARGV[2] USING TG_ARGV[0];
+            || ', ''''), $1, 1 FROM ' || unity_distinct_rows('old_rows', TG_ARGV[3]) || ' r ' || TG_ARGV[2]
+            USING TG_ARGV[0];
     END IF;
     RETURN NULL;
 END $$ {triggers.STATEMENT_TRIGGER_FUNCTION}
@@ -189,6 +197,13 @@ def _joins(route):
     return "j.path", " ".join(joins)
 
 
+def _key_column(route):
+    """The one column of the rows `r` that the path expression of `_joins(route)` reads (None: none)."""
+    if route is None:
+        return None
+    return route[0].column if route else "path"
+
+
 def _sqlite_path(route, row):
     """Return a scalar subquery giving the path of the trigger's `row` (NEW or OLD) on SQLite."""
     expression, joins = _joins(route)
@@ -218,10 +233,12 @@ def install_triggers(using=None, **kwargs):
             cursor.execute(_POSTGRES_FUNCTION)
             for model in _tracked_models():
                 table = model._meta.db_table
-                expression, joins = _joins(route_to_jurisdiction(model))
+                route = route_to_jurisdiction(model)
+                expression, joins = _joins(route)
+                key = _key_column(route) or ""
                 topic = topic_of(model)
                 for op, when in _POSTGRES_TRIGGERS.items():
-                    args = f"('{topic}')" if op == "truncate" else f"('{topic}', '{expression}', '{joins}')"
+                    args = f"('{topic}')" if op == "truncate" else f"('{topic}', '{expression}', '{joins}', '{key}')"
                     cursor.execute(
                         f'CREATE OR REPLACE TRIGGER "{trigger_name(table, op)}" {when.format(table=table)} '
                         f"FOR EACH STATEMENT EXECUTE FUNCTION unity_log_changes{args}"
@@ -263,11 +280,20 @@ def catch_up_bulk_insert(conn, table, last_id):
         with suspended(conn, table, TRIGGER_PREFIX):
             yield
     finally:
-        expression, joins = _joins(route_to_jurisdiction(model))
+        route = route_to_jurisdiction(model)
+        expression, joins = _joins(route)
+        key = _key_column(route)
+        # The rows counted per value of the one column the path is found from, before the joins (a census chunk:
+        # 116,000 counts, 2,000 records).
+        rows = (
+            f'(SELECT "{key}", COUNT(*) AS n FROM "{table}" WHERE id > %s GROUP BY "{key}")'  # noqa: S608
+            if key
+            else f'(SELECT COUNT(*) AS n FROM "{table}" WHERE id > %s)'  # noqa: S608
+        )
         with conn.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {TABLE} (path, topic, weight) SELECT COALESCE({expression}, ''), %s, COUNT(*) "  # noqa: S608
-                f'FROM (SELECT * FROM "{table}" WHERE id > %s) r {joins} WHERE true GROUP BY 1 '
+                f"INSERT INTO {TABLE} (path, topic, weight) SELECT COALESCE({expression}, ''), %s, SUM(r.n) "  # noqa: S608
+                f"FROM {rows} r {joins} WHERE true GROUP BY 1 HAVING SUM(r.n) > 0 "
                 "ON CONFLICT(path, topic) DO UPDATE SET weight = weight + excluded.weight",
                 [topic_of(model), last_id],
             )
