@@ -9,7 +9,7 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self):
         # Imports are refused in base.staging, which may not import this app: the audit row is written here.
-        from base import provinces
+        from base import bulk, provinces
 
         from . import checksums, count_keys, receivers  # noqa: F401
 
@@ -24,3 +24,5 @@ class CommunitiesConfig(AppConfig):
         # The group counts' record and group keys, checked a statement at a time (communities.count_keys).
         post_migrate.connect(count_keys.install_triggers, sender=self, dispatch_uid="communities.count_keys.install")
         pre_migrate.connect(count_keys.drop_sqlite_triggers, sender=self, dispatch_uid="communities.count_keys.drop")
+        # A bulk insert of counts checks their keys in one statement after its block (SQLite; base.bulk).
+        bulk.register(count_keys.checked_bulk_insert)

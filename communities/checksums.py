@@ -8,10 +8,11 @@ counts as text ("group id:count,…" in group-id order; `split` with ":male:fema
 Every other write of group counts must not leave a checksum that is no longer true: services, the admin, raw SQL
 and migrations all fire the triggers installed here on `communities_groupcount`, which blank the record's checksum
 and move its `version` on (on PostgreSQL inserting the row if there is none). The import's own writes skip
-them — it writes the checksum of what it wrote — by a switch only its transaction sees: on SQLite a row of
-`communities_triggersuspension` (one writer, nobody reads what is uncommitted), on PostgreSQL a transaction-local
-setting. A writer on PostgreSQL that commits a count while an import is between reading a record and writing its
-checksum has moved the version on: the import writes only over the version it read, so that checksum stays blank.
+them — it writes the checksum of what it wrote — by a switch only its transaction sees: on SQLite the triggers
+are dropped inside its transaction and created again after (base.triggers.sqlite_triggers_off), on PostgreSQL a
+transaction-local setting. A writer on PostgreSQL that commits a count while an import is between reading a record
+and writing its checksum has moved the version on: the import writes only over the version it read, so that
+checksum stays blank.
 """
 
 import hashlib
@@ -21,13 +22,12 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from base import triggers
 
-from .models import CountsChecksum, GroupCount, PopulationRecord, TriggerSuspension
+from .models import CountsChecksum, GroupCount, PopulationRecord
 
 PREFIX = "communities_checksum_"
 TABLE = CountsChecksum._meta.db_table
 COUNTS = GroupCount._meta.db_table
 RECORDS = PopulationRecord._meta.db_table
-SWITCH = TriggerSuspension._meta.db_table
 # PostgreSQL: the transaction-local setting the triggers' function reads.
 SETTING = "communities.counts_checksums"
 
@@ -87,7 +87,7 @@ def _sqlite_blank(record_id):
 def install_triggers(using=None, **kwargs):
     """Create the triggers that blank a record's checksum when its counts change (idempotent; after each migrate)."""
     conn = connections[using or DEFAULT_DB_ALIAS]
-    if not {TABLE, SWITCH} <= set(conn.introspection.table_names()):
+    if TABLE not in conn.introspection.table_names():
         return
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
@@ -103,8 +103,6 @@ def install_triggers(using=None, **kwargs):
                 f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}forget()"
             )
         elif conn.vendor == "sqlite":
-            # The import's own writes switch these off with a row only its transaction sees (SQLite has one writer).
-            when = f"WHEN NOT EXISTS (SELECT 1 FROM {SWITCH} WHERE \"table\" = '{COUNTS}' AND owner = '{PREFIX}')"  # noqa: S608
             bodies = {
                 "insert": _sqlite_blank("NEW.record_id"),
                 "update": _sqlite_blank("OLD.record_id") + "; " + _sqlite_blank("NEW.record_id"),
@@ -112,8 +110,7 @@ def install_triggers(using=None, **kwargs):
             }
             for op, body in bodies.items():
                 cursor.execute(
-                    f'CREATE TRIGGER IF NOT EXISTS "{PREFIX}{op}" AFTER {op.upper()} ON "{COUNTS}" {when} '
-                    f"BEGIN {body}; END"
+                    f'CREATE TRIGGER IF NOT EXISTS "{PREFIX}{op}" AFTER {op.upper()} ON "{COUNTS}" BEGIN {body}; END'
                 )
             cursor.execute(
                 f'CREATE TRIGGER IF NOT EXISTS "{PREFIX}record_delete" AFTER DELETE ON "{RECORDS}" '  # noqa: S608
@@ -136,19 +133,17 @@ def writing_counts():
     """Run the block's writes of group counts without blanking checksums: the import writes them itself after.
 
     Must run inside the import's transaction (the switch is that transaction's own)."""
+    if connection.vendor != "postgresql":
+        with triggers.sqlite_triggers_off(connection, COUNTS, PREFIX, ops=("insert", "update", "delete")):
+            yield
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT set_config(%s, 'import', true)", [SETTING])
-        else:
-            cursor.execute(f'INSERT INTO {SWITCH} ("table", owner) VALUES (%s, %s)', [COUNTS, PREFIX])  # noqa: S608
+        cursor.execute("SELECT set_config(%s, 'import', true)", [SETTING])
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SELECT set_config(%s, '', true)", [SETTING])
-            else:
-                cursor.execute(f'DELETE FROM {SWITCH} WHERE "table" = %s AND owner = %s', [COUNTS, PREFIX])  # noqa: S608
+            cursor.execute("SELECT set_config(%s, '', true)", [SETTING])
 
 
 def counts_text(counts, *, split):

@@ -21,7 +21,9 @@ PostgreSQL a REPEATABLE READ transaction deleting a record whose counts another 
 snapshot (the application deletes records in READ COMMITTED only; a foreign key would have refused it).
 """
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections
 
 from base import triggers
 
@@ -145,3 +147,27 @@ def drop_sqlite_triggers(using=None, **kwargs):
 def installed(using=None):
     """Return {(table, trigger name)} of the key triggers (for the tests)."""
     return triggers.trigger_names(connections[using or DEFAULT_DB_ALIAS], PREFIX)
+
+
+@contextmanager
+def checked_bulk_insert(conn, table, last_id):
+    """On SQLite, drop the counts' key check for a bulk insert's block (registered with base.bulk) and check the rows
+    inserted meanwhile (id above `last_id`) in one statement after it, refusing them as the trigger would have.
+
+    The row trigger looked up each count's record and group (0.07 s a census chunk of 116,000 counts, stop 23); the
+    one statement looks up the same, without running a trigger program per row. A bulk insert's rows are then
+    refused at the end of its block rather than one statement at a time, inside the same transaction.
+    """
+    if conn.vendor != "sqlite" or table != COUNTS:
+        yield
+        return
+    with triggers.sqlite_triggers_off(conn, COUNTS, PREFIX):
+        try:
+            yield
+        finally:
+            with conn.cursor() as cursor:
+                # The trigger's own condition, over the block's rows named as the trigger names its row.
+                missing = f"SELECT 1 FROM {COUNTS} AS NEW WHERE NEW.id > %s AND ({_SQLITE_MISSING}) LIMIT 1"  # noqa: S608
+                cursor.execute(missing, [last_id])
+                if cursor.fetchone() is not None:
+                    raise IntegrityError("FOREIGN KEY constraint failed")

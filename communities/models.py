@@ -532,31 +532,6 @@ class PendingPasswordChange(models.Model):
         return str(self.user)
 
 
-class TriggerSuspension(models.Model):
-    """A switch that turns one owner's SQLite INSERT triggers on one table off, for a bulk insert (base.bulk).
-
-    Here, in the lowest app, so that the table outlives any migration the triggers of the apps above may be taken
-    back to (their triggers name it); summaries.suspension reads and writes it.
-
-    Only the transaction that inserts the row sees it (SQLite has one writer, and nobody reads what is not
-    committed); the bulk insert deletes it before its transaction ends, after writing in one statement what the
-    triggers would have written row by row. `owner` is the prefix of the triggers it turns off: the summaries'
-    or the change log's (reporting.freshness).
-    """
-
-    id = models.BigAutoField(primary_key=True)
-    table = models.CharField(_("数据表"), max_length=63)
-    owner = models.CharField(_("触发器"), max_length=32)
-
-    class Meta:
-        verbose_name = _("暂停的触发器")
-        verbose_name_plural = _("暂停的触发器")
-        constraints = [models.UniqueConstraint(fields=["table", "owner"], name="trigger_suspension_uniq")]
-
-    def __str__(self):
-        return f"{self.owner} {self.table}"
-
-
 class CountsChecksum(ProvinceCoded):
     """The checksums of one population record's group counts, as the census import last wrote or found them.
 

@@ -36,7 +36,6 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone, translation
 
 from base import plain, triggers
-from summaries.suspension import SUSPENSION, not_suspended, suspended
 
 from .models import DataChange
 
@@ -48,7 +47,7 @@ TABLE = DataChange._meta.db_table
 JURISDICTION = ("communities", "jurisdiction")
 # The switch of bulk inserts (base.bulk) and the census import's checksums (communities.checksums) hold no figure:
 # writing them must not make every cached figure stale.
-UNTRACKED = {"communities.triggersuspension", "communities.countschecksum"}
+UNTRACKED = {"communities.countschecksum"}
 GLOBAL_PATH = ""
 TRIGGER_PREFIX = "unity_changes_"
 # What each table's rows feed. A cached section of figures names the topics it reads (reporting.selectors), and a
@@ -119,7 +118,7 @@ _POSTGRES_TRIGGERS = {
     "truncate": "AFTER TRUNCATE ON {table}",
 }
 _SQLITE_TRIGGER = """
-CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {op} ON "{table}" {when}BEGIN
+CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {op} ON "{table}" BEGIN
     INSERT INTO {log} (path, topic, weight) SELECT COALESCE(p, ''), '{topic}', 1 FROM ({paths}) WHERE true
     ON CONFLICT(path, topic) DO UPDATE SET weight = weight + 1;
 END
@@ -246,20 +245,16 @@ def install_triggers(using=None, **kwargs):
         elif conn.vendor == "sqlite":
             # One row per path: SQLite serialises writers itself, so the fold costs no concurrency.
             cursor.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS datachange_path_topic_uniq ON "{TABLE}" (path, topic)')
-            switchable = SUSPENSION in conn.introspection.table_names()
             for model in _tracked_models():
                 table, route = model._meta.db_table, route_to_jurisdiction(model)
                 for op in ("INSERT", "UPDATE", "DELETE"):
                     rows = {"INSERT": ["NEW"], "UPDATE": ["NEW", "OLD"], "DELETE": ["OLD"]}[op]
                     paths = " UNION ".join(_sqlite_path(route, row) for row in rows)
-                    # A bulk insert (base.bulk) may switch the INSERT trigger off and log its rows in one statement.
-                    when = f"WHEN {not_suspended(table, TRIGGER_PREFIX)} " if op == "INSERT" and switchable else ""
                     cursor.execute(
                         _SQLITE_TRIGGER.format(
                             name=trigger_name(table, op),
                             op=op,
                             table=table,
-                            when=when,
                             log=TABLE,
                             topic=topic_of(model),
                             paths=paths,
@@ -269,15 +264,15 @@ def install_triggers(using=None, **kwargs):
 
 @contextmanager
 def catch_up_bulk_insert(conn, table, last_id):
-    """Switch the change log's SQLite INSERT trigger on `table` off for this transaction (registered with base.bulk);
-    on leaving, log the paths of the rows inserted meanwhile (id above `last_id`) in one statement, each path's
-    weight going up by its number of rows, as the trigger's upsert per row would have made it."""
+    """Drop the change log's SQLite INSERT trigger on `table` inside this transaction (registered with base.bulk); on
+    leaving, create it again and log the paths of the rows inserted meanwhile (id above `last_id`) in one statement,
+    each path's weight going up by its number of rows, as the trigger's upsert per row would have made it."""
     model = next((m for m in _tracked_models() if m._meta.db_table == table), None)
     if conn.vendor != "sqlite" or model is None:
         yield
         return
     try:
-        with suspended(conn, table, TRIGGER_PREFIX):
+        with triggers.sqlite_triggers_off(conn, table, TRIGGER_PREFIX):
             yield
     finally:
         route = route_to_jurisdiction(model)

@@ -13,10 +13,10 @@ from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 
+from base.triggers import sqlite_triggers_off
 from communities.models import PATH_SEGMENT_WIDTH
 
 from .specs import LATEST_MEASURES, latest_chain, sources
-from .suspension import suspended
 from .triggers import PREFIX, delta_insert, fact_selects, inserted, keeps_chains
 
 logger = logging.getLogger(__name__)
@@ -331,19 +331,21 @@ def add_facts_for(table, where, params=(), using=None):
 
 @contextmanager
 def catch_up_bulk_insert(conn, table, last_id):
-    """Switch the summaries' SQLite INSERT trigger on `table` off for this transaction (registered with base.bulk);
-    on leaving, add the facts of the rows inserted meanwhile (id above `last_id`) in one statement.
+    """Drop the summaries' SQLite INSERT trigger on `table` inside this transaction (registered with base.bulk); on
+    leaving, create it again and add the facts of the rows inserted meanwhile (id above `last_id`) in one statement.
+
+    A table whose inserts also move chains of "latest" figures keeps its trigger: a bulk insert catches up facts only.
 
     Also when the block raised: whatever rows it left in the table are then summarised, so a caller that carries
     on after the error keeps the summaries right.
     """
     summarised = any(source.table == table for source in sources(conn.vendor))
     if conn.vendor != "sqlite" or not summarised or keeps_chains(table):
-        # Only SQLite's row triggers are switched off, and only those that write facts alone.
+        # Only SQLite's row triggers are dropped, and only those that write facts alone.
         yield
         return
     try:
-        with suspended(conn, table, PREFIX):
+        with sqlite_triggers_off(conn, table, PREFIX):
             yield
     finally:
         add_facts_for(table, "id > %s", [last_id], using=conn.alias)

@@ -1,8 +1,8 @@
 """The database triggers that keep the summary journal (`summaries_delta`) in step with the records.
 
 PostgreSQL: one statement-level trigger per table and event, with transition tables, so a bulk write adds its
-facts in one grouped INSERT. SQLite: row triggers; a bulk insert (base.bulk) may switch the INSERT ones off for its
-own transaction (a row in `communities_triggersuspension`) and add the facts of all its rows in one statement
+facts in one grouped INSERT. SQLite: row triggers; a bulk insert (base.bulk) may drop the INSERT ones inside its
+own transaction (base.triggers.sqlite_triggers_off) and add the facts of all its rows in one statement
 (services.catch_up_bulk_insert). Both only INSERT into the journal: two writers never wait on one another for a
 summary row, whatever records they touch. A jurisdiction moved in the tree (its path changed) and a TRUNCATE mark
 the totals for a rebuild (`summaries_stale`) instead of rewriting them inside the writer's transaction.
@@ -14,7 +14,6 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from base import triggers as shared
 
 from .specs import LATEST_FIGURES, Dialect, latest_chain, own_place_sources, sources
-from .suspension import SUSPENSION, not_suspended
 
 PREFIX = "summaries_"
 DELTA = "summaries_delta"
@@ -286,10 +285,8 @@ def _sqlite(cursor):
         chains = _sqlite_chains(table, columns)
         for op, selects in bodies.items():
             also = f" {chains[op]};" if op in chains else ""
-            # A table whose inserts also move chains keeps its INSERT trigger: a bulk insert catches up facts only.
-            when = f"WHEN {not_suspended(table, PREFIX)} " if op == "INSERT" and not keeps_chains(table) else ""
             cursor.execute(
-                f'CREATE TRIGGER IF NOT EXISTS "{trigger_name(table, op)}" AFTER {op} ON "{table}" {when}'
+                f'CREATE TRIGGER IF NOT EXISTS "{trigger_name(table, op)}" AFTER {op} ON "{table}" '
                 f"BEGIN {delta_insert(selects)};{also} END"
             )
     cursor.execute(
@@ -311,7 +308,7 @@ def trigger_name(table, op):
 def install_triggers(using=None, **kwargs):
     """Create the summary triggers (idempotent; run after each migrate)."""
     conn = connections[using or DEFAULT_DB_ALIAS]
-    if not {DELTA, SUSPENSION} <= set(conn.introspection.table_names()):
+    if DELTA not in conn.introspection.table_names():
         return
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":

@@ -9,6 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
 from django.test import TestCase, TransactionTestCase
 
+from base.bulk import bulk_insert
 from communities import count_keys
 from communities.models import EthnicGroup, GroupCount, PopulationRecord
 from summaries import services
@@ -119,6 +120,28 @@ class CountKeysTests(TestCase):
         ]
         self.assertRefused(lambda: census_postgres.copy_counts(rows))
         self.assertFalse(GroupCount.objects.filter(ethnic_group=self.yi).exists())
+
+    def test_a_bulk_insert_with_a_missing_record_or_group_is_refused(self):
+        # SQLite checks a bulk insert's rows in one statement after its block (count_keys.checked_bulk_insert);
+        # PostgreSQL's statement trigger checks each statement of it.
+        for bad in ((missing_id(PopulationRecord), self.yi.pk), (self.record.pk, missing_id(EthnicGroup))):
+            with self.subTest(bad=bad):
+                good = (self.record.pk, self.yi.pk, 2, self.code)
+
+                def write(bad=bad, good=good):
+                    with bulk_insert(GroupCount._meta.db_table):
+                        insert_counts([good])
+                        insert_counts([(*bad, 4, self.code)])
+
+                self.assertRefused(write)
+                self.assertFalse(GroupCount.objects.filter(ethnic_group=self.yi).exists())
+                self.assertFalse(GroupCount.objects.filter(count=4).exists())
+
+    def test_a_bulk_insert_of_good_counts_is_written(self):
+        with transaction.atomic(), bulk_insert(GroupCount._meta.db_table):
+            insert_counts([(self.record.pk, self.yi.pk, 2, self.code)])
+        self.assertTrue(GroupCount.objects.filter(record=self.record, ethnic_group=self.yi, count=2).exists())
+        self.assertEqual(services.differences(), [])
 
 
 class CountKeysSummariesTests(TransactionTestCase):

@@ -7,8 +7,8 @@ from django.test import TestCase, TransactionTestCase
 
 from base import bulk
 from base.bulk import bulk_insert
+from base.triggers import trigger_names
 from communities.models import EthnicGroup, GroupCount, PopulationRecord
-from communities.models import TriggerSuspension as Suspension
 from reporting.freshness import subtree_version
 from reporting.models import DataChange
 from summaries import services
@@ -20,6 +20,13 @@ SQLITE = connection.vendor == "sqlite"
 
 
 class BulkInsertCase(TestCase):
+    def setUp(self):
+        self.triggers = trigger_names(connection, "")
+
+    def assertTriggersBack(self):
+        """Every trigger a block dropped (base.triggers.sqlite_triggers_off) is there again."""
+        self.assertEqual(trigger_names(connection, ""), self.triggers)
+
     @classmethod
     def setUpTestData(cls):
         cls.district, places = build_tree(streets=1, communities=2)
@@ -46,7 +53,7 @@ class SummariesTests(BulkInsertCase):
         self.assertEqual(services.differences(), [])
         services.fold()
         self.assertEqual(services.differences(), [])
-        self.assertFalse(Suspension.objects.exists())
+        self.assertTriggersBack()
 
     def test_the_facts_are_those_the_row_trigger_writes(self):
         by_trigger = self.record(self.communities[0], minority_total=30)
@@ -75,7 +82,7 @@ class SummariesTests(BulkInsertCase):
             with bulk_insert(COUNTS):
                 GroupCount.objects.bulk_create(self.counts(record, [5, 6]))
                 self.assertEqual(Delta.objects.count(), before)
-                self.assertTrue(Suspension.objects.filter(table=COUNTS).exists())
+                self.assertNotIn((COUNTS, "summaries_communities_groupcount_insert"), trigger_names(connection, ""))
             catch_up.assert_called_once()
         self.assertGreater(Delta.objects.count(), before)
         self.assertEqual(services.differences(), [])
@@ -97,7 +104,7 @@ class SummariesTests(BulkInsertCase):
             1 / 0  # noqa: B018 (the block fails after its insert)
         self.assertEqual(GroupCount.objects.count(), 2)
         self.assertEqual(services.differences(), [])
-        self.assertFalse(Suspension.objects.exists())
+        self.assertTriggersBack()
 
     def test_a_savepoint_rolled_back_in_the_block_leaves_nothing_behind(self):
         record = self.record(self.communities[0])
@@ -137,7 +144,7 @@ class ChangeLogTests(BulkInsertCase):
         # SQLite's row trigger adds one per row; PostgreSQL's statement trigger one per statement.
         self.assertEqual(after[0] - before[0], 3 if SQLITE else 1)
         self.assertEqual(after[1], before[1])
-        self.assertFalse(Suspension.objects.exists())
+        self.assertTriggersBack()
 
     @skipUnless(SQLITE, "the change log's SQLite row trigger")
     def test_the_catch_up_adds_to_the_paths_already_logged(self):
@@ -159,11 +166,20 @@ class OutsideATransactionTests(TransactionTestCase):
 
         reload_reference_data()
 
-    @skipUnless(SQLITE, "the switch exists on SQLite only")
+    @skipUnless(SQLITE, "only SQLite's triggers are dropped")
     def test_the_block_refuses_to_run_outside_a_transaction(self):
+        before = trigger_names(connection, "")
         with self.assertRaisesMessage(RuntimeError, "inside a transaction"), bulk_insert(COUNTS):
             pass
-        self.assertFalse(Suspension.objects.exists())
+        self.assertEqual(trigger_names(connection, ""), before)
+
+    @skipUnless(SQLITE, "only SQLite's triggers are dropped")
+    def test_a_rolled_back_transaction_leaves_the_triggers_as_they_were(self):
+        before = trigger_names(connection, "")
+        with self.assertRaises(RuntimeError), transaction.atomic(), bulk_insert(COUNTS):
+            self.assertLess(trigger_names(connection, ""), before)
+            raise RuntimeError
+        self.assertEqual(trigger_names(connection, ""), before)
 
 
 @skipUnless(not SQLITE, "PostgreSQL plans with its statistics of the table")
