@@ -163,7 +163,22 @@ def counts_text(counts, *, split):
 
 def digest(counts, *, split):
     """Return the checksum (md5 of `counts_text`) of counts {group id: (count, male, female)}."""
-    return hashlib.md5(counts_text(counts, split=split).encode(), usedforsecurity=False).hexdigest()
+    return _md5(counts_text(counts, split=split))
+
+
+def digests(counts):
+    """Return (digest(counts, split=False), digest(counts, split=True)), making the text once when no count has a
+    男/女 figure (a census without those columns: the split text is the plain one with "::" after each count)."""
+    plain = counts_text(counts, split=False)
+    if any(male is not None or female is not None for _count, male, female in counts.values()):
+        split = counts_text(counts, split=True)
+    else:
+        split = plain.replace(",", "::,") + "::" if plain else ""
+    return _md5(plain), _md5(split)
+
+
+def _md5(text):
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def stored(record_pks):

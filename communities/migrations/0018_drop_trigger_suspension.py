@@ -8,13 +8,12 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0017_groupcount_keys_by_trigger'),
+        ("communities", "0017_groupcount_keys_by_trigger"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='TriggerSuspension',
+            name="TriggerSuspension",
         ),
     ]

@@ -3,6 +3,7 @@
 from unittest import skipUnless
 
 from django.db import connection, transaction
+from django.test import SimpleTestCase
 from django.test.utils import CaptureQueriesContext
 
 from base.triggers import trigger_names
@@ -167,3 +168,20 @@ class ChecksumVersionTests(CensusImportCase):
         self.assertTrue(plan.issues)
         self.assertFalse(CountsChecksum.objects.exists())
         self.assertFalse(GroupCount.objects.exists())
+
+
+class DigestsTests(SimpleTestCase):
+    def test_both_checksums_at_once_are_the_two_taken_alone(self):
+        for counts in (
+            {},
+            {3: (5, None, None)},
+            {12: (900, None, None), 1: (60, None, None), 7: (0, None, None)},
+            {12: (900, 400, 500), 1: (60, None, None)},
+            {2: (10, 4, None)},
+            {2: (10, None, 0)},
+        ):
+            with self.subTest(counts=counts):
+                self.assertEqual(
+                    checksums.digests(counts),
+                    (checksums.digest(counts, split=False), checksums.digest(counts, split=True)),
+                )
