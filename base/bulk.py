@@ -3,14 +3,15 @@
 On SQLite the summaries and the change log are kept by row triggers: a province's census import inserts 1.16 M
 group counts, and every one of them ran a trigger program that inserted seven journal rows and upserted a change
 row. An importer that inserts many rows into one table does it inside `bulk_insert(table)`: each app that
-registered a catch-up here (in its AppConfig.ready) switches its INSERT triggers on that table off for the block,
-inside the block's transaction, and after the block writes in one statement what its triggers would have written
-for every row inserted meanwhile (those rows are the ones whose id is above the largest id before the block).
+registered a catch-up here (in its AppConfig.ready) drops its INSERT triggers on that table for the block, inside
+the block's transaction (base.triggers.sqlite_triggers_off), and after the block creates them again and writes in
+one statement what they would have written (or checked) for every row inserted meanwhile (those rows are the ones
+whose id is above the largest id before the block).
 
 Only INSERTs belong in the block: an UPDATE or DELETE there would fire the triggers as usual, but a row inserted
 and then changed inside the block would be caught up on as it is at the end. The block must run inside a
-transaction: the switch is a row only that transaction sees, so other connections' writes keep their triggers, and
-a rollback takes the switch away with everything else.
+transaction: SQLite's DDL is transactional, so no other connection sees the triggers gone (SQLite has one writer,
+and nobody reads what is not committed), and a rollback restores them with everything else.
 
 This module imports no app: the apps above register their catch-ups, so an importer low in the layers calls them
 without knowing them.
@@ -102,7 +103,7 @@ def bulk_insert(table, using=None):
         _schedule_after_commit(conn)
         return
     if not conn.in_atomic_block:
-        raise RuntimeError("bulk_insert() must run inside a transaction: its switch must not be seen by others.")
+        raise RuntimeError("bulk_insert() must run inside a transaction: others must not see its triggers gone.")
     quoted = conn.ops.quote_name(table)
     with conn.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608 (a table name from the caller's model)
