@@ -45,8 +45,8 @@ TRACKED_APPS = ("communities", "activities")
 CACHE_ALIAS = "dashboard"
 TABLE = DataChange._meta.db_table
 JURISDICTION = ("communities", "jurisdiction")
-# The switch of bulk inserts (base.bulk) and the census import's checksums (communities.checksums) hold no figure:
-# writing them must not make every cached figure stale.
+# The census import's checksums (communities.checksums) hold no figure: writing them must not make every cached
+# figure stale.
 UNTRACKED = {"communities.countschecksum"}
 GLOBAL_PATH = ""
 TRIGGER_PREFIX = "unity_changes_"
