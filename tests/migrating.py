@@ -17,6 +17,18 @@ def after_migrating():
     emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS, plan=True)
 
 
+def old_district_record(apps):
+    """In the state `apps` of an older migration, create a district at the top of the tree and a population record
+    of it (its province code the district's own); return the record."""
+    jurisdictions = apps.get_model("communities", "Jurisdiction").objects
+    root = jurisdictions.create(name="区", level="district", code="520115000000")
+    root.path = f"{root.pk:08d}/"
+    root.save()
+    return apps.get_model("communities", "PopulationRecord").objects.create(
+        jurisdiction=root, year=2024, province_code=f"{root.pk:08d}"
+    )
+
+
 class MigrationTestCase(TransactionTestCase):
     """A test that migrates the database back: it leaves every migration applied and every trigger back, and the
     reference data the flush emptied loaded again for the next tests in the worker."""

@@ -37,7 +37,7 @@ from tests.activities.factories_petitions import make_petition
 from tests.activities.factories_registers import ACTIVITY_HEADER, activity_rows
 from tests.communities.test_admin import record_form
 from tests.factories import csv_bytes, group, make_jurisdiction, make_member, make_population, make_user
-from tests.migrating import MigrationTestCase, before_migrating
+from tests.migrating import MigrationTestCase, before_migrating, old_district_record
 from tests.summaries.operations import RandomWrites, build_tree
 
 EXPECTED_TABLES = {
@@ -330,24 +330,14 @@ class MigrationFillsExistingRowsTests(MigrationTestCase):
     before = [("communities", "0010_security_sign_in_audit"), ("activities", "0018_dashboard_indexes")]
 
     def test_existing_checksum_rows_get_their_records_code(self):
-        before_migrating()
-        executor = MigrationExecutor(connection)
-        executor.migrate([("communities", "0015_groupcount_no_group_index")])
-        old = executor.loader.project_state([("communities", "0015_groupcount_no_group_index")]).apps
-        root = old.get_model("communities", "Jurisdiction").objects.create(
-            name="区", level="district", code="520115000000"
-        )
-        root.path = f"{root.pk:08d}/"
-        root.save()
-        record = old.get_model("communities", "PopulationRecord").objects.create(
-            jurisdiction=root, year=2024, province_code=f"{root.pk:08d}"
-        )
+        old = self.migrate([("communities", "0015_groupcount_no_group_index")])
+        record = old_district_record(old)
         old.get_model("communities", "CountsChecksum").objects.create(record=record, counts="0" * 32)
 
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
-        self.assertEqual(list(CountsChecksum.objects.values_list("province_code", flat=True)), [f"{root.pk:08d}"])
+        self.assertEqual(list(CountsChecksum.objects.values_list("province_code", flat=True)), [record.province_code])
 
     def test_existing_rows_get_their_province_code(self):
         before_migrating()

@@ -14,7 +14,7 @@ from communities import count_keys
 from communities.models import EthnicGroup, GroupCount, PopulationRecord
 from summaries import services
 from tests.factories import group, make_jurisdiction, make_population
-from tests.migrating import MigrationTestCase, before_migrating
+from tests.migrating import MigrationTestCase, before_migrating, old_district_record
 from tests.summaries.operations import build_tree
 
 COLUMNS = "(record_id, ethnic_group_id, count, province_code)"
@@ -248,18 +248,8 @@ class CountKeysMigrationTests(MigrationTestCase):
 
     @skipUnless(connection.vendor == "sqlite", "SQLite's table remake drops the statistics")
     def test_the_remade_table_keeps_its_planner_statistics(self):
-        before_migrating()
-        executor = MigrationExecutor(connection)
-        executor.migrate(self.before)
-        old = executor.loader.project_state(self.before).apps
-        root = old.get_model("communities", "Jurisdiction").objects.create(
-            name="区", level="district", code="520115000000"
-        )
-        root.path = f"{root.pk:08d}/"
-        root.save()
-        record = old.get_model("communities", "PopulationRecord").objects.create(
-            jurisdiction=root, year=2024, province_code=f"{root.pk:08d}"
-        )
+        old = self.migrate(self.before)
+        record = old_district_record(old)
         Group = old.get_model("communities", "EthnicGroup")
         old.get_model("communities", "GroupCount").objects.bulk_create(
             old.get_model("communities", "GroupCount")(
