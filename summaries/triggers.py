@@ -113,19 +113,25 @@ def _columns(table):
 
 
 # The tables whose writes change the chains of "latest" figures (specs.latest_chain): the relation of (jid, fid) a
-# set of their rows `x` touches, and the columns the state before a change is rebuilt from.
+# set of their rows `x` touches, the columns the state before a change is rebuilt from, and the condition keeping
+# of a row `t` of the table only those in the chains of the pairs `{pairs}`. The state before a change is a UNION ALL,
+# which SQLite materialises whole before joining it: unrestricted, every update or delete of one value read every
+# value of the table (and of a return, every return).
 _CHAINS = {
     "activities_monthlyvalue": (
         "SELECT mr.jurisdiction_id AS jid, x.figure_id AS fid FROM {rows} x "
         "JOIN activities_monthlyreturn mr ON mr.id = x.monthly_return_id",
         "values",
         "id, monthly_return_id, figure_id, value",
+        "t.figure_id IN (SELECT fid FROM {pairs} p) AND t.monthly_return_id IN (SELECT r.id FROM "
+        "activities_monthlyreturn r WHERE r.jurisdiction_id IN (SELECT jid FROM {pairs} p))",
     ),
     "activities_monthlyreturn": (
         "SELECT x.jurisdiction_id AS jid, v.figure_id AS fid FROM {rows} x "
         "JOIN activities_monthlyvalue v ON v.monthly_return_id = x.id",
         "returns",
         "id, jurisdiction_id, month, status",
+        "t.jurisdiction_id IN (SELECT jid FROM {pairs} p)",
     ),
 }
 # pg_advisory_xact_lock's first key for "writing a place's chains"; the second is the place's id modulo the buckets.
@@ -139,13 +145,14 @@ def chain_delta(vendor, table, new=None, old=None, excluded=None):
     `new` / `old`: relations of the rows after / before the change (None where the event has none); `excluded`:
     the condition (on a row `t` of the table) leaving out the rows the change wrote, to rebuild the state before
     it as the table without them plus `old`."""
-    pairs_of, state, columns = _CHAINS[table]
-    pairs = " UNION ALL ".join(pairs_of.format(rows=rows) for rows in (new, old) if rows)
-    before = f"SELECT {columns} FROM {table} t" + (f" WHERE {excluded}" if excluded else "")
+    pairs_of, state, columns, in_chains = _CHAINS[table]
+    pairs = "(" + " UNION ALL ".join(pairs_of.format(rows=rows) for rows in (new, old) if rows) + ")"
+    kept = " AND ".join(c for c in (in_chains.format(pairs=pairs), excluded) if c)
+    before = f"SELECT {columns} FROM {table} t WHERE {kept}"  # noqa: S608 (fixed text)
     if old:
         before += f" UNION ALL SELECT {columns} FROM {old}"
-    after_chains = latest_chain(vendor, pairs=f"({pairs})")
-    before_chains = latest_chain(vendor, pairs=f"({pairs})", sign="-1", **{state: f"({before})"})
+    after_chains = latest_chain(vendor, pairs=pairs)
+    before_chains = latest_chain(vendor, pairs=pairs, sign="-1", **{state: f"({before})"})
     return delta_insert([after_chains, before_chains])
 
 
