@@ -181,21 +181,6 @@ def _md5(text):
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
-def stored(record_pks):
-    """Return {record pk: (counts checksum, split checksum, version)} of the records that have a row."""
-    found = {}
-    record_pks = list(record_pks)
-    with connection.cursor() as cursor:
-        for start in range(0, len(record_pks), 900):
-            chunk = record_pks[start : start + 900]
-            cursor.execute(
-                f"SELECT record_id, counts, split, version FROM {TABLE} WHERE record_id IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608, E501
-                chunk,
-            )
-            found.update((pk, (counts, split, version)) for pk, counts, split, version in cursor.fetchall())
-    return found
-
-
 def save(rows):
     """Write (record pk, counts checksum, split checksum or None, version read) rows.
 
