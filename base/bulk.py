@@ -58,9 +58,7 @@ def _schedule_after_commit(conn):
 
 # A block that inserts at least this many rows, and at least half as many as the table's statistics count, analyses
 # the table (PostgreSQL): the statements that follow it in the same import are planned with the table's new size.
-# A census import's chunk inserts 2,000 records: at 10,000 the records table was never analysed during a first
-# import, and each chunk's lookup of its stored records scanned every record of the year (0.8 s of a province's).
-ANALYZE_AFTER_ROWS = 1_000
+ANALYZE_AFTER_ROWS = 10_000
 
 
 @contextmanager
