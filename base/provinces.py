@@ -45,6 +45,11 @@ def province_code(path):
     return (path or "")[:PROVINCE_CODE_LENGTH]
 
 
+def is_province_top(path):
+    """Whether the jurisdiction at `path` is the top of its province's tree (its subtree is the province)."""
+    return bool(path) and path == f"{province_code(path)}/"
+
+
 def province_code_sql(path_expression):
     """Return the SQL expression of the province code of the path `path_expression` (SQLite and PostgreSQL)."""
     return f"SUBSTR({path_expression}, 1, {PROVINCE_CODE_LENGTH})"

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from base import access
 from base.audit import readable_changes
 from base.models import FieldCheckConstraint, TrackedModel
-from base.provinces import PROVINCE_CODE_LENGTH, ProvinceCoded, ProvinceCodedQuerySet, province_code
+from base.provinces import PROVINCE_CODE_LENGTH, ProvinceCoded, ProvinceCodedQuerySet, is_province_top, province_code
 
 from .choices import Action, AuditAction, JurisdictionLevel, PopulationKind, Role
 
@@ -195,7 +195,7 @@ class ScopedQuerySet(models.QuerySet):
                 model, prefix = model._meta.get_field(part).related_model, f"{prefix}{part}__"
             if issubclass(model, ProvinceCoded):
                 same_province[f"{prefix}province_code"] = code
-        if by_province_at_top and same_province and jurisdiction.path == f"{code}/":
+        if by_province_at_top and same_province and is_province_top(jurisdiction.path):
             # The top of a tree: its subtree is its province, so the province code alone selects the rows, and a
             # ranked read may walk an index that starts with it (the largest activities of a city: 4.6 ms -> 0.1 ms).
             # Not the default: a place's (place, date) index serves most other reads better than the code does.

@@ -6,8 +6,10 @@ Every figure is aggregated in SQL over a jurisdiction's whole subtree, in a fixe
 from dataclasses import dataclass, fields
 from datetime import date
 
-from django.db.models import CharField, Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import CharField, Count, DateField, F, Func, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Substr
+
+from base.provinces import is_province_top
 
 from ..models import Activity, ActivityPhoto
 
@@ -119,11 +121,33 @@ def activity_counts_by_month(*, jurisdiction, start=None, end=None):
     return result
 
 
+class NotIndexed(Func):
+    """A column SQLite's planner may not search an index by (`+column`); the plain column elsewhere."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
+
+
 def largest_activities(*, jurisdiction, start=None, end=None, limit=5):
     """Return the `limit` activities with the most participants, most recent first among equals."""
     order = ("-participants", "-date", "-pk")
-    # Ranked from an index (the subtree's own or the largest-first one, whichever the planner finds cheaper).
-    largest = _activities(jurisdiction, start, end, by_province_at_top=True).order_by(*order).values("pk")[:limit]
+    if is_province_top(jurisdiction.path):
+        # The whole province: walk the largest-first index in its order and stop at the period's first `limit`
+        # entries. With the period searchable, SQLite's statistics made it skip-scan the index by participants and
+        # sort the year's activities instead (city top: 6-12 ms -> 0.01 ms).
+        dated = Activity.objects.in_subtree(jurisdiction, by_province_at_top=True).alias(
+            day=NotIndexed(F("date"), output_field=DateField())
+        )
+        if start:
+            dated = dated.filter(day__gte=start)
+        if end:
+            dated = dated.filter(day__lte=end)
+    else:
+        # A smaller subtree: its places' (place, date, participants) index ranks the period's activities.
+        dated = _activities(jurisdiction, start, end)
+    largest = dated.order_by(*order).values("pk")[:limit]
     return list(Activity.objects.filter(pk__in=largest).select_related("jurisdiction", "category").order_by(*order))
 
 
