@@ -73,21 +73,24 @@ def _number(value):
     return int(value) if value == value.to_integral_value() else value.quantize(CENT)
 
 
-def subtree_rows(jurisdiction, measures, *, start=None, end=None, by_key=True):
+def subtree_rows(jurisdiction, measures, *, start=None, end=None, by_key=True, by_month=True):
     """Return a `Row` per (measure, month, key) of `jurisdiction`'s subtree, months from `start` to `end`
-    (with `by_key=False`, per (measure, month), the key '')."""
+    (with `by_key=False`, per (measure, month), the key ''; with `by_month=False`, per (measure, key) summed over
+    the months, the month the first of them)."""
     where, params = _filters(measures, start, end)
     match, wildcard = _prefix()
     key = "key" if by_key else "''"
+    month = "month" if by_month else "MIN(month)"
+    grouped = ", ".join(["measure", *(["month"] if by_month else []), *(["key"] if by_key else [])])
     own, own_params = _own_facts(
         measures, "measure, month, key, value", "%s", [jurisdiction.pk], start, end, where, params
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT measure, month, {key}, SUM(value) FROM ("
+            f"SELECT measure, {month}, {key}, SUM(value) FROM ("
             f"SELECT measure, month, key, value FROM summaries_total WHERE node = %s AND {where} UNION ALL "
             f"SELECT measure, month, key, value FROM summaries_delta WHERE {match} AND {where}{own}"
-            f") s GROUP BY measure, month{', key' if by_key else ''}",
+            f") s GROUP BY {grouped}",
             [jurisdiction.path, *params, jurisdiction.path + wildcard, *params, *own_params],
         )
         return [Row(m, _month(mo), k, _number(v)) for m, mo, k, v in cursor.fetchall()]
