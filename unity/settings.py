@@ -143,7 +143,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "LOCATION": str(Path(DATABASES["default"]["NAME"]).parent / "dashboard-cache"),
     }
 else:
-    _DASHBOARD_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "unity_cache"}
+    _DASHBOARD_CACHE = {"BACKEND": "reporting.cache.DashboardDatabaseCache", "LOCATION": "unity_cache"}
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "dashboard": {

@@ -34,7 +34,7 @@ from tests.factories import group, make_jurisdiction, make_population
 
 TODAY = date(2026, 11, 23)
 PERIOD = year_period(2026)
-DATABASE_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "unity_cache"}
+DATABASE_CACHE = {"BACKEND": "reporting.cache.DashboardDatabaseCache", "LOCATION": "unity_cache"}
 LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
 
 
@@ -233,10 +233,10 @@ class SharedCacheTests(TestCase):
         make_activity(cls.community, day=date(2026, 3, 1), participants=40)
 
     def test_figures_computed_by_one_process_are_read_by_another(self):
-        from django.core.cache.backends.db import DatabaseCache
+        from reporting.cache import DashboardDatabaseCache
 
         board(self.street)
-        other_process = DatabaseCache("unity_cache", {})  # a cache object of its own, as in another process
+        other_process = DashboardDatabaseCache("unity_cache", {})  # a cache object of its own, as in another process
         with mock.patch.object(freshness, "caches", {CACHE_ALIAS: other_process}), self.assertNumQueries(2):
             self.assertEqual(board(self.street).activities.count, 1)  # two queries: the version, the entry
 
