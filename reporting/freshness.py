@@ -32,18 +32,20 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone, translation
 
 from base import plain, triggers
+from communities.models import PATH_SEGMENT_WIDTH
 
-from .models import DataChange
+from .models import DataChange, DataChangeTotal
 
 logger = logging.getLogger(__name__)
 
 TRACKED_APPS = ("communities", "activities")
 CACHE_ALIAS = "dashboard"
 TABLE = DataChange._meta.db_table
+TOTALS = DataChangeTotal._meta.db_table
 JURISDICTION = ("communities", "jurisdiction")
 # The census import's checksums (communities.checksums) hold no figure: writing them must not make every cached
 # figure stale.
@@ -304,32 +306,51 @@ def installed_triggers():
     return {table for table, _name in triggers.trigger_names(connection, TRIGGER_PREFIX)}
 
 
-def compact_changes(using=None):
-    """Fold each path's logged changes into one row of the same total weight; return the rows removed.
+# Deeper than any jurisdiction (a province tree has five levels); a path is segments of PATH_SEGMENT_WIDTH.
+_MAX_DEPTH = 16
+_LEVELS = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(_MAX_DEPTH + 1))
+# pg_advisory_xact_lock's key for "compacting the change log": two compactions upserting the same totals in
+# different orders could deadlock; one at a time, they cannot.
+COMPACT_LOCK_KEY = 8_112_027
 
-    Versions are sums, so they do not move. A writer logging meanwhile inserts a row this statement does not
-    see, which stays as it is; nothing here waits on a writer or makes one wait.
+
+def compact_changes(using=None):
+    """Move the change log's rows into the per-path totals (`DataChangeTotal`); return the rows moved.
+
+    Every row is added to its path's own weight and to the subtree weight of the path and each of its ancestors, in
+    the statement that deletes it (PostgreSQL) or the transaction that does (SQLite, whose write lock is the
+    transaction's): a reader's one statement sees the rows either in the log or in the totals, so no version moves.
+    A writer logging meanwhile inserts a row this statement does not see, which stays in the log; the writers never
+    touch the totals, so nothing here waits on a writer or makes one wait.
     """
     conn = connections[using or DEFAULT_DB_ALIAS]
-    if conn.vendor != "postgresql":
-        return 0  # SQLite's trigger folds as it writes.
-    with conn.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH folded AS (
-                DELETE FROM reporting_datachange
-                WHERE (path, topic) IN (
-                    SELECT path, topic FROM reporting_datachange GROUP BY path, topic HAVING COUNT(*) > 1
-                )
-                RETURNING path, topic, weight
-            ), written AS (
-                INSERT INTO reporting_datachange (path, topic, weight)
-                SELECT path, topic, SUM(weight) FROM folded GROUP BY path, topic RETURNING 1
+    width = PATH_SEGMENT_WIDTH
+    rolled = (
+        f"SELECT substr(m.path, 1, n.k * {width}) AS path, m.topic, "  # noqa: S608 — our tables and numbers
+        f"SUM(CASE WHEN n.k * {width} = length(m.path) THEN m.weight ELSE 0 END) AS own_weight, "
+        f"SUM(m.weight) AS subtree_weight FROM {{rows}} m JOIN ({_LEVELS}) n ON n.k * {width} <= length(m.path) "
+        "WHERE true GROUP BY 1, 2"
+    )
+    upsert = (
+        f"INSERT INTO {TOTALS} (path, topic, own_weight, subtree_weight) {{select}} "
+        f"ON CONFLICT (path, topic) DO UPDATE SET own_weight = {TOTALS}.own_weight + excluded.own_weight, "
+        f"subtree_weight = {TOTALS}.subtree_weight + excluded.subtree_weight"
+    )
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [COMPACT_LOCK_KEY])
+            cursor.execute(
+                f"WITH moved AS (DELETE FROM {TABLE} RETURNING path, topic, weight), "  # noqa: S608
+                f"written AS ({upsert.format(select=rolled.format(rows='moved'))} RETURNING 1) "
+                "SELECT COUNT(*) FROM moved"
             )
-            SELECT (SELECT COUNT(*) FROM folded) - (SELECT COUNT(*) FROM written)
-            """
-        )
-        return cursor.fetchone()[0]
+            return cursor.fetchone()[0]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0), COUNT(*) FROM {TABLE}")  # noqa: S608
+        last, count = cursor.fetchone()
+        logged = f"(SELECT * FROM {TABLE} WHERE id <= {int(last)})"  # noqa: S608
+        cursor.execute(upsert.format(select=rolled.format(rows=logged)))
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id <= %s", [last])  # noqa: S608
+        return count
 
 
 # After folding this many rows, the log's index is mostly empty pages (a bulk import logs a row per statement and
@@ -366,14 +387,17 @@ def subtree_versions(path):
     match = "path LIKE %s" if connection.vendor == "postgresql" else "path GLOB %s"
     wildcard = "%" if connection.vendor == "postgresql" else "*"
     with connection.cursor() as cursor:
-        # Two disjoint ranges (the subtree; its ancestors are shorter paths), each an index-only scan of the covering
-        # path index: an OR of both made PostgreSQL visit the heap (7-15 ms instead of 2.4-3.5 at city scale).
+        # What is still in the log (the subtree's range and its ancestors' paths, each an index-only scan of the
+        # covering path index: an OR of both made PostgreSQL visit the heap), and what compaction moved into the
+        # totals: the subtree's one row per topic and its ancestors' own rows.
         cursor.execute(
             f"SELECT topic, SUM(weight) FROM (SELECT topic, weight FROM {TABLE} WHERE {match} UNION ALL "  # noqa: S608
-            f"SELECT topic, weight FROM {TABLE} WHERE path IN ({placeholders})) c GROUP BY topic",
-            [path + wildcard, *others],
+            f"SELECT topic, weight FROM {TABLE} WHERE path IN ({placeholders}) UNION ALL "
+            f"SELECT topic, subtree_weight FROM {TOTALS} WHERE path = %s UNION ALL "
+            f"SELECT topic, own_weight FROM {TOTALS} WHERE path IN ({placeholders})) c GROUP BY topic",
+            [path + wildcard, *others, path, *others],
         )
-        return {topic: int(weight) for topic, weight in cursor.fetchall()}
+        return {topic: int(weight) for topic, weight in cursor.fetchall() if weight}
 
 
 def subtree_version(path):

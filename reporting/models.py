@@ -41,6 +41,29 @@ class DataChange(models.Model):
         return f"{self.path or '*'} ×{self.weight}"
 
 
+class DataChangeTotal(models.Model):
+    """The change log's rows that `compact_data_changes` moved out of it, summed per path and topic: what was logged
+    at the path itself (`own_weight`) and at it and every path under it (`subtree_weight`).
+
+    Written only by the compaction, never by a writer. A subtree's version then reads its own total, its ancestors'
+    and the few rows logged since, instead of every path under it (7,333 rows under the benchmark's city).
+    """
+
+    path = models.CharField(_("辖区路径"), max_length=255, blank=True)
+    topic = models.CharField(_("数据类别"), max_length=16, blank=True, default="")
+    own_weight = models.PositiveBigIntegerField(_("本级变更次数"), default=0)
+    subtree_weight = models.PositiveBigIntegerField(_("本级及下级变更次数"), default=0)
+    province_code = province_code_of("path")
+
+    class Meta:
+        verbose_name = _("数据变更合计")
+        verbose_name_plural = _("数据变更合计")
+        constraints = [models.UniqueConstraint(fields=["path", "topic"], name="datachangetotal_path_topic_uniq")]
+
+    def __str__(self):
+        return f"{self.path or '*'} ×{self.subtree_weight}"
+
+
 class ReportTemplate(models.Model):
     """How a jurisdiction's work reports are framed: title, opening, outline and signature (inherited downwards)."""
 

@@ -37,7 +37,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reporting.models import DataChange
+from reporting.models import DataChange, DataChangeTotal
 from summaries.models import Delta, Stale, Total
 
 FORMAT = 1
@@ -66,7 +66,7 @@ def _tables():
 
 
 # Derived from the records and rewritten by triggers while a restore loads them: neither counted nor dumped as JSON.
-DERIVED = (DataChange, Delta, Total, Stale)
+DERIVED = (DataChange, DataChangeTotal, Delta, Total, Stale)
 
 
 def _not_data():

@@ -360,10 +360,57 @@ class RaceTests(TransactionTestCase):
         self.assertEqual(
             {p.pk: subtree_versions(p.path) for p in (self.street, self.community, self.sibling)}, versions
         )
-        self.assertEqual(DataChange.objects.count(), rows_before - removed)
-        self.assertEqual(
-            DataChange.objects.values("path", "topic").distinct().count(), DataChange.objects.count()
-        )  # one row per path and topic
+        self.assertEqual((removed, DataChange.objects.count()), (rows_before, 0))  # all moved into the totals
+
+
+class CompactionTests(TestCase):
+    """The log moves into per-path totals; no version moves, and a subtree's version reads a row per topic."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.street, cls.community, cls.sibling = street_and_two_communities()
+        cls.places = [cls.street, cls.community, cls.sibling]
+
+    def versions(self):
+        return {place.pk: subtree_versions(place.path) for place in self.places}
+
+    def test_after_compaction_a_subtree_version_reads_its_totals_not_every_path_under_it(self):
+        for place in self.places:
+            make_activity(place, day=date(2026, 4, 2))
+        compact_changes()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT path, topic, own_weight, subtree_weight FROM reporting_datachangetotal")
+            totals = {(path, topic): (own, under) for path, topic, own, under in cursor.fetchall()}
+        own = {place: totals[(place.path, "activities")][0] for place in self.places}
+        self.assertEqual(set(own.values()), {1})
+        self.assertEqual(totals[(self.street.path, "activities")][1], 3)  # its own and its two communities'
+        self.assertEqual(totals[(self.community.path, "activities")][1], 1)
+        self.assertEqual(self.versions()[self.street.pk]["activities"], 3)
+
+    def test_writes_and_compactions_interleaved_never_move_a_version_but_by_a_write(self):
+        import random
+
+        rng = random.Random(2026)
+        category = ActivityCategory.objects.first()
+        for step in range(120):
+            before = self.versions()
+            choice = rng.choice(["community", "sibling", "street", "site", "compact", "compact"])
+            if choice == "compact":
+                compact_changes()
+                self.assertEqual(self.versions(), before, f"step {step}: a compaction moved a version")
+                continue
+            if choice == "site":
+                category.save()  # site-wide data: every board reads it
+                written = set(self.places)
+            else:
+                place = getattr(self, choice)
+                make_activity(place, day=date(2026, 4, 1 + step % 28))
+                # The subtrees the place is in, and those under it (a street's plan shows on its communities' boards).
+                written = {p for p in self.places if p.path.startswith(place.path) or place.path.startswith(p.path)}
+            after = self.versions()
+            for place in self.places:
+                moved = sum(after[place.pk].values()) > sum(before[place.pk].values())
+                self.assertEqual(moved, place in written, f"step {step}: {choice} and the version of {place}")
 
 
 class CompactCommandTests(TestCase):
@@ -399,7 +446,7 @@ class TidyAfterCompactionTests(TransactionTestCase):
             call_command("compact_data_changes", stdout=StringIO())
             self.assertFalse(freshness.tidy_changes(5))  # a small compaction leaves the tables alone
         self.assertEqual(subtree_version(street.path), before)
-        self.assertEqual(DataChange.objects.filter(path=community.path).count(), 1)
+        self.assertFalse(DataChange.objects.filter(path=community.path).exists())  # moved into its totals
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'reporting_datachange'"

@@ -1,4 +1,4 @@
-"""Fold the change log behind the dashboard cache into one row per path: python manage.py compact_data_changes"""
+"""Move the change log behind the dashboard cache into per-path totals: python manage.py compact_data_changes"""
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
@@ -10,8 +10,8 @@ from summaries.services import fold_in_batches, rebuild, tidy_journal
 
 class Command(BaseCommand):
     help = (
-        "Fold the rows the triggers logged for each jurisdiction path into one row of the same weight, so reading a "
-        "subtree's version stays one short index scan (PostgreSQL; SQLite folds as it writes); rebuild the summaries' "
+        "Move the rows the triggers logged into per-path totals (each path's own weight and its subtree's), so reading "
+        "a subtree's version reads a row per topic and the few rows logged since; rebuild the summaries' "
         "totals if they are marked stale (on SQLite a rebuild holds the write lock while it runs); fold their journal "
         "into them in batches and vacuum it. Versions do not move. Run it hourly."
     )
