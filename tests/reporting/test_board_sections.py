@@ -113,6 +113,18 @@ class SectionTests(TestCase):
         )
         self.assertEqual(board.population.minority_total, 150)
 
+    def test_a_census_import_recomputes_the_population_sections_only(self):
+        from communities.importers.census import census_import
+        from tests.factories import csv_bytes
+
+        # The import writes the records, their counts and each record's counts checksum: all population.
+        rows = [["区划代码", "常住人口", "汉族", "回族"], ["520115001002", "100", "50", "50"]]
+        board = self.assert_write_recomputes(
+            lambda: census_import(file=csv_bytes(rows), filename="census.csv", year=2026),
+            {"population", "ranking_population"},
+        )
+        self.assertEqual(board.population.minority_total, 150)
+
     def test_a_monthly_return_recomputes_the_figures_the_violations_and_the_returns(self):
         self.assert_write_recomputes(
             lambda: make_return(self.sibling, date(2026, 10, 1), values={self.figure: 4}),
