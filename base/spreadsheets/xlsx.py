@@ -11,6 +11,7 @@ same values (benchmarks/import_limits.py times the hostile files).
 """
 
 import copy
+import functools
 import re
 import zipfile
 import zlib
@@ -143,6 +144,49 @@ def _is_worksheet(name):
     return name.startswith("xl/worksheets/") and name.endswith(".xml") and "/_rels/" not in name
 
 
+# A piece's last rows: where its largest row and (in a sheet of whole rows) its widest column are named.
+_TAIL_BYTES = 8192
+_CELL_REF = re.compile(rb' r="([A-Z]{1,3})0*([1-9]\d{0,9})"')
+
+
+def _numbers_above(number):
+    """A pattern of the decimals without leading zeros greater than `number` (at most ten digits in a reference)."""
+    text = str(number)
+    longer = [rb"[1-9]\d{%d,9}" % len(text)] if len(text) < 10 else []
+    same_length = [
+        text[:i].encode()
+        + b"[%d-9]" % (int(digit) + 1)
+        + (rb"\d{%d}" % (len(text) - i - 1) if i < len(text) - 1 else b"")
+        for i, digit in enumerate(text)
+        if digit != "9"
+    ]
+    return b"|".join(longer + same_length) or b"(?!)"
+
+
+def _columns_after(width):
+    """A pattern of the column letters (one to three) after the `width`-th column."""
+    text = column_letter(width - 1) if width else ""
+    longer = [b"[A-Z]{%d,3}" % (len(text) + 1)] if len(text) < 3 else []
+    same_length = [
+        text[:i].encode()
+        + b"["
+        + chr(ord(letter) + 1).encode()
+        + b"-Z]"
+        + (b"[A-Z]{%d}" % (len(text) - i - 1) if i < len(text) - 1 else b"")
+        for i, letter in enumerate(text)
+        if letter != "Z"
+    ]
+    return b"|".join(longer + same_length) or b"(?!)"
+
+
+@functools.lru_cache(maxsize=64)
+def _beyond(height, width):
+    """A pattern of the cell references below row `height` or right of the `width`-th column."""
+    return re.compile(
+        rb' r="(?:[A-Z]{1,3}0*(?:' + _numbers_above(height) + rb')"|(?:' + _columns_after(width) + rb")0*[1-9])"
+    )
+
+
 class _SheetScanner:
     """Follow a sheet's XML for the area its cells span, as calamine will lay it out.
 
@@ -176,6 +220,9 @@ class _SheetScanner:
         self.carry = b""
 
     def _scan(self, data):
+        if self._within_known_area(data):
+            self._check()
+            return
         cells = data.count(b"<c ") + data.count(b"<c>")
         if b":c" in data:
             cells += len(_PREFIXED_CELL.findall(data))
@@ -197,6 +244,22 @@ class _SheetScanner:
             width += cells - len(numbers)
         self.height, self.width = max(self.height, height), max(self.width, width)
         self._check()
+
+    def _within_known_area(self, data):
+        """The quick way through a piece as writers lay it out (every cell opening with its reference, one space
+        before it): take the largest row and column named near the piece's end, then search the piece once for a
+        reference beyond them. None found, those are the piece's; any, and the piece is scanned cell by cell (below).
+        A province's sheet, 1.2 M cells: 0.33 s instead of 0.9 s, no object made per cell."""
+        cells = data.count(b"<c ") + data.count(b"<c>")
+        if cells != data.count(b'<c r="') or b":c" in data or b'\tr="' in data or b'\nr="' in data or b'\rr="' in data:
+            return False
+        height, width = self.height, self.width
+        for letters, row in _CELL_REF.findall(data[-_TAIL_BYTES:]):
+            height, width = max(height, int(row)), max(width, column_index(letters.decode()) + 1)
+        if cells and _beyond(height, width).search(data):
+            return False
+        self.height, self.width = height, width
+        return True
 
     def _check(self):
         limits = self.limits

@@ -1,7 +1,10 @@
 """base/spreadsheets: the one reader of imported files and the limits it holds every file to."""
 
 import io
+import random
 import zipfile
+from contextlib import nullcontext
+from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import SimpleTestCase, override_settings
@@ -228,3 +231,80 @@ class IssueListTests(SimpleTestCase):
     def test_the_default_limit_is_200(self):
         issues = IssueList(ImportIssue(row, "", "x") for row in range(1, 451))
         self.assertEqual((len(list(issues)), issues.hidden), (200, 250))
+
+
+class SheetAreaTests(SimpleTestCase):
+    """The area a sheet's cells span, found quickly for sheets as writers lay them out, is the area the cell-by-cell
+    scan finds, whatever hides in the middle of a piece (base.spreadsheets.xlsx._SheetScanner)."""
+
+    @staticmethod
+    def sheet_xml(rows):
+        """A sheet's XML: `rows` is [(row number, [column letters])], each cell with its reference."""
+        body = "".join(
+            f'<row r="{number}">'
+            + "".join(f'<c r="{letters}{number}" t="n"><v>1</v></c>' for letters in cells)
+            + "</row>"
+            for number, cells in rows
+        )
+        return f"<worksheet><sheetData>{body}</sheetData></worksheet>".encode()
+
+    @staticmethod
+    def area(xml, piece, quick=True):
+        from base.spreadsheets import xlsx
+
+        scanner = xlsx._SheetScanner(Limits(max_rows=10**7, max_columns=20_000, max_cells=10**12))
+        with (
+            mock.patch.object(xlsx._SheetScanner, "_within_known_area", return_value=False)
+            if not quick
+            else nullcontext()
+        ):
+            for start in range(0, len(xml), piece):
+                scanner.feed(xml[start : start + piece])
+            scanner.finish()
+        return scanner.height, scanner.width
+
+    def test_the_quick_way_finds_what_the_cell_by_cell_scan_finds(self):
+        from base.spreadsheets.text import column_letter
+
+        rng = random.Random(25)
+        for case in range(60):
+            columns = [column_letter(n) for n in range(rng.choice([3, 30, 62, 800]))]
+            rows = [(n, columns) for n in range(1, rng.randint(2, 400))]
+            if case % 2:  # something wider or lower somewhere in the middle, not at a piece's end
+                middle = rng.randrange(len(rows))
+                number, cells = rows[middle]
+                far = column_letter(rng.randint(len(columns), 16_000))
+                rows[middle] = (number, [*cells, far]) if case % 4 == 1 else (number, cells)
+                if case % 4 == 3:
+                    rows.insert(middle, (rng.randint(rows[-1][0] + 1, 9_999_999), columns[:2]))
+            xml = self.sheet_xml(rows)
+            piece = rng.choice([200, 4096, 65536, len(xml)])
+            with self.subTest(case=case, piece=piece):
+                self.assertEqual(self.area(xml, piece), self.area(xml, piece, quick=False))
+
+    def test_a_far_cell_in_the_middle_of_a_large_sheet_is_refused(self):
+        from base.spreadsheets import xlsx
+
+        rows = [(n, ["A", "B", "C"]) for n in range(1, 5000)]
+        rows[2500] = (2501, ["A", "B", "C", "XFD"])
+        with self.assertRaises(xlsx.XlsxRefused) as caught:
+            scanner = xlsx._SheetScanner(Limits())
+            scanner.feed(self.sheet_xml(rows))
+            scanner.finish()
+        self.assertIn("XFD", str(caught.exception))
+
+    def test_the_patterns_of_rows_below_and_columns_after(self):
+        import re
+
+        from base.spreadsheets import xlsx
+        from base.spreadsheets.text import column_letter
+
+        for bound in (0, 1, 9, 10, 99, 100, 1999, 19981, 20000, 99999, 1_048_576):
+            above = re.compile(xlsx._numbers_above(bound))
+            for number in range(max(0, bound - 300), bound + 300):
+                self.assertEqual(bool(above.fullmatch(str(number).encode())), number > bound, (bound, number))
+        for width in (0, 1, 25, 26, 27, 52, 62, 200, 701, 702, 703, 16384):
+            after = re.compile(xlsx._columns_after(width))
+            for index in range(max(0, width - 60), min(width + 60, 17_576)):
+                letters = column_letter(index).encode()
+                self.assertEqual(bool(after.fullmatch(letters)), index + 1 > width, (width, letters))
