@@ -24,6 +24,7 @@ stale entry while the others serve the previous figures marked with the time the
 `refreshing`); with no previous figures they wait a little for it, then compute themselves.
 """
 
+import hashlib
 import logging
 import time
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone, translation
 
 from base import plain, triggers
+from base.release import release
 from communities.models import PATH_SEGMENT_WIDTH
 
 from .models import DataChange, DataChangeTotal
@@ -426,10 +428,22 @@ def in_transaction():
 
 @dataclass
 class Freshness:
-    """When the figures a reader got were computed, and whether newer ones are being computed right now."""
+    """When the figures a reader got were computed, and whether newer ones are being computed right now.
+
+    `state` names the figures themselves: the same for the same stored sections (each section's version and the time
+    it was computed), so what is made from them (a page's HTML) may be kept under it; None for figures computed
+    inside a transaction, which are never stored.
+    """
 
     as_of: object
     refreshing: bool = False
+    state: str | None = None
+
+
+def _state(parts):
+    """The state of figures made of `parts` {section name: (version, as_of, …)} (Freshness.state)."""
+    served = sorted((name, repr(part[0]), part[1].isoformat()) for name, part in parts.items())
+    return hashlib.md5(repr(served).encode(), usedforsecurity=False).hexdigest()
 
 
 def _key(key_parts):
@@ -511,7 +525,8 @@ def cached_sections(key_parts, sections, *, path, restore=plain.load, store=plai
 
     def served(parts, refreshing=False):
         values = {name: value for name, (_version, _as_of, _plain, value) in parts.items()}
-        return values, Freshness(as_of=min(as_of for _v, as_of, _p, _value in parts.values()), refreshing=refreshing)
+        as_of = min(as_of for _v, as_of, _p, _value in parts.values())
+        return values, Freshness(as_of=as_of, refreshing=refreshing, state=_state(parts))
 
     entry = cache.get(key) or {}
     kept = current(entry)
@@ -547,4 +562,19 @@ def cached_sections(key_parts, sections, *, path, restore=plain.load, store=plai
     finally:
         if owner:
             cache.delete(lock)
-    return values, Freshness(as_of=min((as_of, *(a for _v, a, _p, _value in kept.values()))))
+    as_of = min((as_of, *(a for _v, a, _p, _value in kept.values())))
+    return values, Freshness(as_of=as_of, state=_state({**kept, **computed}))
+
+
+def cached_fragment(key_parts, render):
+    """Return the HTML `render()` gives, kept in the dashboard cache under `key_parts` (with the language and the
+    release of the code and templates); rendered every time when a part is None (figures never stored)."""
+    if any(part is None for part in key_parts):
+        return render()
+    cache = _SafeCache(caches[CACHE_ALIAS])
+    key = _key(("html", release(), *key_parts))
+    html = cache.get(key)
+    if not isinstance(html, str):
+        html = render()
+        cache.set(key, str(html))
+    return html

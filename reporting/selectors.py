@@ -308,7 +308,7 @@ def jurisdiction_dashboard(*, jurisdiction, period, today=None):
     ]
     parts, freshness = cached_sections(key, sections, path=jurisdiction.path)
     board = _assembled(jurisdiction, period, today, parts.values())
-    board.as_of, board.refreshing = freshness.as_of, freshness.refreshing
+    board.as_of, board.refreshing, board.state = freshness.as_of, freshness.refreshing, freshness.state
     return board
 
 

@@ -273,3 +273,88 @@ class NavigationTests(TestCase):
         self.assertNotContains(page, reverse("communities:census_import"))
         self.client.force_login(admin)
         self.assertContains(self.client.get(reverse("home")), reverse("communities:census_import"))
+
+
+class BoardFragmentTests(TestCase):
+    """The figures' part of the page is rendered once per state of the figures and kept (reporting.views.dashboard):
+    a write shows at once, and each reader still gets the page for their period, language and rights."""
+
+    @classmethod
+    def setUpTestData(cls):
+        from tests.activities.factories_plans import make_indicator, make_plan, make_responsibility
+
+        cls.district = build("529806000000", seed=6)
+        cls.street = cls.district.children.order_by("code").first()
+        plan = make_plan(cls.district)  # shown on the street's board too
+        make_responsibility(make_indicator(plan), deadline=date(2026, 1, 31), responsible_person="王责任")
+        cls.leader = make_member(cls.district, Role.LEADER, "fragment-leader")
+        cls.street_staff = make_member(cls.street, Role.STAFF, "fragment-staff")
+
+    def setUp(self):
+        caches[CACHE_ALIAS].clear()
+
+    def page(self, user, place=None, language="zh-hans", **query):
+        from django.conf import settings
+
+        self.client.force_login(user)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = self.client.get(reverse("dashboard_jurisdiction", args=[(place or self.street).code]), query)
+        self.assertEqual(response.status_code, 200)
+        return response.content.decode()
+
+    def rendered(self):
+        from unittest import mock
+
+        from reporting import views
+
+        return mock.patch.object(views, "render_to_string", wraps=views.render_to_string)
+
+    def activities_shown(self, html):
+        return int(html.split('data-figure="activities">')[1].split("<")[0])
+
+    def test_a_second_read_of_the_same_figures_is_not_rendered_again(self):
+        first = self.page(self.leader, year=2026)
+        with self.rendered() as render:
+            second = self.page(self.leader, year=2026)
+        self.assertEqual(render.call_count, 0)
+        board = lambda html: html.split('id="population"')[1].split("</main>")[0]  # noqa: E731
+        self.assertEqual(board(second), board(first))  # the rest differs: fresh CSRF tokens in the forms
+
+    def test_a_write_shows_on_the_next_page(self):
+        before = self.activities_shown(self.page(self.leader, year=2026))
+        Activity.objects.create(
+            jurisdiction=self.street.children.first(),
+            category=ActivityCategory.objects.first(),
+            title="新活动",
+            date=date(2026, 5, 1),
+            participants=10,
+        )
+        with self.rendered() as render:
+            self.assertEqual(self.activities_shown(self.page(self.leader, year=2026)), before + 1)
+        self.assertEqual(render.call_count, 1)
+
+    def test_the_names_are_shown_to_those_who_may_see_them_only(self):
+        for user, shown in ((self.leader, True), (self.street_staff, False), (self.leader, True)):
+            with self.subTest(user=user.username):
+                self.assertEqual("王责任" in self.page(user, year=2026), shown)
+
+    def test_the_period_and_the_language_asked_for(self):
+        whole_year = self.activities_shown(self.page(self.leader, year=2026))
+        first_quarter = self.activities_shown(self.page(self.leader, year=2026, quarter=1))
+        expected = Activity.objects.filter(
+            jurisdiction__path__startswith=self.street.path, date__gte=date(2026, 1, 1), date__lte=date(2026, 3, 31)
+        ).count()
+        self.assertEqual(first_quarter, expected)
+        self.assertLess(first_quarter, whole_year)
+        self.assertIn("活动开展", self.page(self.leader, year=2026))
+        english = self.page(self.leader, language="en", year=2026)
+        self.assertIn("Activities", english)
+        self.assertNotIn("活动开展", english)
+
+    def test_another_release_of_the_templates_renders_again(self):
+        from unittest import mock
+
+        self.page(self.leader, year=2026)
+        with mock.patch("reporting.freshness.release", return_value="next"), self.rendered() as render:
+            self.page(self.leader, year=2026)
+        self.assertEqual(render.call_count, 1)
