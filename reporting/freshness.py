@@ -8,8 +8,9 @@ touch records in. SQLite has one writer at a time anyway; there the trigger fold
 
 Readers. A subtree's *version* is the sum of the weights logged under its paths, its ancestors' paths (a
 district's plan shows on its communities' boards) and the global path '' (site-wide categories and figures).
-Every committed write adds to it and nothing ever takes from it (`compact_data_changes` folds rows of one path
-into one row of the same total), so two committed states of a subtree never share a version. The version is read
+Every committed write adds to it and nothing ever takes from it (`compact_data_changes` moves the log into
+per-path totals of the same sums, `reporting_datachangetotal`, which a version reads a row per topic of), so two
+committed states of a subtree never share a version. The version is read
 *before* the figures are computed: figures stored under it are at least as new as it, and once a write commits
 no reader reads that version again. Figures computed inside a transaction (which may still roll back) are never
 stored. Writes in another subtree change neither version nor cached entry.
