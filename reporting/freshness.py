@@ -567,15 +567,18 @@ def cached_sections(key_parts, sections, *, path, restore=plain.load, store=plai
     return values, Freshness(as_of=as_of, state=_state({**kept, **computed}))
 
 
-def cached_fragment(key_parts, render):
-    """Return the HTML `render()` gives, kept in the dashboard cache under `key_parts` (with the language and the
-    release of the code and templates); rendered every time when a part is None (figures never stored)."""
-    if any(part is None for part in key_parts):
+def cached_fragment(key_parts, state, render):
+    """Return the HTML `render()` gives for figures in `state` (Freshness.state), kept in the dashboard cache under
+    `key_parts` with the language and the release of the code and templates; one entry per key, replaced when the
+    figures change (not one per state: a write a second would leave thousands); rendered every time when `state` is
+    None (figures never stored)."""
+    if state is None:
         return render()
     cache = _SafeCache(caches[CACHE_ALIAS])
     key = _key(("html", release(), *key_parts))
-    html = cache.get(key)
-    if not isinstance(html, str):
-        html = render()
-        cache.set(key, str(html))
+    kept = cache.get(key)
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == state and isinstance(kept[1], str):
+        return kept[1]
+    html = render()
+    cache.set(key, (state, str(html)))
     return html

@@ -70,9 +70,11 @@ def dashboard(request, code):
     }
     # The figures' part of the page, two thirds of a warm page's time, is the same for every reader of the same
     # figures asking the same thing: kept under the figures' state, rendered again once they change.
-    fragment = (board.state, jurisdiction.pk, jurisdiction.path, request.GET.urlencode(), context["show_names"])
+    fragment = ("board", jurisdiction.pk, jurisdiction.path, request.GET.urlencode(), context["show_names"])
     context["board_body"] = mark_safe(  # noqa: S308 — our own template's output, escaped when it was rendered
-        cached_fragment(fragment, lambda: render_to_string("reporting/includes/board.html", context, request))
+        cached_fragment(
+            fragment, board.state, lambda: render_to_string("reporting/includes/board.html", context, request)
+        )
     )
     return render(request, "reporting/dashboard.html", context)
 

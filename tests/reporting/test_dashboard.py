@@ -332,6 +332,9 @@ class BoardFragmentTests(TestCase):
         with self.rendered() as render:
             self.assertEqual(self.activities_shown(self.page(self.leader, year=2026)), before + 1)
         self.assertEqual(render.call_count, 1)
+        # The newer HTML replaced the older: one entry for the page, however many writes.
+        kept = [key for key in caches[CACHE_ALIAS]._cache if ":html:" in key]  # the tests' in-memory cache
+        self.assertEqual(len(kept), 1, kept)
 
     def test_the_names_are_shown_to_those_who_may_see_them_only(self):
         for user, shown in ((self.leader, True), (self.street_staff, False), (self.leader, True)):
