@@ -59,8 +59,8 @@ def applies(period):
 
 class SubtreeFigures:
     """One subtree's summary rows for a period (with the returns of `returns_month`, and the activities by month
-    since `since`), read in up to three queries, each when a figure first needs it (a board recomputing only its
-    activities reads two)."""
+    since `since`), read in up to four queries, each when a figure first needs it (a board recomputing only its
+    activities reads two: the period's activities summed, and their months)."""
 
     def __init__(self, jurisdiction, period, today, *, since=None, returns_month=None):
         self.jurisdiction, self.period, self.today = jurisdiction, period, today
