@@ -79,3 +79,16 @@ def _fresh_dashboard_cache():
     from django.core.cache import caches
 
     caches["dashboard"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Leave the site's default language active after each test.
+
+    A request in another language (the language cookie) activates it in the test's thread, where it stays: the next
+    test in the same process would then read English messages where it expects Chinese ones.
+    """
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
