@@ -200,6 +200,19 @@ class StatisticsTests(BulkInsertCase):
         self.assertNotEqual(before, 4)
         self.assertEqual(self.believed(), GroupCount.objects.count())
 
+    def test_equal_blocks_after_the_first_leave_the_statistics_as_they_are(self):
+        # As a census's chunks: the first block is analysed, the next ones (each the size of the table the planner
+        # then believes) are left to the planner's scaling by pages.
+        record = self.record(self.communities[0])
+        with mock.patch.object(bulk, "ANALYZE_AFTER_ROWS", 3):
+            with bulk_insert(COUNTS):
+                GroupCount.objects.bulk_create(self.counts(record, [5, 6, 7, 8]))
+            analysed = self.believed()
+            with bulk_insert(COUNTS):
+                GroupCount.objects.bulk_create(self.counts(self.record(self.communities[1]), [5, 6, 7, 8]))
+        self.assertEqual(analysed, GroupCount.objects.count() - 4)
+        self.assertEqual(self.believed(), analysed)
+
     def test_a_block_of_a_few_rows_leaves_the_statistics_to_autovacuum(self):
         record = self.record(self.communities[0])
         before = self.believed()
