@@ -22,6 +22,17 @@ from .choices import Action, AuditAction, JurisdictionLevel, PopulationKind, Rol
 # Each tree level adds one fixed-width segment to the path, so a subtree is one `LIKE 'prefix%'`
 # and a child's path is a fixed-length prefix of its descendants' paths.
 PATH_SEGMENT_WIDTH = 9
+# Deeper than any tree (a province's has five levels).
+MAX_PATH_DEPTH = 16
+
+
+def path_levels_sql(first=1):
+    """A relation of one column `k`, the numbers `first`..MAX_PATH_DEPTH. Joined to rows of paths on
+    `k * PATH_SEGMENT_WIDTH <= length(path)`, it meets each path with each of its prefixes
+    `substr(path, 1, k * PATH_SEGMENT_WIDTH)`: the path itself and its ancestors' (k = 0: the global path '')."""
+    return " UNION ALL ".join(f"SELECT {k} AS k" for k in range(first, MAX_PATH_DEPTH + 1))
+
+
 # The province code (base.provinces) is the first segment of a path, without its slash.
 if PROVINCE_CODE_LENGTH != PATH_SEGMENT_WIDTH - 1:
     raise ImportError("base.provinces.PROVINCE_CODE_LENGTH must be the width of a path segment without its slash")

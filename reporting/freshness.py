@@ -39,7 +39,7 @@ from django.utils import timezone, translation
 
 from base import plain, triggers
 from base.release import release
-from communities.models import PATH_SEGMENT_WIDTH
+from communities.models import PATH_SEGMENT_WIDTH, path_levels_sql
 
 from .models import DataChange, DataChangeTotal
 
@@ -309,9 +309,6 @@ def installed_triggers():
     return {table for table, _name in triggers.trigger_names(connection, TRIGGER_PREFIX)}
 
 
-# Deeper than any jurisdiction (a province tree has five levels); a path is segments of PATH_SEGMENT_WIDTH.
-_MAX_DEPTH = 16
-_LEVELS = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(_MAX_DEPTH + 1))
 # pg_advisory_xact_lock's key for "compacting the change log": two compactions upserting the same totals in
 # different orders could deadlock; one at a time, they cannot.
 COMPACT_LOCK_KEY = 8_112_027
@@ -331,8 +328,8 @@ def compact_changes(using=None):
     rolled = (
         f"SELECT substr(m.path, 1, n.k * {width}) AS path, m.topic, "  # noqa: S608 — our tables and numbers
         f"SUM(CASE WHEN n.k * {width} = length(m.path) THEN m.weight ELSE 0 END) AS own_weight, "
-        f"SUM(m.weight) AS subtree_weight FROM {{rows}} m JOIN ({_LEVELS}) n ON n.k * {width} <= length(m.path) "
-        "WHERE true GROUP BY 1, 2"
+        f"SUM(m.weight) AS subtree_weight FROM {{rows}} m JOIN ({path_levels_sql(first=0)}) n "
+        f"ON n.k * {width} <= length(m.path) WHERE true GROUP BY 1, 2"
     )
     upsert = (
         f"INSERT INTO {TOTALS} (path, topic, own_weight, subtree_weight) {{select}} "

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 
 from base.triggers import sqlite_triggers_off
-from communities.models import PATH_SEGMENT_WIDTH
+from communities.models import PATH_SEGMENT_WIDTH, path_levels_sql
 
 from .specs import LATEST_MEASURES, latest_chain, sources
 from .triggers import PREFIX, delta_insert, fact_selects, inserted, keeps_chains
@@ -23,8 +23,7 @@ logger = logging.getLogger(__name__)
 
 # pg_try_advisory_xact_lock's key for "folding or rebuilding the summaries" (any fixed number of this project's).
 LOCK_KEY = 8_112_026
-MAX_DEPTH = 16
-_LEVELS = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, MAX_DEPTH + 1))
+_LEVELS = path_levels_sql()
 _EXPAND = (
     f"SELECT substr(m.path, 1, n.k * {PATH_SEGMENT_WIDTH}) AS node, n.k - 1 AS depth, m.measure, m.month, m.key, "
     "SUM(m.value) AS value FROM {rows} m JOIN ({levels}) n ON n.k * {width} <= length(m.path) WHERE {where} "
