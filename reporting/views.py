@@ -54,6 +54,7 @@ def dashboard(request, code):
     if error:
         messages.error(request, error)
     board = jurisdiction_dashboard(jurisdiction=jurisdiction, period=period)
+    period_query = urlencode(period.as_query())
     context = {
         "board": board,
         "jurisdiction": jurisdiction,
@@ -62,7 +63,10 @@ def dashboard(request, code):
         "cockpit": cockpit_data(board),
         "cockpit_labels": chart_labels(),
         "cockpit_geo": boundaries_of(jurisdiction),
-        "cockpit_query": urlencode(period.as_query()),
+        "cockpit_query": period_query,
+        # The period as its links carry it on: the board's HTML depends on the period asked for, not on how it was
+        # spelled (a query string varied at will would otherwise make a new cache entry each time).
+        "period_query": period_query,
         "ranking_metrics": [(key, label()) for key, (label, _better) in RANKING_METRICS.items()],
         "may_manage_links": access.user_can(request.user, Action.MANAGE, jurisdiction),
         "show_names": _shows_names(request.user, board),
@@ -70,7 +74,7 @@ def dashboard(request, code):
     }
     # The figures' part of the page, two thirds of a warm page's time, is the same for every reader of the same
     # figures asking the same thing: kept under the figures' state, rendered again once they change.
-    fragment = ("board", jurisdiction.pk, jurisdiction.path, request.GET.urlencode(), context["show_names"])
+    fragment = ("board", jurisdiction.pk, jurisdiction.path, period_query, context["show_names"])
     context["board_body"] = mark_safe(  # noqa: S308 — our own template's output, escaped when it was rendered
         cached_fragment(
             fragment, board.state, lambda: render_to_string("reporting/includes/board.html", context, request)

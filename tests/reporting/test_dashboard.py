@@ -336,6 +336,14 @@ class BoardFragmentTests(TestCase):
         kept = [key for key in caches[CACHE_ALIAS]._cache if ":html:" in key]  # the tests' in-memory cache
         self.assertEqual(len(kept), 1, kept)
 
+    def test_a_query_string_varied_at_will_makes_no_new_entry(self):
+        self.page(self.leader, year=2026)
+        with self.rendered() as render:
+            html = self.page(self.leader, year=2026, anything="1", utm="x")
+        self.assertEqual(render.call_count, 0)
+        self.assertNotIn("anything=", html.split('id="population"')[1].split("</main>")[0])
+        self.assertEqual(len([key for key in caches[CACHE_ALIAS]._cache if ":html:" in key]), 1)
+
     def test_the_names_are_shown_to_those_who_may_see_them_only(self):
         for user, shown in ((self.leader, True), (self.street_staff, False), (self.leader, True)):
             with self.subTest(user=user.username):
