@@ -204,7 +204,31 @@ def _open_xlsx(path, data, limits):
             check_xlsx(handle, limits)
         source = path
     raw, merged, close = open_first_sheet(source)
+    try:
+        merged = _bounded_merges(merged, limits)
+    except SpreadsheetError:
+        close()
+        raise
     return SheetStream((_row_text(row) for row in raw), merged, close)
+
+
+def _bounded_merges(merged, limits):
+    """Return the merged ranges cut to the rows and columns a sheet may have; refuse ranges that together cover more
+    cells than a sheet may hold. Merges never overlap in a workbook Excel or WPS wrote, so theirs fit in the sheet:
+    more is a forged file, each of whose merges Sheet.filled_rows would fill cell by cell."""
+    bounded, covered = [], 0
+    for top, left, bottom, right in merged:
+        bottom, right = min(bottom, limits.max_rows - 1), min(right, limits.max_columns - 1)
+        if top > bottom or left > right:
+            continue
+        covered += (bottom - top + 1) * (right - left + 1)
+        if covered > limits.max_cells:
+            raise SpreadsheetError(
+                _("表格中的合并单元格共超过 %(max)s 个单元格（可能有重叠的合并）：请在 Excel 中取消合并后重新保存。")
+                % {"max": limits.max_cells}
+            )
+        bounded.append((top, left, bottom, right))
+    return bounded
 
 
 def _head(path):

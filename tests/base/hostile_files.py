@@ -165,3 +165,18 @@ def truncated_xlsx(rows=(("代码", "名称"), ("520115000000", "观山湖区"))
     """Return a valid .xlsx cut off in the middle, as an interrupted upload or download leaves it."""
     data = xlsx_bytes([list(row) for row in rows])
     return data[: len(data) // 2]
+
+
+def xlsx_with_sheet(rows_xml, after_rows=b""):
+    """Return an .xlsx whose one sheet holds `rows_xml` (the raw <row> elements) in its sheetData, and `after_rows`
+    after it (e.g. <mergeCells>): for the references and ranges no writer would write but XML allows."""
+    sheet = _SHEET_HEAD + rows_xml + b"</sheetData>" + after_rows + b"</worksheet>"
+    return _zip(
+        [
+            _deflated("[Content_Types].xml", _CONTENT_TYPES),
+            _deflated("_rels/.rels", _RELS),
+            _deflated("xl/workbook.xml", _WORKBOOK),
+            _deflated("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS),
+            _deflated("xl/worksheets/sheet1.xml", sheet),
+        ]
+    )

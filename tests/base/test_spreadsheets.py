@@ -22,7 +22,14 @@ from base.spreadsheets import (
     read_sheet,
     total_word,
 )
-from tests.base.hostile_files import MB, forged_xlsx_bomb, truncated_xlsx, write_million_row_csv, xlsx_bomb
+from tests.base.hostile_files import (
+    MB,
+    forged_xlsx_bomb,
+    truncated_xlsx,
+    write_million_row_csv,
+    xlsx_bomb,
+    xlsx_with_sheet,
+)
 from tests.factories import csv_bytes, xlsx_bytes
 
 ROWS = [
@@ -207,6 +214,49 @@ class RefusalTests(SimpleTestCase):
         self.assertRefused(workbook_bytes(corners), "a.xlsx", "150000 行 × 200 列，超过 2000000 个单元格")
         self.assertRefused(csv_bytes([["a"] * 100] * 20_001), "a.csv", "超过 2000000 个单元格")
 
+    def test_a_far_reference_is_refused_however_xml_writes_it(self):
+        """calamine lays a sheet out as a dense grid and reads a reference any way XML allows it to be written: each of
+        these made it build a grid of millions of columns or rows (a reference of eleven digits aborted the process),
+        and each passed the check before stop 26, which read only `r="A1"` with at most three letters and ten digits."""
+        far_cells = {
+            '<c r="ZZZZZ2"><v>2</v></c>': "ZZZZZ 列",
+            '<c r="zzzzz2"><v>2</v></c>': "ZZZZZ 列",
+            "<c r='ZZZZZ2'><v>2</v></c>": "ZZZZZ 列",
+            '<c r = "ZZZZ2"><v>2</v></c>': "ZZZZ 列",
+            '<c s="1" r="ZZZZ2"><v>2</v></c>': "ZZZZ 列",
+            '<c r="A99999999999"><v>2</v></c>': "超过 200000 行",
+            '<c r="a900000"><v>2</v></c>': "超过 200000 行",
+            "<c r='A00000000000900000'><v>2</v></c>": "超过 200000 行",
+        }
+        for cell, words in far_cells.items():
+            with self.subTest(cell=cell):
+                sheet = b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2">' + cell.encode() + b"</row>"
+                self.assertRefused(xlsx_with_sheet(sheet), "a.xlsx", words)
+
+    def test_a_reference_calamine_cannot_place_is_refused_as_damaged(self):
+        for value in ("$A$2", "ZZ&#x5A;2", "A-5", "12A"):
+            with self.subTest(value=value):
+                sheet = f'<row r="1"><c r="A1"><v>1</v></c><c r="{value}"><v>1</v></c></row>'.encode()
+                self.assertRefused(xlsx_with_sheet(sheet), "a.xlsx", "已损坏", f"单元格位置“{value}”无效")
+
+    def test_references_written_other_ways_within_the_area_read_as_written(self):
+        sheet = (
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>代码</t></is></c></row>'
+            "<row r='2'><c r='a2'><v>7</v></c><c s=\"1\" r = \"C2\"><v>8</v></c></row>"
+        ).encode()
+        rows = read_sheet(xlsx_with_sheet(sheet), "a.xlsx").rows
+        self.assertEqual(rows, [["代码"], ["7", "", "8"]])
+
+    def test_merged_ranges_are_cut_to_a_sheets_columns_and_refused_past_its_cells(self):
+        sheet = b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>'
+        wide = b'<mergeCells count="1"><mergeCell ref="A1:ZZZZZZ2"/></mergeCells>'
+        read = read_sheet(xlsx_with_sheet(sheet, wide), "a.xlsx")
+        self.assertEqual(read.merged, [(0, 0, 1, 199)])
+        self.assertEqual([len(row) for row in read.filled_rows()], [1, 200])
+        # Merges never overlap in a real workbook: ten thousand copies of one column merge would be filled cell by cell.
+        overlapping = b"<mergeCells>" + b'<mergeCell ref="A1:A200000"/>' * 10_000 + b"</mergeCells>"
+        self.assertRefused(xlsx_with_sheet(sheet, overlapping), "a.xlsx", "合并单元格", "超过 2000000 个单元格")
+
     def test_settings_override_the_limits(self):
         self.assertEqual(current_limits(), Limits())
         with self.settings(SPREADSHEET_LIMITS={"max_rows": 7}):
@@ -293,18 +343,18 @@ class SheetAreaTests(SimpleTestCase):
             scanner.finish()
         self.assertIn("XFD", str(caught.exception))
 
-    def test_the_patterns_of_rows_below_and_columns_after(self):
+    def test_the_patterns_of_rows_and_columns_within_a_bound(self):
         import re
 
         from base.spreadsheets import xlsx
         from base.spreadsheets.text import column_letter
 
         for bound in (0, 1, 9, 10, 99, 100, 1999, 19981, 20000, 99999, 1_048_576):
-            above = re.compile(xlsx._numbers_above(bound))
+            within = re.compile(xlsx._numbers_up_to(bound))
             for number in range(max(0, bound - 300), bound + 300):
-                self.assertEqual(bool(above.fullmatch(str(number).encode())), number > bound, (bound, number))
+                self.assertEqual(bool(within.fullmatch(str(number).encode())), 1 <= number <= bound, (bound, number))
         for width in (0, 1, 25, 26, 27, 52, 62, 200, 701, 702, 703, 16384):
-            after = re.compile(xlsx._columns_after(width))
+            within = re.compile(xlsx._columns_up_to(width))
             for index in range(max(0, width - 60), min(width + 60, 17_576)):
                 letters = column_letter(index).encode()
-                self.assertEqual(bool(after.fullmatch(letters)), index + 1 > width, (width, letters))
+                self.assertEqual(bool(within.fullmatch(letters)), index < width, (width, letters))
