@@ -236,21 +236,27 @@ def _head(path):
         return handle.read(8)
 
 
+# The text of every whole number a count is likely to be, by its value: most cells of a large sheet are such numbers,
+# and a look-up is a third of the time of testing, converting and formatting each (a province's 1.2 M cells).
+_WHOLE_NUMBER_TEXT = {float(number): str(number) for number in range(10_000)}
+
+
 def _row_text(row):
     """Return a row of raw values as cell text, without trailing empty cells."""
-    # Strings and floats are nearly every cell of a large sheet; only the rest take the general path.
-    cells = []
-    for value in row:
-        kind = type(value)
-        if kind is str:
-            cells.append(value.strip(EDGE_CHARS) if value else "")
-        elif kind is float and value.is_integer():
-            cells.append(str(int(value)))
-        else:
-            cells.append(_cell_text(value))
+    known = _WHOLE_NUMBER_TEXT.get
+    # A value equal to a whole number below 10,000 (a float, an int, True or False) is its text there.
+    cells = [known(value) or _value_text(value) for value in row]
     while cells and not cells[-1]:
         cells.pop()
     return cells
+
+
+def _value_text(value):
+    if type(value) is str:
+        return value.strip(EDGE_CHARS) if value else ""
+    if type(value) is float and value.is_integer():
+        return str(int(value))
+    return _cell_text(value)
 
 
 def _cell_text(value):

@@ -276,6 +276,8 @@ def option_issues(*, kind, layout):
 # A count without 男/女 figures, (count, None, None), made once per number below 10,000 and shared: a province's
 # wide file holds 1.16 M such counts, and a tuple each cost 0.14 s more (and the garbage collector's walks over them).
 _PLAIN_COUNTS = [(count, None, None) for count in range(10_000)]
+# The numbers below 10,000 by their plain text ("0" to "9999"): a look-up instead of a test and a conversion per cell.
+_NUMBER_OF_TEXT = {str(number): number for number in range(10_000)}
 
 
 class _CensusReader:
@@ -715,11 +717,15 @@ class _CensusReader:
         and blanks are read in one pass, and only other cells take the slow path (and name their issue).
         """
         texts = [row[index] for index in indexes]
-        values = [int(text) if text.isdecimal() and len(text) < 10 else None for text in texts]
+        number = _NUMBER_OF_TEXT.get
+        values = [number(text) for text in texts]
         bad = ()
         if None in values:
             for position, text in enumerate(texts):
                 if text and values[position] is None:
+                    if text.isdecimal() and len(text) < 10:
+                        values[position] = int(text)
+                        continue
                     value, ok = self._number(row_number, text, columns[position])
                     values[position] = value
                     if not ok:

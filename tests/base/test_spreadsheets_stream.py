@@ -138,3 +138,30 @@ class XlsxReadersTests(SimpleTestCase):
                 next(sheet)
                 self.assertEqual(closed, [])
             self.assertEqual(closed, [True])
+
+
+class CellTextTests(SimpleTestCase):
+    def test_each_kind_of_value_reads_as_a_person_sees_it(self):
+        """Whole numbers below 10,000 are looked up, every other value converted: both ways give the same text."""
+        values = [
+            (3.0, "3"),
+            (0.0, "0"),
+            (-0.0, "0"),
+            (9999.0, "9999"),
+            (10_000.0, "10000"),
+            (1_158_840.0, "1158840"),
+            (0.25, "0.25"),
+            (12.0000000001, "12"),
+            (7, "7"),
+            (123_456, "123456"),
+            (True, "1"),
+            (False, "0"),
+            ("  金源社区\u3000", "金源社区"),
+            ("1,200", "1,200"),
+            ("", ""),
+            (None, ""),
+            (datetime.date(2024, 3, 1), "2024-03-01"),
+            (datetime.datetime(2024, 3, 1, 8, 30), "2024-03-01"),
+        ]
+        row = [value for value, _text in values] + [None, ""]
+        self.assertEqual(reading_module._row_text(row), [text for _value, text in values])
