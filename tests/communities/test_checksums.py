@@ -185,3 +185,16 @@ class DigestsTests(SimpleTestCase):
                     checksums.digests(counts),
                     (checksums.digest(counts, split=False), checksums.digest(counts, split=True)),
                 )
+
+
+class CountsTextTests(SimpleTestCase):
+    def test_the_text_is_the_same_whether_looked_up_or_formatted(self):
+        """Small group ids and counts are looked up, others formatted: one text either way, in group-id order."""
+        counts = {58: (9999, None, None), 3: (0, 1, None), 12: (10_000, None, None), 1: (7, None, None)}
+        self.assertEqual(checksums.counts_text(counts, split=False), "1:7,3:0,12:10000,58:9999")
+        self.assertEqual(checksums.counts_text({1000: (5, None, None), 2: (6, None, None)}, split=False), "2:6,1000:5")
+        self.assertEqual(checksums.counts_text({}, split=False), "")
+        self.assertEqual(checksums.counts_text(counts, split=True), "1:7::,3:0:1:,12:10000::,58:9999::")
+        plain, split = checksums.digests({2: (6, None, None), 1: (5, None, None)})
+        self.assertEqual(plain, checksums.digest({1: (5, None, None), 2: (6, None, None)}, split=False))
+        self.assertEqual(split, checksums.digest({1: (5, None, None), 2: (6, None, None)}, split=True))
