@@ -174,14 +174,15 @@ class PlannedRecord:
     # Ethnic group id → (count, male, female).
     counts: dict = field(default_factory=dict)
     minority_total: int = 0
-    # Filled by comparing with the database: "new", "changed" or "unchanged", and what would be written.
+    # Filled by comparing with the database: "new", "changed" or "unchanged", and what would be written. Until then
+    # empty and shared (no list or dict made per record: a province's file is 20,000 records).
     status: str = ""
     existing_pk: int | None = None
-    field_changes: list = field(default_factory=list)
-    group_changes: list = field(default_factory=list)
-    final_totals: dict = field(default_factory=dict, repr=False)
-    written_counts: dict = field(default_factory=dict, repr=False)
-    stale_count_pks: list = field(default_factory=list, repr=False)
+    field_changes: list | tuple = ()
+    group_changes: list | tuple = ()
+    final_totals: dict | None = field(default=None, repr=False)
+    written_counts: dict | None = field(default=None, repr=False)
+    stale_count_pks: list | tuple = field(default=(), repr=False)
     # The file's counts checksums (census._checksums), and what writing the record's checksum needs.
     checksums: tuple | None = field(default=None, repr=False)
     checksum_row: int | None = field(default=None, repr=False)
