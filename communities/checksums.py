@@ -198,14 +198,25 @@ def save(rows):
     """
     if not rows:
         return
-    per_statement = 999 // 4
+    upsert = (
+        f" ON CONFLICT (record_id) DO UPDATE SET counts = excluded.counts, "
+        f"split = COALESCE(excluded.split, {TABLE}.split) WHERE {TABLE}.version = excluded.version"
+    )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement of four arrays, whatever the number of rows: a census chunk's 2,000 rows were 9 statements.
+            cursor.execute(
+                f"INSERT INTO {TABLE} (record_id, counts, split, version) "  # noqa: S608
+                "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::integer[])" + upsert,
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        per_statement = 999 // 4
         for start in range(0, len(rows), per_statement):
             batch = rows[start : start + per_statement]
             cursor.execute(
                 f"INSERT INTO {TABLE} (record_id, counts, split, version) VALUES "  # noqa: S608
                 + ", ".join(["(%s, %s, %s, %s)"] * len(batch))
-                + f" ON CONFLICT (record_id) DO UPDATE SET counts = excluded.counts, "
-                f"split = COALESCE(excluded.split, {TABLE}.split) WHERE {TABLE}.version = excluded.version",
+                + upsert,
                 [value for row in batch for value in row],
             )
