@@ -187,6 +187,8 @@ class PlannedRecord:
     checksums: tuple | None = field(default=None, repr=False)
     checksum_row: int | None = field(default=None, repr=False)
     final_counts: dict | None = field(default=None, repr=False)
+    # checksums.digests of the counts, when made beforehand (on PostgreSQL, by the reading thread).
+    digests: tuple | None = field(default=None, repr=False)
 
     @property
     def residents(self):
