@@ -30,6 +30,7 @@ import os
 import random
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,6 +78,12 @@ def parse_args():
     )
     parser.add_argument("--layouts", default="wide,long", help="layouts to write and time (default wide,long)")
     parser.add_argument("--no-web", action="store_true", help="skip the web page's plan + apply of each file")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="import each file this many times, from empty tables, and print the medians (default 1)",
+    )
     # Internal: import one file in this (fresh) process and print its figures as JSON.
     parser.add_argument("--import-one", metavar="PATH", help=argparse.SUPPRESS)
     parser.add_argument("--expected-counts", type=int, help=argparse.SUPPRESS)
@@ -331,6 +338,20 @@ def import_one(path, year, expected_counts, phase):
     print(json.dumps({phase: figures}))
 
 
+def median_figures(runs):
+    """Return the figures of `runs` (dicts of one phase, None when the phase was not run) as their medians, figure by
+    figure; the fold's (wall, cpu) pair included."""
+    if runs[0] is None:
+        return None
+    return {key: _median([run[key] for run in runs]) for key in runs[0]}
+
+
+def _median(values):
+    if isinstance(values[0], list | tuple):
+        return [_median(list(column)) for column in zip(*values, strict=True)]
+    return statistics.median(values)
+
+
 def time_first_fold():
     """Return (wall, cpu) seconds of the summaries' first fold after the import: what the leader's next read pays.
 
@@ -456,9 +477,18 @@ def main():
 
         lines = [table_row(*(title for title, _w, _s in COLUMNS), header=True)]
         lines.append("-" * len(lines[0]))
+        spreads = []
         for label, path, rows in files:
             read_seconds = time_read(path)
-            first, again, web = time_ours(path, args.year, n_counts, database_url, web=not args.no_web)
+            runs = [time_ours(path, args.year, n_counts, database_url, web=not args.no_web) for _ in range(args.repeat)]
+            first, again, web = (median_figures([run[phase] for run in runs]) for phase in range(3))
+            if args.repeat > 1:
+                spreads.append(
+                    f"{label}: seconds of each run, first import "
+                    + ", ".join(f"{run[0]['seconds']:.2f}" for run in runs)
+                    + "; unchanged re-import "
+                    + ", ".join(f"{run[1]['seconds']:.2f}" for run in runs)
+                )
             for name, figures, read in (
                 (f"ours {label}", first, read_seconds),
                 ("  re-import, unchanged", again, None),
@@ -509,6 +539,9 @@ def main():
             f"import_jurisdictions: {tree['rows']:,} jurisdictions in {tree['seconds']:.2f} s, "
             f"{tree['queries']} queries"
         )
+        if spreads:
+            lines.append(f"medians of {args.repeat} runs (the host's speed varies from one minute to the next):")
+            lines.extend(spreads)
         print("\n".join(lines))
 
 
