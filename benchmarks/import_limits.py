@@ -55,6 +55,9 @@ def prepare(directory):
         "truncated xlsx": ("truncated.xlsx", truncated_xlsx()),
     }
     files["two far cells (A1, XFD1048576)"] = ("corners.xlsx", _corners())
+    # References calamine reads and lays out as written, which the check read only as `r="A1"` before stop 26.
+    files["far cell written r='zzzzz2'"] = ("lower.xlsx", _far_reference(b"<c r='zzzzz2'><v>2</v></c>"))
+    files["far cell in row 10^11"] = ("row11.xlsx", _far_reference(b'<c r="A99999999999"><v>2</v></c>'))
     for name, data in files.values():
         (directory / name).write_bytes(data)
     write_million_row_csv(directory / "million.csv")
@@ -72,6 +75,12 @@ def prepare(directory):
     labels = {label: name for label, (name, _data) in files.items()}
     labels["1,000,000-row CSV"] = "million.csv"
     return labels, plan.pk
+
+
+def _far_reference(cell):
+    from tests.base.hostile_files import xlsx_with_sheet
+
+    return xlsx_with_sheet(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2">' + cell + b"</row>")
 
 
 def _corners():
