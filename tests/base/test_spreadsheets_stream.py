@@ -116,6 +116,26 @@ class XlsxReadersTests(SimpleTestCase):
         self.assertEqual(fallback.rows, expected.rows)
         self.assertEqual(sorted(fallback.merged), sorted(expected.merged))
 
+    def test_openpyxl_does_not_pad_rows_to_the_width_a_forged_dimension_claims(self):
+        import re
+        import zipfile
+
+        source, forged = zipfile.ZipFile(io.BytesIO(census_workbook())), io.BytesIO()
+        with zipfile.ZipFile(forged, "w") as target:
+            for info in source.infolist():
+                data = source.read(info.filename)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', data)
+                target.writestr(info.filename, data)
+        rows, _merged = rows_through(xlsx_module._openpyxl_sheet, forged.getvalue())
+        raw, _merged, close = xlsx_module._openpyxl_sheet(io.BytesIO(forged.getvalue()))
+        try:
+            widths = [len(row) for row in raw]
+        finally:
+            close()
+        self.assertEqual(rows, rows_through(xlsx_module._calamine_sheet, census_workbook())[0])
+        self.assertEqual(max(widths), 8)  # column H, the note's: not the 16,384 columns claimed
+
     def test_a_workbook_neither_reader_can_read_is_a_damaged_file(self):
         broken = ValueError("broken")
         with (
