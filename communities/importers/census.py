@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from base.bulk import analyze_if_grown, bulk_insert
+from base.collection import older_objects_set_aside
 from base.provinces import province_code
 from base.read_ahead import read_ahead
 from base.spreadsheets import ImportIssue, SpreadsheetError, current_limits, open_sheet
@@ -193,6 +194,11 @@ def _run(source, *, write, scope_actor=None):
 
     With `write` this must run inside a transaction, and the caller rolls it back when the plan has issues.
     """
+    with older_objects_set_aside():  # collections traverse the pass's own objects, not the site's (base.collection)
+        return _pass(source, write=write, scope_actor=scope_actor)
+
+
+def _pass(source, *, write, scope_actor):
     options = source.options
     plan = CensusImportPlan(filename=source.filename, kind=options["kind"], source=source)
     plan.issues.extend(option_issues(kind=options["kind"], layout=options["layout"]))

@@ -1,5 +1,6 @@
 """The census import streamed: records compared and written a chunk at a time, all in one transaction."""
 
+import gc
 import tempfile
 from io import StringIO
 from unittest import mock
@@ -202,3 +203,21 @@ class StreamedPreviewTests(CensusImportCase):
             self.client.post(CONFIRM, {"token": token})
         self.assertEqual(PopulationRecord.objects.count(), 4)
         self.assertEqual(GroupCount.objects.count(), 8)
+
+
+class CollectionTests(CensusImportCase):
+    def test_the_import_compares_with_the_sites_objects_set_aside_and_hands_them_back(self):
+        frozen = []
+        real = census._compare
+
+        def spy(plan, records):
+            frozen.append(gc.get_freeze_count() > 0)
+            return real(plan, records)
+
+        with mock.patch.object(census, "_compare", spy):
+            self.import_ok(FOUR)
+            bad = [*FOUR[:-1], ["520115002002", "x", "1", "1"]]
+            _plan, result = census_import(file=csv_bytes(bad), filename="census.csv", year=2024)
+        self.assertTrue(frozen and all(frozen))
+        self.assertIsNone(result)  # refused (a total that is no number): handed back all the same
+        self.assertEqual(gc.get_freeze_count(), 0)
