@@ -8,7 +8,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from unittest import skipUnless
 
+from django.db import connection
 from django.test import SimpleTestCase
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -130,3 +132,13 @@ class HttpsSettingsTests(SimpleTestCase):
         options = self.settings_under()["options"]
         self.assertEqual(options["transaction_mode"], "IMMEDIATE")
         self.assertIn("journal_mode=WAL", options["init_command"])
+
+
+class SqliteConnectionTests(SimpleTestCase):
+    databases = {"default"}
+
+    @skipUnless(connection.vendor == "sqlite", "SQLite's own setting")
+    def test_a_connection_sorts_large_results_with_helper_threads(self):
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA threads")
+            self.assertEqual(cursor.fetchone()[0], 2)
