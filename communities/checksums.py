@@ -30,11 +30,31 @@ COUNTS = GroupCount._meta.db_table
 RECORDS = PopulationRecord._meta.db_table
 # PostgreSQL: the transaction-local setting the triggers' function reads.
 SETTING = "communities.counts_checksums"
+# The key an upsert names on PostgreSQL: the record with its province code, the key the table keeps on a Citus cluster
+# (deploy/citus/distribute.sql), where `(record_id)` alone is no key and the upsert would be refused. The code a row
+# is given by its BEFORE trigger (base.provinces) is its record's, so the two keys find the same rows. SQLite sets the
+# code after the insert, so there the record alone is named.
+_POSTGRES_KEY = "(record_id, province_code)"
 
 _BLANK = "counts = NULL, split = NULL, version = {table}.version + 1"
 # PostgreSQL: a row of checksums is created only for a record that still exists (a record deleted in the same
 # transaction, before its counts, would leave a row its foreign key refuses at the commit).
 _LIVE = f"WHERE EXISTS (SELECT 1 FROM {RECORDS} r WHERE r.id = c.record_id)"  # noqa: S608
+
+
+def _blank_records(records):
+    """PL/pgSQL blanking the checksum rows of the records `records` selects, creating the missing ones (blank).
+
+    By record, not by an upsert on a key: the row keeps its record's province code (the key a Citus cluster keeps,
+    _POSTGRES_KEY), and a place moved to another province changes its counts' code before its checksums' (each by its
+    own cascade), so an upsert on the record's new code would not find the row it must blank."""
+    return (
+        f"UPDATE {TABLE} SET {_BLANK.format(table=TABLE)} WHERE record_id IN ({records});\n"  # noqa: S608 (fixed names)
+        f"        INSERT INTO {TABLE} (record_id, counts, split, version)\n"
+        f"        SELECT DISTINCT record_id, NULL, NULL, 1 FROM ({records}) c {_LIVE}\n"
+        f"        AND NOT EXISTS (SELECT 1 FROM {TABLE} t WHERE t.record_id = c.record_id) ON CONFLICT DO NOTHING;"
+    )
+
 
 _POSTGRES = f"""
 CREATE OR REPLACE FUNCTION {PREFIX}blank() RETURNS trigger AS $body$
@@ -45,18 +65,11 @@ BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         UPDATE {TABLE} SET {_BLANK.format(table=TABLE)};
     ELSIF TG_OP = 'INSERT' THEN
-        INSERT INTO {TABLE} (record_id, counts, split, version)
-        SELECT DISTINCT record_id, NULL, NULL, 1 FROM new_rows c {_LIVE}
-        ON CONFLICT (record_id) DO UPDATE SET {_BLANK.format(table=TABLE)};
+        {_blank_records("SELECT record_id FROM new_rows")}
     ELSIF TG_OP = 'UPDATE' THEN
-        INSERT INTO {TABLE} (record_id, counts, split, version)
-        SELECT record_id, NULL, NULL, 1 FROM new_rows c {_LIVE}
-        UNION SELECT record_id, NULL, NULL, 1 FROM old_rows c {_LIVE}
-        ON CONFLICT (record_id) DO UPDATE SET {_BLANK.format(table=TABLE)};
+        {_blank_records("SELECT record_id FROM new_rows UNION SELECT record_id FROM old_rows")}
     ELSE
-        INSERT INTO {TABLE} (record_id, counts, split, version)
-        SELECT DISTINCT record_id, NULL, NULL, 1 FROM old_rows c {_LIVE}
-        ON CONFLICT (record_id) DO UPDATE SET {_BLANK.format(table=TABLE)};
+        {_blank_records("SELECT record_id FROM old_rows")}
     END IF;
     RETURN NULL;
 END $body$ {triggers.STATEMENT_TRIGGER_FUNCTION}
@@ -198,8 +211,9 @@ def save(rows):
     """
     if not rows:
         return
+    key = _POSTGRES_KEY if connection.vendor == "postgresql" else "(record_id)"
     upsert = (
-        f" ON CONFLICT (record_id) DO UPDATE SET counts = excluded.counts, "
+        f" ON CONFLICT {key} DO UPDATE SET counts = excluded.counts, "
         f"split = COALESCE(excluded.split, {TABLE}.split) WHERE {TABLE}.version = excluded.version"
     )
     with connection.cursor() as cursor:

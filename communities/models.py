@@ -571,6 +571,11 @@ class CountsChecksum(ProvinceCoded):
     class Meta:
         verbose_name = _("分民族人数校验值")
         verbose_name_plural = _("分民族人数校验值")
+        constraints = [
+            # The record's key with its province code: what the checksums' upserts name on PostgreSQL, the one key
+            # a Citus cluster keeps (communities.checksums); on one server the same rows as the record alone.
+            models.UniqueConstraint(fields=["record", "province_code"], name="counts_checksum_unique_per_record"),
+        ]
 
     def __str__(self):
         return str(self.record_id)

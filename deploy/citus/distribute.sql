@@ -123,7 +123,8 @@ ALTER TABLE activities_monthlyvalue DROP CONSTRAINT activities_monthlyvalue_pkey
 ALTER TABLE activities_yearlyvalue DROP CONSTRAINT activities_yearlyvalue_pkey, ADD PRIMARY KEY (id, province_code);
 ALTER TABLE activities_returncheck DROP CONSTRAINT activities_returncheck_pkey, ADD PRIMARY KEY (monthly_return_id, province_code);
 ALTER TABLE activities_activity_indicators DROP CONSTRAINT activities_activity_indicators_pkey, ADD PRIMARY KEY (id, province_code);
--- The census checksums' key is their record's (one row per record).
+-- The census checksums' key is their record's (one row per record). Their upserts name (record_id, province_code)
+-- already (communities/checksums.py), the model's unique constraint counts_checksum_unique_per_record on one server.
 ALTER TABLE communities_countschecksum DROP CONSTRAINT communities_countschecksum_pkey, ADD PRIMARY KEY (record_id, province_code);
 
 -- Unique keys. Three already carry the code in the Django models (monthly_return_one_per_month,

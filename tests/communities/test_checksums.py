@@ -134,6 +134,40 @@ class ChecksumImportTests(CensusImportCase):
         self.assertEqual(self.checksum(self.communities[0])[:2], (None, None))
 
 
+@skipUnless(connection.vendor == "postgresql", "the cluster's key is PostgreSQL's (Citus)")
+class ClusterKeyTests(CensusImportCase):
+    """On a Citus cluster the checksums' only key is (record, province code) (deploy/citus/distribute.sql): every
+    upsert of theirs must name that key, or PostgreSQL refuses it ("no unique or exclusion constraint matching")."""
+
+    def setUp(self):
+        super().setUp()
+        with connection.cursor() as cursor:  # rolled back with the test's transaction
+            cursor.execute(f"ALTER TABLE {checksums.TABLE} DROP CONSTRAINT communities_countschecksum_pkey")
+
+    def test_imports_and_other_writes_of_counts_keep_the_checksums_on_the_clusters_key(self):
+        self.import_ok(WIDE)
+        record = PopulationRecord.objects.get(jurisdiction=self.communities[0], year=2024)
+        miao = GroupCount.objects.get(record=record, ethnic_group__name="苗族")
+        miao.count = 61
+        miao.save()  # the trigger's upsert blanks the row
+        self.assertEqual(CountsChecksum.objects.get(record=record).counts, None)
+        result = self.import_ok(WIDE)  # the import's upsert writes it again over that version
+        self.assertEqual((result.changed, result.unchanged), (1, 1))
+        self.assertEqual(
+            set(CountsChecksum.objects.values_list("record__jurisdiction__code", "province_code")),
+            {(community.code, community.path[:8]) for community in self.communities[:2]},
+        )
+        self.assertTrue(all(CountsChecksum.objects.values_list("counts", flat=True)))
+        self.assertEqual(self.import_ok(WIDE).unchanged, 2)
+        # A record without a checksum row gets a blank one when a count of its is written.
+        CountsChecksum.objects.filter(record=record).delete()
+        GroupCount.objects.create(record=record, ethnic_group=group("回族"), count=3)
+        self.assertEqual(
+            CountsChecksum.objects.filter(record=record).values_list("counts", "province_code").get(),
+            (None, self.communities[0].path[:8]),
+        )
+
+
 @skipUnless(connection.vendor == "postgresql", "PostgreSQL plans the comparison with its statistics of the table")
 class ChecksumStatisticsTests(CensusImportCase):
     """An import that writes many checksum rows leaves their table analysed: planned as if it held none, the next
