@@ -39,11 +39,17 @@ class OlderObjectsSetAsideTests(SimpleTestCase):
         self.assertEqual(gc.get_freeze_count(), 0)
 
     def test_objects_frozen_by_someone_else_stay_frozen(self):
+        theirs = _Node()
+        theirs_ref = weakref.ref(theirs)
         gc.freeze()
         try:
-            frozen = gc.get_freeze_count()
             with older_objects_set_aside():
                 pass
-            self.assertEqual(gc.get_freeze_count(), frozen)
+            self.assertGreater(gc.get_freeze_count(), 0)
+            del theirs
+            gc.collect()
+            self.assertIsNotNone(theirs_ref())  # still set aside: the block did not hand it back
         finally:
             gc.unfreeze()
+        gc.collect()
+        self.assertIsNone(theirs_ref())
