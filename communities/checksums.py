@@ -45,14 +45,17 @@ _LIVE = f"WHERE EXISTS (SELECT 1 FROM {RECORDS} r WHERE r.id = c.record_id)"  # 
 def _blank_records(records):
     """PL/pgSQL blanking the checksum rows of the records `records` selects, creating the missing ones (blank).
 
-    By record, not by an upsert on a key: the row keeps its record's province code (the key a Citus cluster keeps,
-    _POSTGRES_KEY), and a place moved to another province changes its counts' code before its checksums' (each by its
-    own cascade), so an upsert on the record's new code would not find the row it must blank."""
+    The rows found by record first: a place moved to another province changes its counts' code before its checksums'
+    (each by its own cascade), so an upsert on the record's new code alone would not find the row it must blank. Then
+    an upsert on the cluster's key for the rows missing from this statement's view: one an import inserts meanwhile
+    (its transaction commits while this one waits on the key) is blanked too, not left saying the counts are the
+    file's."""
     return (
         f"UPDATE {TABLE} SET {_BLANK.format(table=TABLE)} WHERE record_id IN ({records});\n"  # noqa: S608 (fixed names)
         f"        INSERT INTO {TABLE} (record_id, counts, split, version)\n"
         f"        SELECT DISTINCT record_id, NULL, NULL, 1 FROM ({records}) c {_LIVE}\n"
-        f"        AND NOT EXISTS (SELECT 1 FROM {TABLE} t WHERE t.record_id = c.record_id) ON CONFLICT DO NOTHING;"
+        f"        AND NOT EXISTS (SELECT 1 FROM {TABLE} t WHERE t.record_id = c.record_id)\n"
+        f"        ON CONFLICT {_POSTGRES_KEY} DO UPDATE SET {_BLANK.format(table=TABLE)};"
     )
 
 

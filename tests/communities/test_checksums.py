@@ -3,7 +3,7 @@
 from unittest import mock, skipUnless
 
 from django.db import connection, transaction
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, TransactionTestCase
 from django.test.utils import CaptureQueriesContext
 
 from base.triggers import trigger_names
@@ -14,7 +14,9 @@ from reporting.models import DataChange
 from summaries.models import Delta
 from tests.communities.test_import_census import WIDE, CensusImportCase
 from tests.communities.test_import_census_fast import WITH_SEXES
-from tests.factories import csv_bytes, group
+from tests.concurrency import held_open
+from tests.factories import csv_bytes, group, make_population
+from tests.summaries.operations import build_tree
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "COPY")
 
@@ -166,6 +168,30 @@ class ClusterKeyTests(CensusImportCase):
             CountsChecksum.objects.filter(record=record).values_list("counts", "province_code").get(),
             (None, self.communities[0].path[:8]),
         )
+
+
+@skipUnless(connection.vendor == "postgresql", "SQLite's import holds the write lock from its first read")
+class ChecksumRaceTests(TransactionTestCase):
+    def setUp(self):
+        from tests.conftest import reload_reference_data
+
+        reload_reference_data()
+        _district, places = build_tree(streets=1, communities=1)
+        place = next(p for p in places if p.level == "community")
+        self.record = make_population(place, 2024, {"汉族": 100, "苗族": 20})
+        CountsChecksum.objects.filter(record=self.record).delete()  # an import then finds none (version 0)
+
+    def test_a_count_written_while_an_import_writes_the_records_first_checksum_blanks_it(self):
+        finished = held_open(lambda: checksums.save([(self.record.pk, "f" * 32, "e" * 32, 0)]))
+        # This write's trigger waits for the import's uncommitted row, then finds it on the key and blanks it: the
+        # counts are no longer the file's.
+        GroupCount.objects.filter(record=self.record, ethnic_group__name="苗族").update(count=21)
+        self.assertIsNone(finished())
+        counts, split, version = CountsChecksum.objects.values_list("counts", "split", "version").get(
+            record=self.record
+        )
+        self.assertEqual((counts, split), (None, None))
+        self.assertGreater(version, 0)
 
 
 @skipUnless(connection.vendor == "postgresql", "PostgreSQL plans the comparison with its statistics of the table")

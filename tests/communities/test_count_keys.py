@@ -1,10 +1,9 @@
 """The group counts' record and group keys hold without declared foreign keys (communities.count_keys)."""
 
-import threading
 import time
 from unittest import skipUnless
 
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
 from django.test import TestCase, TransactionTestCase
@@ -13,6 +12,7 @@ from base.bulk import bulk_insert
 from communities import count_keys
 from communities.models import EthnicGroup, GroupCount, PopulationRecord
 from summaries import services
+from tests.concurrency import held_open
 from tests.factories import group, make_jurisdiction, make_population
 from tests.migrating import MigrationTestCase, before_migrating, old_district_record
 from tests.summaries.operations import build_tree
@@ -163,32 +163,7 @@ class CountKeysSummariesTests(TransactionTestCase):
         self.assertEqual(GroupCount.objects.count(), 1)
 
     def held_open(self, write):
-        """Run `write` in a transaction of another connection and keep it open for 0.5 s once done; return a function
-        that waits for that transaction's end and returns what it raised (None)."""
-        done, errors = threading.Event(), []
-
-        def run():
-            try:
-                with transaction.atomic():
-                    write()
-                    done.set()
-                    time.sleep(0.5)
-            except Exception as exc:  # noqa: BLE001 — returned to the test
-                errors.append(exc)
-                done.set()
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        self.assertTrue(done.wait(10))
-
-        def finished():
-            thread.join(20)
-            close_old_connections()
-            return errors[0] if errors else None
-
-        return finished
+        return held_open(write)
 
     def delete_record(self, record):
         with connection.cursor() as cursor:
