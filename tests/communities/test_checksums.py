@@ -151,7 +151,7 @@ class ClusterKeyTests(CensusImportCase):
         record = PopulationRecord.objects.get(jurisdiction=self.communities[0], year=2024)
         miao = GroupCount.objects.get(record=record, ethnic_group__name="苗族")
         miao.count = 61
-        miao.save()  # the trigger's upsert blanks the row
+        miao.save()  # the trigger blanks the row
         self.assertEqual(CountsChecksum.objects.get(record=record).counts, None)
         result = self.import_ok(WIDE)  # the import's upsert writes it again over that version
         self.assertEqual((result.changed, result.unchanged), (1, 1))

@@ -162,9 +162,6 @@ class CountKeysSummariesTests(TransactionTestCase):
         self.assertEqual(services.differences(), [])
         self.assertEqual(GroupCount.objects.count(), 1)
 
-    def held_open(self, write):
-        return held_open(write)
-
     def delete_record(self, record):
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM communities_populationrecord WHERE id = %s", [record.pk])
@@ -177,7 +174,7 @@ class CountKeysSummariesTests(TransactionTestCase):
     @skipUnless(connection.vendor == "postgresql", "SQLite has one writer at a time")
     def test_a_record_deleted_while_another_transaction_writes_its_counts_leaves_no_count_behind(self):
         record = make_population(self.one, 2024, {"汉族": 100})
-        finished = self.held_open(lambda: self.write_count(record))
+        finished = held_open(lambda: self.write_count(record))
         # The delete waits for the writer's key-share lock on the record, as a foreign key's would make it, and
         # then deletes the count the writer committed.
         began = time.monotonic()
@@ -190,7 +187,7 @@ class CountKeysSummariesTests(TransactionTestCase):
     @skipUnless(connection.vendor == "postgresql", "SQLite has one writer at a time")
     def test_a_count_written_after_its_record_was_deleted_elsewhere_is_refused(self):
         record = make_population(self.one, 2024, {"汉族": 100})
-        finished = self.held_open(lambda: self.delete_record(record))
+        finished = held_open(lambda: self.delete_record(record))
         # The writer waits for the deleter's commit, then finds the record gone.
         with self.assertRaises(IntegrityError), transaction.atomic():
             self.write_count(record)
